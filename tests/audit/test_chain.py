@@ -1,0 +1,76 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from zhengwu.audit.domain import GENESIS_HASH, audit_record, audit_verify
+from zhengwu.audit.models import AuditChainHead, AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _three_events():
+    return [
+        audit_record(
+            actor="system:test",
+            action="test.created",
+            object_type="x",
+            object_id=i,
+            object_repr=f"对象{i}",
+            after={"n": i, "名称": "政务"},
+        )
+        for i in range(1, 4)
+    ]
+
+
+def test_events_link_to_their_predecessor():
+    first, second, third = _three_events()
+    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash
+    assert third.prev_hash == second.hash
+    assert AuditChainHead.objects.get().last_hash == third.hash
+
+
+def test_intact_chain_verifies(capsys):
+    _three_events()
+    assert audit_verify() is None
+    call_command("audit", "verify")
+    assert "共 3 条事件" in capsys.readouterr().out
+
+
+def test_verify_catches_an_edited_row():
+    _three_events()
+    # Tamper behind the ORM's back, as an intruder with database access would.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE seq = 2", ["篡改"])
+    problem = audit_verify()
+    assert (problem.kind, problem.seq) == ("edited", 2)
+    with pytest.raises(CommandError, match="第 2 号事件内容与哈希不符"):
+        call_command("audit", "verify")
+
+
+def test_verify_catches_a_deleted_row():
+    _three_events()
+    AuditEvent.objects.filter(seq=2).delete()
+    problem = audit_verify()
+    assert (problem.kind, problem.seq) == ("deleted", 2)
+
+
+def test_verify_catches_a_deleted_tail():
+    _three_events()
+    AuditEvent.objects.filter(seq=3).delete()
+    problem = audit_verify()
+    assert (problem.kind, problem.seq) == ("truncated", 3)
+
+
+def test_verify_catches_a_rewritten_link():
+    _three_events()
+    AuditEvent.objects.filter(seq=3).update(prev_hash="f" * 64)
+    problem = audit_verify()
+    assert problem.seq == 3
+    assert problem.kind == "edited"
+
+
+def test_empty_chain_verifies():
+    assert audit_verify() is None
