@@ -16,3 +16,19 @@ def _fast_password_hashing(settings, request):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _national_calendar(request):
+    """Transactional tests flush every table, including the calendar the migrations seeded.
+
+    Put it back before any test that uses the database, so results never depend on test order.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    transactional = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from tests.workcal.calendar_helpers import ensure_national_calendar
+
+    ensure_national_calendar()

@@ -24,9 +24,10 @@ def _three_events():
 
 
 def test_events_link_to_their_predecessor():
+    before = AuditChainHead.objects.filter(id=1).values_list("last_hash", flat=True).first()
     first, second, third = _three_events()
-    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
-    assert first.prev_hash == GENESIS_HASH
+    assert [e.seq - first.seq for e in (first, second, third)] == [0, 1, 2]
+    assert first.prev_hash == (before or GENESIS_HASH)
     assert second.prev_hash == first.hash
     assert third.prev_hash == second.hash
     assert AuditChainHead.objects.get().last_hash == third.hash
@@ -36,40 +37,39 @@ def test_intact_chain_verifies(capsys):
     _three_events()
     assert audit_verify() is None
     call_command("audit", "verify")
-    assert "共 3 条事件" in capsys.readouterr().out
+    assert f"共 {AuditEvent.objects.count()} 条事件，校验通过" in capsys.readouterr().out
 
 
 def test_verify_catches_an_edited_row():
-    _three_events()
+    _, second, _ = _three_events()
     # Tamper behind the ORM's back, as an intruder with database access would.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE seq = 2", ["篡改"])
+        cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE seq = %s", ["篡改", second.seq])
     problem = audit_verify()
-    assert (problem.kind, problem.seq) == ("edited", 2)
-    with pytest.raises(CommandError, match="第 2 号事件内容与哈希不符"):
+    assert (problem.kind, problem.seq) == ("edited", second.seq)
+    with pytest.raises(CommandError, match=f"第 {second.seq} 号事件内容与哈希不符"):
         call_command("audit", "verify")
 
 
 def test_verify_catches_a_deleted_row():
-    _three_events()
-    AuditEvent.objects.filter(seq=2).delete()
+    _, second, _ = _three_events()
+    AuditEvent.objects.filter(seq=second.seq).delete()
     problem = audit_verify()
-    assert (problem.kind, problem.seq) == ("deleted", 2)
+    assert (problem.kind, problem.seq) == ("deleted", second.seq)
 
 
 def test_verify_catches_a_deleted_tail():
-    _three_events()
-    AuditEvent.objects.filter(seq=3).delete()
+    *_, third = _three_events()
+    AuditEvent.objects.filter(seq=third.seq).delete()
     problem = audit_verify()
-    assert (problem.kind, problem.seq) == ("truncated", 3)
+    assert (problem.kind, problem.seq) == ("truncated", third.seq)
 
 
 def test_verify_catches_a_rewritten_link():
-    _three_events()
-    AuditEvent.objects.filter(seq=3).update(prev_hash="f" * 64)
+    *_, third = _three_events()
+    AuditEvent.objects.filter(seq=third.seq).update(prev_hash="f" * 64)
     problem = audit_verify()
-    assert problem.seq == 3
-    assert problem.kind == "edited"
+    assert (problem.kind, problem.seq) == ("edited", third.seq)
 
 
 def test_empty_chain_verifies():

@@ -3,4 +3,8 @@ from django.utils.translation import gettext as _
 
 
 def site(request):
-    return {"site_name": settings.ZHENGWU_SITE_NAME or _("政务服务平台")}
+    # Not "site_name": django.contrib.auth's views put the host name there.
+    return {
+        "platform_name": settings.ZHENGWU_SITE_NAME or _("政务服务平台"),
+        "site_owner": settings.ZHENGWU_SITE_OWNER,
+    }

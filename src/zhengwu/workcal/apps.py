@@ -6,3 +6,6 @@ class WorkcalConfig(AppConfig):
     name = "zhengwu.workcal"
     label = "workcal"
     verbose_name = _("工作日历")
+
+    def ready(self) -> None:
+        from zhengwu.workcal import receivers  # noqa: F401

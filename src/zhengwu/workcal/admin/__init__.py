@@ -1,0 +1,2 @@
+from . import calendar  # noqa
+from . import clock  # noqa

@@ -1,0 +1,2 @@
+from .days import *  # noqa
+from .clock import *  # noqa

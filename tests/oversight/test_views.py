@@ -1,0 +1,71 @@
+"""The supervision centre is for supervisors and administrators only."""
+
+import pytest
+
+from tests.core.test_security_headers import assert_navigation_labelled, assert_page_shell, audit_page
+from tests.workbench.test_home import make_citizen, make_department, make_staff
+from zhengwu.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_the_staff_login(client):
+    response = client.get("/oversight/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/workbench/login/?next=/oversight/"
+
+
+@pytest.mark.parametrize("roles", [(), ("handler", "section_head", "window_clerk")])
+def test_staff_without_a_supervision_role_is_refused(client, roles):
+    client.force_login(make_staff(department=make_department(), roles=roles))
+
+    response = client.get("/oversight/")
+
+    assert response.status_code == 403
+    assert "<h1>无权访问" in response.content.decode()
+
+
+def test_citizen_is_refused(client):
+    client.force_login(make_citizen())
+
+    assert client.get("/oversight/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["supervisor", "administrator"])
+def test_supervisor_and_administrator_enter(client, role):
+    client.force_login(make_staff(department=make_department(), roles=(role,)))
+
+    response = client.get("/oversight/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    page = assert_page_shell(html)
+    assert_navigation_labelled(page)
+    assert "<h1>电子监察中心</h1>" in html
+    assert "目前尚无监察数据。" in html
+    assert "<title>首页 - 电子监察中心 - 政务服务平台</title>" in html
+
+
+def test_superuser_enters(client):
+    client.force_login(User.objects.create_superuser(username="root", password="Zw-test-pass-2026", kind="staff"))
+
+    assert client.get("/oversight/").status_code == 200
+
+
+def test_oversight_home_marks_its_link_current_once(client):
+    client.force_login(make_staff(department=make_department(), roles=("supervisor", "administrator")))
+
+    page = audit_page(client.get("/oversight/").content.decode())
+
+    assert page.find_all("a", href="/oversight/", **{"aria-current": "page"}) == [
+        {"href": "/oversight/", "aria-current": "page"}
+    ]
+
+
+def test_oversight_home_query_count_is_fixed(client, django_assert_num_queries):
+    client.force_login(make_staff(department=make_department(), roles=("supervisor",)))
+
+    # session, user, roles (shared with the side navigation), staff profile with department for the header
+    with django_assert_num_queries(4):
+        client.get("/oversight/")

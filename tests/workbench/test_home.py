@@ -1,0 +1,161 @@
+"""The staff workbench home: who may enter, and what it shows."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.core.test_security_headers import assert_navigation_labelled, assert_page_shell, audit_page
+from zhengwu.accounts.models import RoleAssignment, StaffProfile, User
+from zhengwu.org.enums import RegionLevel
+from zhengwu.org.models import Department, Region, Section
+
+pytestmark = pytest.mark.django_db
+
+
+def make_department(name: str = "县行政审批局", code: str = "SP01") -> Department:
+    region, _ = Region.objects.get_or_create(
+        code="330000000000", defaults={"name": "示范县", "level": RegionLevel.DISTRICT}
+    )
+    return Department.objects.create(name=name, code=code, credit_code=f"11330000MB{code:0>7}X"[:18], region=region)
+
+
+def make_staff(
+    username: str = "wangfang",
+    display_name: str = "王芳",
+    *,
+    department: Department | None = None,
+    roles: tuple[str, ...] = (),
+    employee_number: str = "0001",
+    **extra,
+) -> User:
+    user = User.objects.create_user(
+        username=username, password="Zw-test-pass-2026", kind="staff", display_name=display_name, **extra
+    )
+    if department is not None:
+        StaffProfile.objects.create(user=user, department=department, employee_number=employee_number)
+    for role in roles:
+        RoleAssignment.objects.create(user=user, role=role)
+    return user
+
+
+def make_citizen(username: str = "13800138000", display_name: str = "张三") -> User:
+    return User.objects.create_user(
+        username=username, password="Zw-test-pass-2026", kind="citizen", display_name=display_name, phone=username
+    )
+
+
+def test_anonymous_visitor_is_sent_to_the_staff_login_with_next(client):
+    response = client.get("/workbench/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/workbench/login/?next=/workbench/"
+
+
+def test_citizen_is_refused_with_the_chinese_403_page(client):
+    client.force_login(make_citizen())
+
+    response = client.get("/workbench/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert_page_shell(html)
+    assert "<h1>无权访问" in html
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 18, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_staff_member_sees_greeting_profile_and_roles(client):
+    department = make_department()
+    user = make_staff(department=department, roles=("section_head", "handler"), employee_number="A-17")
+    user.staff.section = Section.objects.create(department=department, name="审批一科")
+    user.staff.save()
+    client.force_login(user)
+
+    response = client.get("/workbench/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>您好，王芳</h1>" in html
+    assert "今天是 2026年11月18日 星期三。" in html
+    assert "<dd>县行政审批局</dd>" in html
+    assert "<dd>审批一科</dd>" in html
+    assert "<dd>A-17</dd>" in html
+    # Roles in the order of the Role enum, not the order they were granted.
+    assert "<dd>承办人、科长</dd>" in html
+    assert '<span class="user-bar__dept">县行政审批局</span>' in html
+    assert "<title>工作台首页 - 工作台 - 政务服务平台</title>" in html
+
+
+def test_workbench_home_keeps_the_accessible_shell(client):
+    client.force_login(make_staff(department=make_department()))
+
+    html = client.get("/workbench/").content.decode()
+
+    page = assert_page_shell(html)
+    assert_navigation_labelled(page)
+    assert page.find_all("nav", id="site-nav", **{"aria-label": "工作台导航"})
+    assert page.find_all("a", href="/workbench/", **{"aria-current": "page"})
+    logout_forms = page.find_all("form", action=reverse("portal:logout"))
+    assert logout_forms == [{"class": "logout-form", "method": "post", "action": "/logout/"}]
+    assert page.find_all("input", type="hidden", name="csrfmiddlewaretoken")
+
+
+def test_staff_member_without_profile_or_roles_is_told_so(client):
+    client.force_login(make_staff())
+
+    response = client.get("/workbench/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "未设置（请联系系统管理员配置工作人员信息）" in html
+    assert "<dd>暂未分配角色</dd>" in html
+    assert "user-bar__dept" not in html
+
+
+def test_plain_staff_member_gets_no_admin_or_oversight_links(client):
+    client.force_login(make_staff(department=make_department(), roles=("handler",)))
+
+    page = audit_page(client.get("/workbench/").content.decode())
+
+    assert page.find_all("a", href="/admin/") == []
+    assert page.find_all("a", href="/oversight/") == []
+    assert page.find_all("a", href="/account/") == [{"href": "/account/"}]
+
+
+def test_administrator_with_admin_access_gets_one_admin_and_one_oversight_link_per_menu(client):
+    user = make_staff(department=make_department(), roles=("administrator", "supervisor"), is_staff=True)
+    client.force_login(user)
+
+    page = audit_page(client.get("/workbench/").content.decode())
+
+    # One in the side navigation, one in the page's 常用入口.
+    assert len(page.find_all("a", href="/admin/")) == 2
+    assert len(page.find_all("a", href="/oversight/")) == 2
+
+
+def test_administrator_role_without_django_admin_access_gets_no_dead_admin_link(client):
+    client.force_login(make_staff(department=make_department(), roles=("administrator",)))
+
+    page = audit_page(client.get("/workbench/").content.decode())
+
+    assert page.find_all("a", href="/admin/") == []
+    assert len(page.find_all("a", href="/oversight/")) == 2
+
+
+def test_supervisor_gets_the_oversight_link_only(client):
+    client.force_login(make_staff(department=make_department(), roles=("supervisor",)))
+
+    page = audit_page(client.get("/workbench/").content.decode())
+
+    assert len(page.find_all("a", href="/oversight/")) == 2
+    assert page.find_all("a", href="/admin/") == []
+
+
+def test_workbench_home_query_count_is_fixed(client, django_assert_num_queries):
+    user = make_staff(department=make_department(), roles=("handler", "section_head"))
+    client.force_login(user)
+
+    # session, user, staff profile with its department/section/position/window, roles (shared with the side nav)
+    with django_assert_num_queries(4):
+        client.get("/workbench/")
