@@ -1,8 +1,16 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhengwu.accounts.enums import IdType, Role, UserKind
+from zhengwu.accounts.enums import PUBLIC_KINDS, IdType, Role, UserKind
+
+
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("kind", UserKind.STAFF)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -12,13 +20,30 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名/名称"), max_length=100, blank=True)
     phone = models.CharField(_("手机号码"), max_length=20, blank=True, db_index=True)
 
+    objects = UserManager()
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            # A phone logs in to exactly one public account (staff may share theirs with their own citizen account).
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(kind__in=sorted(PUBLIC_KINDS)) & ~models.Q(phone=""),
+                name="accounts_user_unique_public_phone",
+                violation_error_message=_("该手机号码已被其他公众账户使用。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def masked_phone(self) -> str:
+        from zhengwu.accounts.domain.identity import mask_phone
+
+        return mask_phone(self.phone)
 
 
 class CitizenProfile(models.Model):
@@ -99,6 +124,17 @@ class StaffProfile(models.Model):
     def __str__(self) -> str:
         return f"{self.user}（{self.department}）"
 
+    def clean(self):
+        errors = {}
+        if self.department_id and self.section_id and self.section.department_id != self.department_id:
+            errors["section"] = _("科室必须属于所在部门。")
+        if self.department_id and self.position_id and self.position.department_id != self.department_id:
+            errors["position"] = _("岗位必须属于所在部门。")
+        if self.user_id and self.user.kind != UserKind.STAFF:
+            errors["user"] = _("只有工作人员账户可以设置工作人员信息。")
+        if errors:
+            raise ValidationError(errors)
+
 
 class RoleAssignment(models.Model):
     user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_assignments")
@@ -123,6 +159,10 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+        indexes = [
+            models.Index(fields=["username", "at"], name="accounts_loginfail_name_at"),
+            models.Index(fields=["ip", "at"], name="accounts_loginfail_ip_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M:%S}"

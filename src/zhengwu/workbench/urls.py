@@ -1,9 +1,10 @@
 from django.urls import path
 
-from zhengwu.workbench import views
+from zhengwu.workbench.views import auth, home
 
 app_name = "workbench"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("login/", auth.login, name="login"),
 ]
