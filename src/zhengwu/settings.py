@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "zhengwu.org",
     "zhengwu.accounts",
     "zhengwu.workcal",
+    "zhengwu.catalog",
     # interface apps
     "zhengwu.portal",
     "zhengwu.workbench",
