@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -46,28 +46,80 @@ class AuditHistoryMixin:
         return TemplateResponse(request, "admin/audit/object_history.html", context)
 
 
-def _summary(obj, fields) -> dict:
-    data = model_to_dict(obj, fields=fields)
-    return {k: (list(v) if isinstance(v, (list, tuple, set)) else v) for k, v in data.items()}
+def _plain(value):
+    """JSON-safe form of a field value: related objects become their primary keys."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple, set, models.QuerySet)):
+        items = list(value)
+        if items and all(isinstance(v, models.Model) for v in items):
+            return sorted(v.pk for v in items)  # many-to-many values: order-independent
+        return [_plain(v) for v in items]
+    return value
+
+
+def _summary(obj: models.Model, fields) -> dict:
+    return {k: _plain(v) for k, v in model_to_dict(obj, fields=list(fields)).items()}
+
+
+def _initial_summary(form, fields) -> dict:
+    return {k: _plain(form.initial.get(k)) for k in fields}
 
 
 class AuditedModelAdmin(AuditHistoryMixin, admin.ModelAdmin):
-    """Admin whose every save and delete is one transaction with one audit event.
+    """Admin whose every save and delete, inline rows included, writes audit events.
 
-    Reference data (organisation tree, staff) is edited here; state machines (cases, clocks)
-    never are: those go through their domain functions.
+    Django's admin already wraps a change form's save in one transaction. The main object's event is
+    written in save_related, once its many-to-many values are saved. Reference data (organisation
+    tree, staff, themes) is edited here; state machines (cases, clocks) never are.
     """
 
     def save_model(self, request, obj, form, change):
-        fields = list(form.changed_data) if change else [f for f in form.fields]
-        before = _summary(self.model.objects.get(pk=obj.pk), fields) if change else None
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
+        fields = list(form.changed_data) if change else list(form.fields)
+        before = _initial_summary(form, fields) if change else None
+        super().save_model(request, obj, form, change)
+        request._audit_pending = (obj, change, fields, before)
+
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        pending = request.__dict__.pop("_audit_pending", None)
+        if pending is not None:
+            obj, was_change, fields, before = pending
             audit_record(
                 actor=request.user,
-                action=f"{obj._meta.label_lower}.{'changed' if change else 'created'}",
+                action=f"{obj._meta.label_lower}.{'changed' if was_change else 'created'}",
                 obj=obj,
                 before=before,
+                after=_summary(obj, fields),
+            )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        label = formset.model._meta.label_lower
+        changed_before = {}
+        for inline_form in formset.initial_forms:
+            if inline_form.instance.pk is None:
+                continue
+            if formset.can_delete and formset._should_delete_form(inline_form):
+                audit_record(
+                    actor=request.user,
+                    action=f"{label}.deleted",
+                    obj=inline_form.instance,
+                    before=_initial_summary(inline_form, inline_form.initial.keys()),
+                )
+            elif inline_form.has_changed():
+                changed_before[inline_form.instance.pk] = _initial_summary(inline_form, inline_form.changed_data)
+        formset.save()
+        for obj in formset.new_objects:
+            fields = [name for name in formset.form.base_fields if name not in ("id", "DELETE")]
+            audit_record(actor=request.user, action=f"{label}.created", obj=obj, after=_summary(obj, fields))
+        for obj, fields in formset.changed_objects:
+            audit_record(
+                actor=request.user,
+                action=f"{label}.changed",
+                obj=obj,
+                before=changed_before.get(obj.pk),
                 after=_summary(obj, fields),
             )
 

@@ -37,3 +37,14 @@ class PositionRank(models.IntegerChoices):
     SECTION_HEAD = 20, _("科长")
     LEADER_IN_CHARGE = 30, _("分管领导")
     UNIT_HEAD = 40, _("单位负责人")
+
+
+# Positions that sit inside a section; the leaders above them do not.
+SECTION_RANKS = frozenset({PositionRank.HANDLER, PositionRank.SECTION_HEAD})
+LEADER_RANKS = frozenset({PositionRank.LEADER_IN_CHARGE, PositionRank.UNIT_HEAD})
+
+# 12-digit statistical division codes (6 county + 3 town + 3 village): a child shares this many leading digits.
+REGION_CODE_PREFIX = {
+    RegionLevel.STREET: 6,
+    RegionLevel.COMMUNITY: 9,
+}

@@ -1,8 +1,17 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zhengwu.org.enums import REGION_PARENT_LEVEL, HallKind, PositionRank, RegionLevel, WindowKind
+from zhengwu.org.enums import (
+    REGION_CODE_PREFIX,
+    REGION_PARENT_LEVEL,
+    SECTION_RANKS,
+    HallKind,
+    PositionRank,
+    RegionLevel,
+    WindowKind,
+)
 
 
 class Region(models.Model):
@@ -30,11 +39,18 @@ class Region(models.Model):
         return self.name
 
     def clean(self):
-        expected = REGION_PARENT_LEVEL.get(RegionLevel(self.level)) if self.level else None
+        if self.level not in RegionLevel.values:
+            return  # the field's own validation reports it
+        level = RegionLevel(self.level)
+        expected = REGION_PARENT_LEVEL[level]
         if expected is None and self.parent_id:
             raise ValidationError({"parent": _("区/县不能有上级区划。")})
         if expected is not None and (self.parent is None or self.parent.level != expected):
             raise ValidationError({"parent": _("上级区划必须是“%(level)s”。") % {"level": RegionLevel(expected).label}})
+        prefix = REGION_CODE_PREFIX.get(level)
+        same_format = prefix and self.code and len(self.code) == len(self.parent.code) == 12
+        if same_format and (self.code[:prefix] != self.parent.code[:prefix] or self.code == self.parent.code):
+            raise ValidationError({"code": _("区划代码必须以上级区划代码的前 %(n)d 位开头。") % {"n": prefix}})
 
 
 class Department(models.Model):
@@ -143,6 +159,14 @@ class Position(models.Model):
         verbose_name = _("岗位")
         verbose_name_plural = _("岗位")
         ordering = ["department", "-rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=Q(rank=PositionRank.UNIT_HEAD),
+                name="org_position_one_unit_head",
+                violation_error_message=_("每个部门只能设一个单位负责人岗位。"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.department.short_name or self.department.name}·{self.title}"
@@ -150,8 +174,16 @@ class Position(models.Model):
     def clean(self):
         if self.section_id and self.department_id and self.section.department_id != self.department_id:
             raise ValidationError({"section": _("科室必须属于本部门。")})
+        if self.rank == PositionRank.SECTION_HEAD and not self.section_id:
+            raise ValidationError({"section": _("科长岗位必须属于某个科室。")})
+        if self.rank and self.rank not in SECTION_RANKS and self.section_id:
+            raise ValidationError({"section": _("领导岗位不属于科室，请留空。")})
+        if self.rank == PositionRank.UNIT_HEAD and self.reports_to_id:
+            raise ValidationError({"reports_to": _("单位负责人是汇报线的顶端，不能再设上级岗位。")})
         if self.reports_to_id:
             if self.reports_to_id == self.pk:
                 raise ValidationError({"reports_to": _("岗位不能向自己汇报。")})
+            if self.department_id and self.reports_to.department_id != self.department_id:
+                raise ValidationError({"reports_to": _("上级岗位必须属于本部门。")})
             if self.rank and self.reports_to.rank <= self.rank:
                 raise ValidationError({"reports_to": _("上级岗位的层级必须高于本岗位。")})

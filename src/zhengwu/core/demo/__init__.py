@@ -1,0 +1,1 @@
+"""The demo county 青川区: `zhengwu demo` loads it (idempotent, deterministic)."""

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from zhengwu.core.demo.loader import TOTAL_LABELS, demo_load
+from zhengwu.core.demo.logins import DEMO_LOGINS
+
+
+class Command(BaseCommand):
+    help = "加载演示数据：虚构的青川区（区划、部门、科室、岗位、大厅窗口、工作人员、自然人、法人）。可重复运行。"
+
+    def handle(self, *args, **options):
+        result = demo_load()
+        created, updated = sum(result.created.values()), sum(result.updated.values())
+        if result.changed:
+            self.stdout.write(self.style.SUCCESS(f"演示数据已加载：新建 {created} 条，恢复 {updated} 条。"))
+        else:
+            self.stdout.write(self.style.SUCCESS("演示数据已是最新，无需改动。"))
+        self.stdout.write("")
+        for label, title in TOTAL_LABELS.items():
+            self.stdout.write(f"  {title}：{result.totals[label]}")
+        self.stdout.write("")
+        self.stdout.write("演示账号（密码均为下列所示）：")
+        width = max(len(username) for username, _, _ in DEMO_LOGINS)
+        for username, password, description in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<{width}}  {password}  {description}")
