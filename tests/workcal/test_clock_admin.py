@@ -1,4 +1,5 @@
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
 from tests.workcal.calendar_helpers import ensure_national_calendar
@@ -57,7 +58,7 @@ def _names(response) -> list[str]:
 
 
 def test_changelist_lists_clocks_by_due_date_with_their_status(admin_client, clocks, django_assert_num_queries):
-    with frozen("2026-10-29 10:00"), django_assert_num_queries(6):
+    with frozen("2026-10-29 10:00"), django_assert_num_queries(5):
         response = admin_client.get(CHANGELIST)
     assert response.status_code == 200
     assert _names(response) == ["乙申请", "丁申请", "甲申请", "丙申请", "戊案件"]
@@ -118,10 +119,12 @@ def test_clocks_cannot_be_added_or_deleted_in_the_admin(admin_client, clocks):
     assert Clock.objects.filter(pk=pk).exists()
 
 
-def test_history_page_shows_the_clock_audit_events(admin_client, clocks):
-    response = admin_client.get(reverse("admin:workcal_clock_history", args=[clocks["paused"].pk]))
-    assert response.status_code == 200
-    actions = [event.action for event in response.context["events"]]
+def test_history_page_lists_the_clock_audit_events(admin_client, clocks, rf):
+    request = rf.get("/")
+    request.user = User.objects.get(username="root")
+    model_admin = admin.site._registry[Clock]
+    response = model_admin.history_view(request, str(clocks["paused"].pk))  # context only; not rendered here
+    actions = [event.action for event in response.context_data["events"]]
     assert actions == [
         "workcal.clock.paused",
         "workcal.clock.extended",
@@ -129,3 +132,13 @@ def test_history_page_shows_the_clock_audit_events(admin_client, clocks):
         "workcal.clock.paused",
         "workcal.clock.started",
     ]
+
+
+@pytest.mark.parametrize("which", ["due_soon", "overdue", "paused", "stopped", "running"])
+def test_every_kind_of_clock_has_an_inspector_page(admin_client, clocks, which):
+    clock = clocks[which]
+    with frozen("2026-10-29 10:00"):
+        response = admin_client.get(reverse("admin:workcal_clock_change", args=[clock.pk]))
+    assert response.status_code == 200
+    assert "届满时间：" in response.content.decode()
+    assert clock.explain(at("2026-10-29 10:00"))[-1] in response.content.decode()

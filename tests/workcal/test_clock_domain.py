@@ -555,3 +555,20 @@ def test_system_actor_is_recorded_by_name(handler):
         clock_pause(actor="system:workflow", clock=clock, reason="hearing", basis="听证", at=at("2026-10-12 10:00"))
     assert ClockPause.objects.get(clock=clock).started_by is None
     assert AuditEvent.objects.filter(action="workcal.clock.paused").get().actor_repr == "system:workflow"
+
+
+# ---- set-based queries ------------------------------------------------------------------------
+def test_queryset_finds_clocks_by_subject_and_derived_status(handler):
+    first = _decision(handler)
+    second = _start(handler, "2026-09-01 09:00", preset="licence_decision")  # due 9-28
+    with frozen("2026-10-12 10:00"):
+        stopped = _decision(handler)
+        clock_stop(actor=handler, clock=stopped, at=at("2026-10-12 10:00"))
+    now = at("2026-10-29 10:00")
+    assert list(Clock.objects.for_subject(first.subject)) == [first]
+    assert set(Clock.objects.open()) == {first, second}
+    assert list(Clock.objects.due_soon(now)) == [first]
+    assert list(Clock.objects.overdue(now)) == [second]
+    assert list(Clock.objects.with_display_status("stopped_on_time", now)) == [stopped]
+    for clock in Clock.objects.all():
+        assert clock in Clock.objects.with_display_status(clock.display_status(now), now)

@@ -51,6 +51,7 @@ def _due(start, *, unit="working", limit=20, extension=0, pauses=(), now=None):
     )
 
 
+@settings(deadline=None)
 @given(start=starts, limit=st.integers(1, 60), extension=st.integers(0, 30), specs=pause_specs, unit=units)
 def test_due_is_a_working_day(start, limit, extension, specs, unit):
     comp = _due(start, unit=unit, limit=limit, extension=extension, pauses=_pauses(start, specs))
@@ -58,6 +59,7 @@ def test_due_is_a_working_day(start, limit, extension, specs, unit):
     assert comp.total == limit + extension + comp.paused_days
 
 
+@settings(deadline=None)
 @given(start=starts, limit=st.integers(1, 60), extension=st.integers(0, 30), specs=pause_specs)
 def test_exactly_total_working_days_lie_in_start_to_due(start, limit, extension, specs):
     comp = _due(start, limit=limit, extension=extension, pauses=_pauses(start, specs))
@@ -65,6 +67,7 @@ def test_exactly_total_working_days_lie_in_start_to_due(start, limit, extension,
     assert comp.start_date >= local_date(start)
 
 
+@settings(deadline=None)
 @given(
     start=starts,
     limit=st.integers(1, 60),
@@ -81,6 +84,7 @@ def test_a_pause_never_makes_due_earlier(start, limit, specs, extra, unit):
     assert with_pause.due_date >= without.due_date
 
 
+@settings(deadline=None)
 @given(start=starts, limit=st.integers(1, 60), specs=pause_specs, longer=st.integers(0, 24 * 30))
 def test_a_longer_pause_never_makes_due_earlier(start, limit, specs, longer):
     pauses = _pauses(start, specs) or [(start, start)]
@@ -90,6 +94,7 @@ def test_a_longer_pause_never_makes_due_earlier(start, limit, specs, longer):
     assert long.due_date >= short.due_date
 
 
+@settings(deadline=None)
 @given(start=starts, limit=st.integers(1, 60), n=st.integers(1, 30), specs=pause_specs)
 def test_an_extension_of_n_moves_due_by_exactly_n_working_days(start, limit, n, specs):
     pauses = _pauses(start, specs)
@@ -99,6 +104,7 @@ def test_an_extension_of_n_moves_due_by_exactly_n_working_days(start, limit, n, 
     assert after.due_date == INDEX.add_working_days(before.due_date, n)
 
 
+@settings(deadline=None)
 @given(start=starts, limit=st.integers(1, 120), n=st.integers(1, 30))
 def test_calendar_extension_never_makes_due_earlier(start, limit, n):
     before = _due(start, unit="calendar", limit=limit)
@@ -107,12 +113,14 @@ def test_calendar_extension_never_makes_due_earlier(start, limit, n):
     assert (after.due_date - local_date(start)).days >= limit + n
 
 
+@settings(deadline=None)
 @given(start=starts, limit=st.integers(1, 59))
 def test_due_is_monotonic_in_the_limit(start, limit):
     for unit in ("working", "calendar"):
         assert _due(start, unit=unit, limit=limit).due_date <= _due(start, unit=unit, limit=limit + 1).due_date
 
 
+@settings(deadline=None)
 @given(start=starts, limit=st.integers(1, 40))
 def test_due_at_is_the_last_instant_of_the_due_day_and_warning_precedes_it(start, limit):
     comp = _due(start, limit=limit)

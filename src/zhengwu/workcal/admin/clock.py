@@ -4,14 +4,13 @@ Clocks change only through workcal.domain.clock; the admin never adds, edits or 
 """
 
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.audit.admin import AuditHistoryMixin
 from zhengwu.audit.models import AuditEvent
-from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, DisplayStatus
+from zhengwu.workcal.clock_enums import DisplayStatus
 from zhengwu.workcal.models import Clock, ClockExtension, ClockPause
 
 ACTION_LABELS = {
@@ -33,18 +32,9 @@ class DisplayStatusFilter(admin.SimpleListFilter):
         return DisplayStatus.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        running = Q(status=ClockStatus.RUNNING)
-        conditions = {
-            DisplayStatus.RUNNING: running & Q(warn_at__gt=now, due_at__gte=now),
-            DisplayStatus.DUE_SOON: running & Q(warn_at__lte=now, due_at__gte=now),
-            DisplayStatus.OVERDUE: running & Q(due_at__lt=now),
-            DisplayStatus.PAUSED: Q(status=ClockStatus.PAUSED),
-            DisplayStatus.STOPPED_ON_TIME: Q(status=ClockStatus.STOPPED, outcome=ClockOutcome.ON_TIME),
-            DisplayStatus.STOPPED_LATE: Q(status=ClockStatus.STOPPED, outcome=ClockOutcome.LATE),
-        }
-        condition = conditions.get(self.value())
-        return queryset.filter(condition) if condition is not None else queryset
+        if self.value() in DisplayStatus.values:
+            return queryset.with_display_status(self.value(), timezone.now())
+        return queryset
 
 
 class _ReadOnlyInline(admin.TabularInline):

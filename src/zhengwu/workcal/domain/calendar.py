@@ -245,7 +245,7 @@ def calendar_years_seed(
             actor=actor,
             action="workcal.calendar_year.seeded",
             object_type="workcal.calendaryear",
-            object_id=",".join(str(y) for y in todo),
+            object_id=f"{todo[0]}-{todo[-1]}" if len(todo) > 1 else str(todo[0]),
             object_repr=f"{todo[0]}–{todo[-1]} 年" if len(todo) > 1 else f"{todo[0]} 年",
             after={"years": todo, "source": CalendarSource.CHINESECALENDAR.value},
         )

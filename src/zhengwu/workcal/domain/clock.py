@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -18,13 +18,17 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record
-from zhengwu.workcal.arith import DEFAULT_CLOSING_TIME, current_index, weekday_label
+from zhengwu.workcal.arith import DEFAULT_CLOSING_TIME, CalendarIndex, current_index, weekday_label
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, PauseReason, pause_reason_basis
 from zhengwu.workcal.enums import DayKind, DeadlineUnit
 from zhengwu.workcal.models.clock import Clock, ClockExtension, ClockPause, DueComputation, compute_due, local_date
 from zhengwu.workcal.presets import get_preset
+
+if TYPE_CHECKING:
+    from zhengwu.org.models import Region
 
 __all__ = [
     "clock_explain",
@@ -75,7 +79,9 @@ def _open_pause(pauses: list[ClockPause]) -> ClockPause | None:
     return next((p for p in pauses if p.ended_at is None), None)
 
 
-def _compute(clock: Clock, pauses: list[ClockPause], *, now: datetime, index=None) -> DueComputation:
+def _compute(
+    clock: Clock, pauses: list[ClockPause], *, now: datetime, index: CalendarIndex | None = None
+) -> DueComputation:
     return compute_due(
         index=index or current_index(clock.region),
         unit=clock.unit,
@@ -146,9 +152,9 @@ def _sync(target: Clock, source: Clock) -> Clock:
     return target
 
 
-def _check_time(at: datetime, *, now: datetime, field: str = "at", label: str) -> None:
+def _check_time(at: datetime, *, now: datetime, message: str, field: str = "at") -> None:
     if at > now:
-        raise ValidationError({field: f"{label}不能晚于当前时间。"})
+        raise ValidationError({field: message})
 
 
 def _require_text(value: str | None, field: str, message: str) -> str:
@@ -164,9 +170,9 @@ def _positive_int(value: Any, field: str, message: str) -> int:
     return value
 
 
-def _open_or_raise(clock: Clock, action: str) -> None:
+def _open_or_raise(clock: Clock, message: str) -> None:
     if clock.status == ClockStatus.STOPPED:
-        raise ValidationError(f"计时已停止，不能{action}。")
+        raise ValidationError(message)
 
 
 # ---- transitions ------------------------------------------------------------------------------
@@ -178,7 +184,7 @@ def clock_start(
     unit: str | None = None,
     limit: int | None = None,
     received_at: datetime,
-    region=None,
+    region: Region | None = None,
 ) -> Clock:
     """Start a clock for `subject`: a preset's period, or an explicit unit and limit (a promised limit
     may be shorter than the preset's statutory one, never longer)."""
@@ -188,24 +194,32 @@ def clock_start(
         try:
             chosen = get_preset(preset)
         except KeyError:
-            raise ValidationError({"preset": f"未知的法定期限：{preset}。"}) from None
+            raise ValidationError({"preset": _("未知的法定期限：%(code)s。") % {"code": preset}}) from None
         if unit is not None and unit != chosen.unit:
-            raise ValidationError({"unit": f"“{chosen.name}”按{chosen.unit.label}计算，不能改为其他单位。"})
+            raise ValidationError(
+                {
+                    "unit": _("“%(name)s”按%(unit)s计算，不能改为其他单位。")
+                    % {"name": chosen.name, "unit": chosen.unit.label}
+                }
+            )
         unit = chosen.unit
         limit = chosen.days if limit is None else limit
     if unit not in DeadlineUnit.values:
-        raise ValidationError({"unit": "请选择计算单位：工作日或自然日。"})
-    limit = _positive_int(limit, "limit", "期限必须为正整数。")
+        raise ValidationError({"unit": _("请选择计算单位：工作日或自然日。")})
+    limit = _positive_int(limit, "limit", _("期限必须为正整数。"))
     if chosen is not None and limit > chosen.days:
         raise ValidationError(
-            {"limit": f"期限不能超过法定期限 {chosen.days} {chosen.unit_label}（{chosen.legal_basis}）。"}
+            {
+                "limit": _("期限不能超过法定期限 %(days)s %(unit)s（%(basis)s）。")
+                % {"days": chosen.days, "unit": chosen.unit_label, "basis": chosen.legal_basis}
+            }
         )
     if subject is None or subject.pk is None:
-        raise ValidationError({"subject": "计时对象尚未保存。"})
+        raise ValidationError({"subject": _("计时对象尚未保存。")})
     if received_at is None:
-        raise ValidationError({"received_at": "请填写收到时间。"})
+        raise ValidationError({"received_at": _("请填写收到时间。")})
     received_at = _aware(received_at)
-    _check_time(received_at, now=now, field="received_at", label="收到时间")
+    _check_time(received_at, now=now, field="received_at", message=_("收到时间不能晚于当前时间。"))
 
     clock = Clock(
         content_type=ContentType.objects.get_for_model(subject),
@@ -249,26 +263,30 @@ def clock_pause(
 ) -> Clock:
     """Suspend the clock from `at` for a statutory reason; the suspended time is not counted."""
     if reason not in PauseReason.values:
-        raise ValidationError({"reason": "未知的暂停事由。"})
-    basis = _require_text(basis, "basis", "请填写暂停的依据与说明。")
+        raise ValidationError({"reason": _("未知的暂停事由。")})
+    basis = _require_text(basis, "basis", _("请填写暂停的依据与说明。"))
     if expected_days is not None:
-        _positive_int(expected_days, "expected_days", "预计所需天数必须为正整数。")
+        _positive_int(expected_days, "expected_days", _("预计所需天数必须为正整数。"))
     at = _aware(at)
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(clock)
-        _open_or_raise(locked, "暂停")
+        _open_or_raise(locked, _("计时已停止，不能暂停。"))
         if locked.status == ClockStatus.PAUSED:
-            raise ValidationError("计时已暂停，不能重复暂停。")
-        _check_time(at, now=now, label="暂停时间")
+            raise ValidationError(_("计时已暂停，不能重复暂停。"))
+        _check_time(at, now=now, message=_("暂停时间不能晚于当前时间。"))
         if at < locked.started_at:
-            raise ValidationError({"at": f"暂停时间不能早于本轮计时起算时间（{_fmt_dt(locked.started_at)}）。"})
+            raise ValidationError(
+                {"at": _("暂停时间不能早于本轮计时起算时间（%(at)s）。") % {"at": _fmt_dt(locked.started_at)}}
+            )
         pauses = _run_pauses(locked)
         last_end = max((p.ended_at for p in pauses), default=None)
         if last_end is not None and at < last_end:
-            raise ValidationError({"at": f"暂停时间不能早于上一次恢复计时的时间（{_fmt_dt(last_end)}）。"})
+            raise ValidationError(
+                {"at": _("暂停时间不能早于上一次恢复计时的时间（%(at)s）。") % {"at": _fmt_dt(last_end)}}
+            )
         if at > locked.due_at:
-            raise ValidationError(f"期限已于 {locked.due_date.isoformat()} 届满，不能再暂停计时。")
+            raise ValidationError(_("期限已于 %(date)s 届满，不能再暂停计时。") % {"date": locked.due_date.isoformat()})
         before = _snapshot(locked)
         pause = ClockPause.objects.create(
             clock=locked,
@@ -307,14 +325,14 @@ def clock_resume(*, actor: Any, clock: Clock, at: datetime) -> Clock:
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(clock)
-        _open_or_raise(locked, "恢复计时")
+        _open_or_raise(locked, _("计时已停止，不能恢复计时。"))
         if locked.status != ClockStatus.PAUSED:
-            raise ValidationError("计时未暂停，无需恢复。")
-        _check_time(at, now=now, label="恢复时间")
+            raise ValidationError(_("计时未暂停，无需恢复。"))
+        _check_time(at, now=now, message=_("恢复时间不能晚于当前时间。"))
         pauses = _run_pauses(locked)
         pause = _open_pause(pauses)
         if at < pause.started_at:
-            raise ValidationError({"at": f"恢复时间不能早于暂停时间（{_fmt_dt(pause.started_at)}）。"})
+            raise ValidationError({"at": _("恢复时间不能早于暂停时间（%(at)s）。") % {"at": _fmt_dt(pause.started_at)}})
         before = _snapshot(locked)
         pause.ended_at = at
         pause.ended_by = _user(actor)
@@ -351,30 +369,40 @@ def clock_extend(
     at: datetime | None = None,
 ) -> Clock:
     """Add an approved extension of +days (in the clock's unit); `at` is the approval time (default now)."""
-    days = _positive_int(days, "days", "延长天数必须为正整数。")
-    basis = _require_text(basis, "basis", "请填写延长的理由与依据。")
+    days = _positive_int(days, "days", _("延长天数必须为正整数。"))
+    basis = _require_text(basis, "basis", _("请填写延长的理由与依据。"))
     if _user(approver) is None:
-        raise ValidationError({"approver": "请指定批准人。"})
+        raise ValidationError({"approver": _("请指定批准人。")})
     now = timezone.now()
     at = _aware(at) if at is not None else now
     with transaction.atomic():
         locked = _lock(clock)
-        _open_or_raise(locked, "延长")
-        _check_time(at, now=now, label="批准时间")
+        _open_or_raise(locked, _("计时已停止，不能延长。"))
+        _check_time(at, now=now, message=_("批准时间不能晚于当前时间。"))
         if at < locked.started_at:
-            raise ValidationError({"at": f"批准时间不能早于本轮计时起算时间（{_fmt_dt(locked.started_at)}）。"})
+            raise ValidationError(
+                {"at": _("批准时间不能早于本轮计时起算时间（%(at)s）。") % {"at": _fmt_dt(locked.started_at)}}
+            )
         if at > locked.due_at:
-            raise ValidationError(f"期限已于 {locked.due_date.isoformat()} 届满，不能再延长。")
+            raise ValidationError(_("期限已于 %(date)s 届满，不能再延长。") % {"date": locked.due_date.isoformat()})
         if locked.preset:
             preset = get_preset(locked.preset)
             if not preset.max_extension_days:
-                raise ValidationError({"days": f"“{preset.name}”依法不可延长。"})
+                raise ValidationError({"days": _("“%(name)s”依法不可延长。") % {"name": preset.name}})
             if locked.extension_days + days > preset.max_extension_days:
                 raise ValidationError(
                     {
-                        "days": f"超过可延长的期限：“{preset.name}”最多可延长 {preset.max_extension_days} "
-                        f"{preset.unit_label}，本轮已延长 {locked.extension_days} {preset.unit_label}"
-                        f"（{preset.legal_basis}）。"
+                        "days": _(
+                            "超过可延长的期限：“%(name)s”最多可延长 %(max)s %(unit)s，本轮已延长 %(used)s %(unit)s"
+                            "（%(basis)s）。"
+                        )
+                        % {
+                            "name": preset.name,
+                            "max": preset.max_extension_days,
+                            "unit": preset.unit_label,
+                            "used": locked.extension_days,
+                            "basis": preset.legal_basis,
+                        }
                     }
                 )
         before = _snapshot(locked)
@@ -413,19 +441,23 @@ def clock_restart(*, actor: Any, clock: Clock, at: datetime, basis: str) -> Cloc
     """Count the period anew from `at` (e.g. receipt of a corrected disclosure request, 条例第三十条).
 
     An open pause ends at `at`; pauses and extensions of earlier runs no longer count."""
-    basis = _require_text(basis, "basis", "请填写重新起算的依据。")
+    basis = _require_text(basis, "basis", _("请填写重新起算的依据。"))
     at = _aware(at)
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(clock)
-        _open_or_raise(locked, "重新起算")
-        _check_time(at, now=now, label="重新起算时间")
+        _open_or_raise(locked, _("计时已停止，不能重新起算。"))
+        _check_time(at, now=now, message=_("重新起算时间不能晚于当前时间。"))
         if at < locked.started_at:
-            raise ValidationError({"at": f"重新起算时间不能早于本轮计时起算时间（{_fmt_dt(locked.started_at)}）。"})
+            raise ValidationError(
+                {"at": _("重新起算时间不能早于本轮计时起算时间（%(at)s）。") % {"at": _fmt_dt(locked.started_at)}}
+            )
         pauses = _run_pauses(locked)
         pause = _open_pause(pauses)
         if pause is not None and at < pause.started_at:
-            raise ValidationError({"at": f"重新起算时间不能早于暂停时间（{_fmt_dt(pause.started_at)}）。"})
+            raise ValidationError(
+                {"at": _("重新起算时间不能早于暂停时间（%(at)s）。") % {"at": _fmt_dt(pause.started_at)}}
+            )
         before = {**_snapshot(locked), "started_at": locked.started_at}
         if pause is not None:
             pause.ended_at = at
@@ -459,15 +491,19 @@ def clock_stop(*, actor: Any, clock: Clock, at: datetime) -> Clock:
     with transaction.atomic():
         locked = _lock(clock)
         if locked.status == ClockStatus.STOPPED:
-            raise ValidationError("计时已停止，不能重复停止。")
-        _check_time(at, now=now, label="停止时间")
+            raise ValidationError(_("计时已停止，不能重复停止。"))
+        _check_time(at, now=now, message=_("停止时间不能晚于当前时间。"))
         if at < locked.started_at:
-            raise ValidationError({"at": f"停止时间不能早于本轮计时起算时间（{_fmt_dt(locked.started_at)}）。"})
+            raise ValidationError(
+                {"at": _("停止时间不能早于本轮计时起算时间（%(at)s）。") % {"at": _fmt_dt(locked.started_at)}}
+            )
         pauses = _run_pauses(locked)
         pause = _open_pause(pauses)
         if pause is not None:
             if at < pause.started_at:
-                raise ValidationError({"at": f"停止时间不能早于暂停时间（{_fmt_dt(pause.started_at)}）。"})
+                raise ValidationError(
+                    {"at": _("停止时间不能早于暂停时间（%(at)s）。") % {"at": _fmt_dt(pause.started_at)}}
+                )
             pause.ended_at = at
             pause.ended_by = _user(actor)
         before = _snapshot(locked)
@@ -496,7 +532,7 @@ def _derived(obj: Clock | DueComputation) -> tuple:
     return (obj.start_date, obj.due_date, obj.due_at, obj.warn_at, obj.provisional, obj.paused_days)
 
 
-def _recompute_locked(locked: Clock, *, actor: Any, now: datetime, index=None) -> bool:
+def _recompute_locked(locked: Clock, *, actor: Any, now: datetime, index: CalendarIndex | None = None) -> bool:
     pauses = _run_pauses(locked)
     comp = _compute(locked, pauses, now=now, index=index)
     old = _derived(locked)
@@ -520,7 +556,7 @@ def clock_recompute(*, clock: Clock, actor: Any = SYSTEM_CALENDAR) -> bool:
     with transaction.atomic():
         locked = _lock(clock)
         if locked.status == ClockStatus.STOPPED:
-            raise ValidationError("计时已停止，不再重新计算。")
+            raise ValidationError(_("计时已停止，不再重新计算。"))
         changed = _recompute_locked(locked, actor=actor, now=now)
     _sync(clock, locked)
     return changed
@@ -544,7 +580,7 @@ def clocks_recompute_for_years(*, years: Iterable[int], actor: Any = SYSTEM_CALE
     if not years:
         return 0
     now = timezone.now()
-    indexes: dict[Any, Any] = {}
+    indexes: dict[int | None, CalendarIndex] = {}
     changed = 0
     candidates = (
         Clock.objects.filter(status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED])
@@ -582,7 +618,7 @@ def _describe(info) -> str:
     return "工作日"
 
 
-def _met_lines(index, a: date, b: date) -> list[str]:
+def _met_lines(index: CalendarIndex, a: date, b: date) -> list[str]:
     """Holidays, weekends and make-up days in (a, b]."""
     lines: list[str] = []
     runs: list[list] = []  # [first, last, names]

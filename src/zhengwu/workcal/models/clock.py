@@ -37,11 +37,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhengwu.workcal.arith import CalendarIndex, current_index, effective_start_date
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, DisplayStatus, PauseReason
 from zhengwu.workcal.enums import DeadlineUnit
 from zhengwu.workcal.presets import preset_choices
 
-__all__ = ["Clock", "ClockExtension", "ClockPause", "DueComputation", "compute_due", "end_of_day", "local_date"]
+__all__ = [
+    "Clock",
+    "ClockExtension",
+    "ClockPause",
+    "ClockQuerySet",
+    "DueComputation",
+    "compute_due",
+    "end_of_day",
+    "local_date",
+]
 
 DEFAULT_DUE_SOON_WORKING_DAYS = 1
 
@@ -84,7 +94,7 @@ class DueComputation:
 
 def compute_due(
     *,
-    index,
+    index: CalendarIndex,
     unit: str,
     limit_days: int,
     started_at: datetime,
@@ -93,8 +103,6 @@ def compute_due(
     now: datetime,
 ) -> DueComputation:
     """Pure derivation of the due date (see the module docstring). `pauses`: (start, end or None) of the run."""
-    from zhengwu.workcal.arith import effective_start_date
-
     working = unit == DeadlineUnit.WORKING
     received = local_date(started_at)
     start = effective_start_date(started_at, index=index) if working else received
@@ -123,6 +131,35 @@ def compute_due(
         warn_at=start_of_day(warn),
         provisional_years=tuple(index.provisional_years(received, due)),
     )
+
+
+class ClockQuerySet(models.QuerySet):
+    """Set-based views of the derived statuses, for lists and supervision (no per-row Python)."""
+
+    def for_subject(self, subject: models.Model) -> ClockQuerySet:
+        return self.filter(content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk))
+
+    def open(self) -> ClockQuerySet:
+        return self.exclude(status=ClockStatus.STOPPED)
+
+    def with_display_status(self, status: str, now: datetime | None = None) -> ClockQuerySet:
+        now = now or timezone.now()
+        running = models.Q(status=ClockStatus.RUNNING)
+        conditions = {
+            DisplayStatus.RUNNING: running & models.Q(warn_at__gt=now, due_at__gte=now),
+            DisplayStatus.DUE_SOON: running & models.Q(warn_at__lte=now, due_at__gte=now),
+            DisplayStatus.OVERDUE: running & models.Q(due_at__lt=now),
+            DisplayStatus.PAUSED: models.Q(status=ClockStatus.PAUSED),
+            DisplayStatus.STOPPED_ON_TIME: models.Q(status=ClockStatus.STOPPED, outcome=ClockOutcome.ON_TIME),
+            DisplayStatus.STOPPED_LATE: models.Q(status=ClockStatus.STOPPED, outcome=ClockOutcome.LATE),
+        }
+        return self.filter(conditions[DisplayStatus(status)])
+
+    def overdue(self, now: datetime | None = None) -> ClockQuerySet:
+        return self.with_display_status(DisplayStatus.OVERDUE, now)
+
+    def due_soon(self, now: datetime | None = None) -> ClockQuerySet:
+        return self.with_display_status(DisplayStatus.DUE_SOON, now)
 
 
 class Clock(models.Model):
@@ -168,6 +205,8 @@ class Clock(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = ClockQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("法定计时")
         verbose_name_plural = _("法定计时")
@@ -201,10 +240,8 @@ class Clock(models.Model):
             return DisplayStatus.DUE_SOON
         return DisplayStatus.RUNNING
 
-    def elapsed_days(self, now: datetime | None = None, *, index=None) -> int:
+    def elapsed_days(self, now: datetime | None = None, *, index: CalendarIndex | None = None) -> int:
         """Days of the period used up to the local date of `now` (stopped: of stopped_at), pauses excluded."""
-        from zhengwu.workcal.arith import current_index
-
         index = index or current_index(self.region)
         end = local_date(self.stopped_at or now or timezone.now())
         if self.unit == DeadlineUnit.WORKING:
@@ -221,7 +258,7 @@ class Clock(models.Model):
             used -= counted(max(local_date(pause.started_at), self.start_date), p_end)
         return max(0, used)
 
-    def elapsed_fraction(self, now: datetime | None = None, *, index=None) -> float:
+    def elapsed_fraction(self, now: datetime | None = None, *, index: CalendarIndex | None = None) -> float:
         """Share of the period (limit + extensions) used; above 1.0 when overdue."""
         total = self.limit_days + self.extension_days
         return self.elapsed_days(now, index=index) / total if total else 0.0
