@@ -77,8 +77,8 @@ for label in sqlite postgresql; do
   say "结果（$label）"
   cat "var/test/$label.log"
   summary=$(grep -E '(passed|failed|error).* in [0-9.]+s' "var/test/$label.log" | tail -1 || true)
-  p=$(grep -Eo '[0-9]+ passed' <<<"$summary" | grep -Eo '[0-9]+' || echo 0)
-  f=$(grep -Eo '[0-9]+ (failed|errors?)' <<<"$summary" | awk '{s+=$1} END {print s+0}')
+  p=$(awk '{for (i = 2; i <= NF; i++) if ($i ~ /^passed/) s += $(i-1)} END {print s+0}' <<<"$summary")
+  f=$(awk '{for (i = 2; i <= NF; i++) if ($i ~ /^(failed|errors?)/) s += $(i-1)} END {print s+0}' <<<"$summary")
   passed=$((passed + p)); failed=$((failed + f))
   if [ "$p" = 0 ]; then echo "未运行任何测试（$label）" >&2; status=1; fi
 done

@@ -4,6 +4,7 @@ import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from zhengwu.workcal.arith import CalendarIndex, current_index, explain_deadline, weekday_label
 from zhengwu.workcal.enums import DeadlineUnit
@@ -76,7 +77,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="输出 JSON")
 
     def handle(self, *args, start: str, n: str | None, unit: str, json: bool, **options):
-        index = current_index()
+        try:
+            index = current_index()
+        except DatabaseError:
+            raise CommandError("数据库尚未初始化或不可用：请先运行 zhengwu migrate。") from None
         if start == "-":
             if n is not None:
                 raise CommandError("从标准输入读取时不能再给出期限参数。")
