@@ -50,3 +50,13 @@ bootstrap_venv() {
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -c constraints.txt -e "$spec"
 }
+
+# Debian packages the platform itself needs: Pango for PDF rendering (weasyprint), CJK fonts.
+ensure_runtime_packages() {
+  local missing=() libs
+  libs="$( (ldconfig -p || /sbin/ldconfig -p) 2>/dev/null || true)"
+  grep -q 'libpango-1.0.so' <<<"$libs" || missing+=(libpango-1.0-0)
+  grep -q 'libpangoft2-1.0.so' <<<"$libs" || missing+=(libpangoft2-1.0-0)
+  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
+}

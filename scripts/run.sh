@@ -2,6 +2,7 @@
 # One command: set up and run Zhengwu on its embedded default (SQLite, demo county, web + worker).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+ensure_runtime_packages
 bootstrap_venv
 
 export ZHENGWU_DATA_DIR="${ZHENGWU_DATA_DIR:-$ROOT/var}"

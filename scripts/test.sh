@@ -6,11 +6,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bootstrap_venv test
 PY=.venv/bin/python
 
-# --- browser and fonts (Debian packages) -------------------------------------------------------
-missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
-if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
+# --- system packages: Pango and CJK fonts for PDFs, Chromium for browser tests ---------------
+ensure_runtime_packages
+[ -x /usr/bin/chromium ] || apt_install chromium
 [ -x /usr/bin/chromium ] || die "没有找到 /usr/bin/chromium，浏览器测试无法运行。"
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
