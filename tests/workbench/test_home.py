@@ -77,7 +77,7 @@ def test_staff_member_sees_greeting_profile_and_roles(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>您好，王芳</h1>" in html
-    assert "今天是 2026年11月18日 星期三。" in html
+    assert "今天是 2026年11月18日 星期三，工作日。" in html
     assert "<dd>县行政审批局</dd>" in html
     assert "<dd>审批一科</dd>" in html
     assert "<dd>A-17</dd>" in html
@@ -156,6 +156,28 @@ def test_workbench_home_query_count_is_fixed(client, django_assert_num_queries):
     user = make_staff(department=make_department(), roles=("handler", "section_head"))
     client.force_login(user)
 
-    # session, user, staff profile with its department/section/position/window, roles (shared with the side nav)
-    with django_assert_num_queries(4):
+    # session, user, staff profile with its department/section/position/window, roles (shared with the side nav),
+    # the calendar version the in-memory working-day index is checked against
+    with django_assert_num_queries(5):
         client.get("/workbench/")
+
+
+@time_machine.travel(datetime.datetime(2026, 10, 2, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_on_a_holiday_the_home_page_names_it_and_the_next_working_day(client):
+    client.force_login(make_staff(department=make_department()))
+
+    html = client.get("/workbench/").content.decode()
+
+    assert "今天是 2026年10月2日 星期五，法定节假日（国庆节），下一个工作日是 10月8日 星期四。" in html
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 18, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_administrators_are_warned_when_next_years_calendar_is_missing(client):
+    user = make_staff(department=make_department(), roles=("administrator",))
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+
+    html = client.get("/workbench/").content.decode()
+
+    assert "2027 年工作日历尚未导入，相关时限按周一至周五临时计算。" in html
