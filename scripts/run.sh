@@ -14,10 +14,18 @@ if [ -z "${SECRET_KEY:-}" ]; then
   SECRET_KEY="$(cat "$ZHENGWU_DATA_DIR/secret_key")"
   export SECRET_KEY
 fi
+if [ -z "${ZHENGWU_SIGNING_PASSPHRASE:-}" ]; then
+  [ -s "$ZHENGWU_DATA_DIR/signing_passphrase" ] ||
+    .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > "$ZHENGWU_DATA_DIR/signing_passphrase"
+  chmod 600 "$ZHENGWU_DATA_DIR/signing_passphrase"
+  ZHENGWU_SIGNING_PASSPHRASE="$(cat "$ZHENGWU_DATA_DIR/signing_passphrase")"
+  export ZHENGWU_SIGNING_PASSPHRASE
+fi
 # Local plain-HTTP demo: cookies cannot be Secure-only. Put TLS in front for real deployments.
 export SECURE_COOKIES="${SECURE_COOKIES:-0}" SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-localhost,127.0.0.1}"
 BIND="${ZHENGWU_BIND:-127.0.0.1:8000}"
+export ZHENGWU_PUBLIC_URL="${ZHENGWU_PUBLIC_URL:-http://$BIND}"
 
 say "迁移数据库"
 .venv/bin/zhengwu migrate --noinput -v0

@@ -9,6 +9,7 @@ PY=.venv/bin/python
 # --- system packages: Pango and CJK fonts for PDFs, Chromium for browser tests ---------------
 ensure_runtime_packages
 [ -x /usr/bin/chromium ] || apt_install chromium
+command -v pdfsig >/dev/null 2>&1 || apt_install poppler-utils  # an independent check of licence signatures
 [ -x /usr/bin/chromium ] || die "没有找到 /usr/bin/chromium，浏览器测试无法运行。"
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

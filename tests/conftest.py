@@ -32,3 +32,13 @@ def _national_calendar(request):
     from tests.workcal.calendar_helpers import ensure_national_calendar
 
     ensure_national_calendar()
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    """Texts sent through the in-memory SMS gateway, emptied around every test (like mail.outbox)."""
+    from zhengwu.notifications import backends
+
+    backends.sms_outbox.clear()
+    yield backends.sms_outbox
+    backends.sms_outbox.clear()

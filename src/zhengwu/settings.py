@@ -52,8 +52,12 @@ INSTALLED_APPS = [
     "zhengwu.audit",
     "zhengwu.org",
     "zhengwu.accounts",
+    "zhengwu.notifications",
     "zhengwu.workcal",
+    "zhengwu.workflow",
     "zhengwu.catalog",
+    "zhengwu.licences",
+    "zhengwu.search",
     # interface apps
     "zhengwu.portal",
     "zhengwu.workbench",
@@ -87,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zhengwu.core.context_processors.site",
+                "zhengwu.notifications.context_processors.unread_count",
             ],
         },
     }
@@ -154,6 +159,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"  # never served directly: downloads go through permission checks
+if TESTING:  # a test that forgets to override MEDIA_ROOT still never writes into ./var
+    import tempfile
+
+    MEDIA_ROOT = Path(tempfile.gettempdir()) / "zhengwu-test-media"
 MEDIA_URL = "/media/"
 
 # Security: safe by default; DEBUG relaxes only what plain-HTTP development needs.
@@ -199,6 +208,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "zhengwu.core.tasks.heartbeat", "schedule": 60.0},
+    "notifications-retry": {"task": "zhengwu.notifications.tasks.retry_deliveries", "schedule": 300.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -213,5 +223,30 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+
+# Notifications (docs/adr/0010-notifications.md). E-mail: setting EMAIL_HOST switches to SMTP unless
+# EMAIL_BACKEND says otherwise. SMS: ZHENGWU_SMS_BACKEND is a dotted SmsGateway path (default: FileSmsGateway
+# writing DATA_DIR/sms.log). ZHENGWU_PUBLIC_URL makes links in SMS and e-mail absolute.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+if os.environ.get("EMAIL_HOST") and not os.environ.get("EMAIL_BACKEND"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+ZHENGWU_PUBLIC_URL = os.environ.get("ZHENGWU_PUBLIC_URL", "").rstrip("/")
+# Encrypts the licence signing keys; derived from SECRET_KEY when unset (ADR 0011).
+ZHENGWU_SIGNING_PASSPHRASE = os.environ.get("ZHENGWU_SIGNING_PASSPHRASE", "")
+ZHENGWU_SMS_BACKEND = os.environ.get("ZHENGWU_SMS_BACKEND", "")
+ZHENGWU_SMS_FILE = os.environ.get("ZHENGWU_SMS_FILE", "")
+ZHENGWU_SMS_SIGNATURE = os.environ.get("ZHENGWU_SMS_SIGNATURE") or ZHENGWU_SITE_NAME or "政务服务平台"
+ZHENGWU_SMS_MAX_SEGMENTS = int(os.environ.get("ZHENGWU_SMS_MAX_SEGMENTS", "2"))

@@ -98,8 +98,10 @@ def assert_page_shell(html: str) -> PageAudit:
     assert page.style_elements == 0
     assert page.style_attributes == []
     assert page.handler_attributes == []
-    assert page.stylesheets == ["/static/zhengwu/css/zhengwu.css"]
-    assert page.script_sources == ["/static/zhengwu/js/htmx.min.js", "/static/zhengwu/js/app.js"]
+    # The shell's own assets come first; pages may add their own, always self-hosted.
+    assert page.stylesheets[0] == "/static/zhengwu/css/zhengwu.css"
+    assert page.script_sources[:2] == ["/static/zhengwu/js/htmx.min.js", "/static/zhengwu/js/app.js"]
+    assert all(url.startswith("/static/") for url in page.stylesheets + page.script_sources)
     assert all("defer" in script for script in page.find_all("script"))
     for url in page.stylesheets + page.script_sources:
         assert finders.find(static_path(url)), f"missing static file {url}"

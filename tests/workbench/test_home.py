@@ -157,8 +157,8 @@ def test_workbench_home_query_count_is_fixed(client, django_assert_num_queries):
     client.force_login(user)
 
     # session, user, staff profile with its department/section/position/window, roles (shared with the side nav),
-    # the calendar version the in-memory working-day index is checked against
-    with django_assert_num_queries(5):
+    # the calendar version the in-memory working-day index is checked against, the unread-message badge
+    with django_assert_num_queries(6):
         client.get("/workbench/")
 
 

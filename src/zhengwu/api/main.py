@@ -2,8 +2,10 @@ from django.db import connection
 from ninja import NinjaAPI, Schema
 
 import zhengwu
+from zhengwu.api.catalog import router as catalog_router
 
 api = NinjaAPI(title="政务服务平台 API", version=zhengwu.__version__, urls_namespace="api")
+api.add_router("/catalog", catalog_router)
 
 
 class HealthOut(Schema):

@@ -3,7 +3,7 @@
 from typing import Any
 
 from zhengwu.accounts.enums import Role
-from zhengwu.accounts.rules import has_role, is_county_wide, is_staff_member, staff_profile
+from zhengwu.accounts.rules import has_role, is_county_wide, is_staff_member, scope_to_department, staff_profile
 from zhengwu.catalog.enums import EDITABLE_STATES, VersionState
 
 
@@ -35,3 +35,41 @@ def can_review_version(user: Any, version) -> bool:
 
 def can_see_drafts(user: Any) -> bool:
     return can_review(user) or has_role(user, Role.CATALOG_EDITOR) or is_county_wide(user)
+
+
+def can_manage_themes(user: Any) -> bool:
+    """Themes and scenarios are county-wide reference data: administrators and county-wide catalogue editors."""
+    if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
+        return True
+    return is_staff_member(user) and (
+        has_role(user, Role.ADMINISTRATOR) or (has_role(user, Role.CATALOG_EDITOR) and is_county_wide(user))
+    )
+
+
+def can_exchange_items(user: Any) -> bool:
+    """Open the catalogue xlsx import and export pages: catalogue editors and county-wide staff."""
+    return is_staff_member(user) and (has_role(user, Role.CATALOG_EDITOR) or is_county_wide(user))
+
+
+def can_publish_imports(user: Any) -> bool:
+    """Publish imported items without review (migrating legacy lists): administrators only."""
+    return is_staff_member(user) and (user.is_superuser or has_role(user, Role.ADMINISTRATOR))
+
+
+def can_view_all_items(user: Any) -> bool:
+    """Legal reviewers review for the whole county; supervisors and administrators see every department."""
+    return is_county_wide(user) or can_review(user)
+
+
+def can_view_items(user: Any) -> bool:
+    """Open the curation pages (事项管理): catalogue editors, legal reviewers and county-wide staff."""
+    return is_staff_member(user) and (has_role(user, Role.CATALOG_EDITOR) or can_view_all_items(user))
+
+
+def items_visible_to(queryset, user: Any, *, department_field: str = "department"):
+    """Items (or versions, with department_field="item__department") the user may see, drafts included."""
+    if not can_view_items(user):
+        return queryset.none()
+    if can_view_all_items(user):
+        return queryset
+    return scope_to_department(queryset, user, field=department_field)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, home
+from zhengwu.portal.views import accounts, catalog, home
 
 app_name = "portal"
 
@@ -12,4 +12,22 @@ urlpatterns = [
     path("register/citizen/", accounts.register_citizen, name="register_citizen"),
     path("register/enterprise/", accounts.register_enterprise, name="register_enterprise"),
     path("account/", accounts.account, name="account"),
+    path("services/", catalog.services, name="services"),
+    path("services/search/", catalog.search, name="services_search"),
+    path("services/department/<str:code>/", catalog.department, name="services_department"),
+    path("services/for/<str:audience>/", catalog.audience, name="services_audience"),
+    path("services/theme/<slug:slug>/", catalog.theme, name="services_theme"),
+    path("services/identity/<slug:slug>/", catalog.identity, name="services_identity"),
+    path("services/scenario/<slug:slug>/", catalog.scenario, name="services_scenario"),
+    path("services/item/<str:implementation_code>/", catalog.item_guide, name="services_item"),
+    path(
+        "services/item/<str:implementation_code>/materials/<int:material_id>/<slug:kind>/",
+        catalog.material_file,
+        name="services_material_file",
+    ),
+    path(
+        "services/item/<str:implementation_code>/result-sample/",
+        catalog.result_sample,
+        name="services_result_sample",
+    ),
 ]

@@ -71,6 +71,15 @@ def _row_hash(event: AuditEvent) -> str:
     )
 
 
+def _locked_head() -> AuditChainHead:
+    """The chain's tip, locked until the surrounding transaction ends (created by migration 0002)."""
+    try:
+        return AuditChainHead.objects.select_for_update().get(id=1)
+    except AuditChainHead.DoesNotExist:  # a flushed test database
+        AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
+        return AuditChainHead.objects.select_for_update().get(id=1)
+
+
 def audit_record(
     *,
     actor: Any = None,
@@ -108,8 +117,7 @@ def audit_record(
         "ip": ip or current_ip.get(),
     }
     with transaction.atomic():
-        AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
-        head = AuditChainHead.objects.select_for_update().get(id=1)
+        head = _locked_head()
         seq = head.last_seq + 1
         digest = event_hash(seq=seq, prev_hash=head.last_hash, **values)
         event = AuditEvent.objects.create(seq=seq, prev_hash=head.last_hash, hash=digest, **values)

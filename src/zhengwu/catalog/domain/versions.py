@@ -4,12 +4,15 @@ Published versions never change; a change to a published guide is a new draft th
 review again. Cases keep a foreign key to the version they were filed under.
 """
 
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from zhengwu.audit.domain import audit_record
@@ -72,6 +75,8 @@ REQUIRED_TEXT_FIELDS = (
     "legal_basis",
 )
 MATERIAL_FIELDS = ("name", "source", "form", "copies", "necessity", "condition", "licence_type", "notes")
+# Optional keys of a material dict: a stored file name to keep, an uploaded File to store, or "" for none.
+MATERIAL_FILE_FIELDS = ("blank_form", "sample")
 FEE_FIELDS = ("name", "standard_amount", "unit", "legal_basis")
 STEP_FIELDS = ("name", "description", "limit_days")
 
@@ -83,12 +88,89 @@ _CHOICES = {
 }
 
 
+# Files attached to guides (blank forms, filled samples, result samples): checked by name, size and content.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word and Excel files
+UPLOAD_KINDS: dict[str, str] = {
+    "pdf": "PDF",
+    "doc": "Word",
+    "docx": "Word",
+    "xls": "Excel",
+    "xlsx": "Excel",
+    "jpg": "JPG",
+    "jpeg": "JPG",
+    "png": "PNG",
+}
+
+
+def _sniff(upload: File, extension: str) -> bool:
+    """Whether the file's content is what its extension claims (magic bytes; zip members for docx/xlsx)."""
+    upload.seek(0)
+    head = upload.read(8)
+    try:
+        if extension == "pdf":
+            return head.startswith(b"%PDF-")
+        if extension in ("doc", "xls"):
+            return head == _OLE2
+        if extension in ("jpg", "jpeg"):
+            return head.startswith(b"\xff\xd8\xff")
+        if extension == "png":
+            return head == b"\x89PNG\r\n\x1a\n"
+        if extension in ("docx", "xlsx"):
+            if not head.startswith(b"PK\x03\x04"):
+                return False
+            upload.seek(0)
+            member = "word/document.xml" if extension == "docx" else "xl/workbook.xml"
+            with zipfile.ZipFile(upload) as archive:
+                return member in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    finally:
+        upload.seek(0)
+    return False
+
+
+def uploaded_file_error(upload: File) -> str | None:
+    """Why an uploaded attachment is refused (Chinese), or None: type by extension and content, at most 10 MB."""
+    name = str(getattr(upload, "name", "") or "")
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in UPLOAD_KINDS:
+        shown = f"“.{extension}”" if extension else "无扩展名"
+        return f"不支持的文件类型（{shown}），仅限 PDF、Word（doc、docx）、Excel（xls、xlsx）、JPG、PNG 文件。"
+    size = upload.size or 0
+    if size > UPLOAD_MAX_BYTES:
+        return f"文件过大（{size / 1024 / 1024:.1f} MB），单个文件不得超过 10 MB。"
+    if size == 0:
+        return "文件为空。"
+    if not _sniff(upload, extension):
+        return f"文件内容与扩展名“.{extension}”不符，请上传真实的 {UPLOAD_KINDS[extension]} 文件。"
+    return None
+
+
+def _is_upload(value: Any) -> bool:
+    return isinstance(value, File) and not isinstance(value, FieldFile)
+
+
+def _file_value(value: Any) -> Any:
+    """What a FileField is set to: an upload as is, a stored file by name, nothing as ""."""
+    if _is_upload(value):
+        return value
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    return str(value or "")
+
+
 def _summary(version: ItemVersion) -> dict:
     return {"number": version.number, "state": version.state, "name": version.name}
 
 
+def _is_trusted_loader(actor: Any) -> bool:
+    """System actors (demo, migrations) and administrators loading legacy lists."""
+    return (isinstance(actor, str) and actor.startswith("system:")) or rules.can_publish_imports(actor)
+
+
 def _require_editor(actor: Any, department_id: int) -> None:
-    if not rules.can_edit_department_items(actor, department_id):
+    if not (_is_trusted_loader(actor) or rules.can_edit_department_items(actor, department_id)):
         raise ValidationError("您没有编辑该部门事项的权限。")
 
 
@@ -162,6 +244,11 @@ def materials_validate(materials: list[dict]) -> dict[int, dict[str, str]]:
             problems["necessity"] = "必要性无效。"
         elif necessity == MaterialNecessity.CONDITIONAL and not str(material.get("condition") or "").strip():
             problems["condition"] = "情形必要的材料须写明适用情形。"
+        for key in MATERIAL_FILE_FIELDS:
+            if _is_upload(material.get(key)):
+                problem = uploaded_file_error(material[key])
+                if problem:
+                    problems[key] = problem
         if problems:
             errors[index] = problems
     return errors
@@ -214,13 +301,30 @@ def _raise_if(errors: dict, materials_errors: dict, fees_errors: dict) -> None:
     raise ValidationError(flat)
 
 
-def _replace_children(version: ItemVersion, materials, fees, steps) -> None:
+def _material(version: ItemVersion, position: int, data: dict) -> ItemMaterial:
+    material = ItemMaterial(version=version, position=position, **{k: data[k] for k in MATERIAL_FIELDS if k in data})
+    for key in MATERIAL_FILE_FIELDS:
+        if key in data:
+            setattr(material, key, _file_value(data[key]))
+    return material
+
+
+def _material_files(materials: list[ItemMaterial]) -> dict[str, dict[str, str]]:
+    """Stored file names by material position, for audit records."""
+    return {
+        str(m.position): {key: getattr(m, key).name for key in MATERIAL_FILE_FIELDS if getattr(m, key)}
+        for m in materials
+        if m.blank_form or m.sample
+    }
+
+
+def _replace_children(version: ItemVersion, materials, fees, steps) -> list[ItemMaterial] | None:
+    """Replace the given child lists; returns the new materials (None when materials were not given)."""
+    created = None
     if materials is not None:
         version.materials.all().delete()
-        ItemMaterial.objects.bulk_create(
-            ItemMaterial(version=version, position=i, **{k: m[k] for k in MATERIAL_FIELDS if k in m})
-            for i, m in enumerate(materials)
-        )
+        # bulk_create runs FileField.pre_save, which stores uploads under upload_to.
+        created = ItemMaterial.objects.bulk_create(_material(version, i, m) for i, m in enumerate(materials))
     if fees is not None:
         version.fees.all().delete()
         FeeItem.objects.bulk_create(
@@ -232,6 +336,7 @@ def _replace_children(version: ItemVersion, materials, fees, steps) -> None:
             ProcessStep(version=version, position=i, **{k: s[k] for k in STEP_FIELDS if k in s})
             for i, s in enumerate(steps)
         )
+    return created
 
 
 def item_create(
@@ -331,8 +436,13 @@ def version_update(
     materials: list[dict] | None = None,
     fees: list[dict] | None = None,
     steps: list[dict] | None = None,
+    result_sample: Any = None,
 ) -> ItemVersion:
-    """Edit a draft (or a returned draft). Any field not given keeps its value."""
+    """Edit a draft (or a returned draft). Any field not given keeps its value.
+
+    Material dicts may carry MATERIAL_FILE_FIELDS (see there). `result_sample`: None keeps the stored
+    file, an uploaded File replaces it, "" removes it.
+    """
     with transaction.atomic():
         version = _locked(version)
         _require_editor(actor, version.item.department_id)
@@ -342,23 +452,35 @@ def version_update(
         fees_to_check = (
             fees if fees is not None else [{k: getattr(f, k) for k in FEE_FIELDS} for f in version.fees.all()]
         )
+        errors = version_fields_validate(merged)
+        if _is_upload(result_sample):
+            problem = uploaded_file_error(result_sample)
+            if problem:
+                errors["result_sample"] = problem
         _raise_if(
-            version_fields_validate(merged),
+            errors,
             materials_validate(materials) if materials is not None else {},
             fees_validate(fees_to_check, is_free=bool(merged.get("is_free"))),
         )
         before = {name: _jsonable(getattr(version, name)) for name in fields if name in VERSION_FIELDS}
+        if result_sample is not None:
+            before["result_sample"] = version.result_sample.name
+            version.result_sample = _file_value(result_sample)
         for name, value in _clean_fields(fields).items():
             setattr(version, name, value)
         version.save()
-        _replace_children(version, materials, fees, steps)
+        created = _replace_children(version, materials, fees, steps)
+        after = {name: _jsonable(getattr(version, name)) for name in before if name != "result_sample"}
+        if result_sample is not None:
+            after["result_sample"] = version.result_sample.name
+        if created:
+            after["material_files"] = _material_files(created)
         audit_record(
             actor=actor,
             action="catalog.draft_updated",
             obj=version,
             before=before,
-            after={name: _jsonable(getattr(version, name)) for name in before}
-            | {"materials_replaced": materials is not None, "fees_replaced": fees is not None},
+            after=after | {"materials_replaced": materials is not None, "fees_replaced": fees is not None},
         )
     return version
 

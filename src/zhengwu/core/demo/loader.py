@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 
@@ -33,6 +34,9 @@ TOTAL_LABELS = {
     "accounts.staffprofile": "工作人员",
     "accounts.citizenprofile": "自然人",
     "accounts.enterpriseprofile": "法人",
+    "catalog.serviceitem": "政务服务事项",
+    "catalog.theme": "主题/场景",
+    "licences.licence": "电子证照",
 }
 
 
@@ -456,21 +460,7 @@ class _Loader:
         )
 
     def totals(self) -> dict[str, int]:
-        models_by_label = {
-            m._meta.label_lower: m
-            for m in (
-                Region,
-                Department,
-                Section,
-                Position,
-                ServiceHall,
-                Window,
-                StaffProfile,
-                CitizenProfile,
-                EnterpriseProfile,
-            )
-        }
-        return {label: models_by_label[label].objects.count() for label in TOTAL_LABELS}
+        return {label: apps.get_model(label).objects.count() for label in TOTAL_LABELS}
 
 
 def _section_head_title(section: str) -> str:
@@ -496,6 +486,12 @@ def demo_load() -> DemoResult:
         loader.staff()
         loader.citizens()
         loader.enterprises()
+        from zhengwu.catalog.demo import catalog_demo_load  # the catalogue needs the departments above
+
+        catalog_demo_load(loader.result)
+        from zhengwu.licences.demo import licences_demo_load  # signs PDFs for demo people: after them
+
+        licences_demo_load(loader.result)
         result = loader.result
         result.totals = loader.totals()
         if result.changed:

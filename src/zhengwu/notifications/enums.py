@@ -1,0 +1,39 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    """What a message is about. Add a member here before notifying with a new code."""
+
+    CASE_ACCEPTED = "case.accepted", _("办件受理")
+    CASE_CORRECTION_NOTICE = "case.correction_notice", _("补正告知")
+    CASE_SUSPENDED = "case.suspended", _("办件挂起")
+    CASE_DECIDED = "case.decided", _("办理决定")
+    CASE_READY_FOR_PICKUP = "case.ready_for_pickup", _("证照待领取")
+    SUPERVISION_WARNING = "supervision.warning", _("监察预警")
+    SUPERVISION_YELLOW_CARD = "supervision.yellow_card", _("监察黄牌")
+    SUPERVISION_RED_CARD = "supervision.red_card", _("监察红牌")
+    GENERAL = "general", _("系统通知")
+
+
+class Channel(models.TextChoices):
+    INAPP = "inapp", _("站内消息")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+
+
+ALL_CHANNELS = (Channel.INAPP, Channel.SMS, Channel.EMAIL)
+# Channels that leave the platform and go through a backend (and may fail and be retried).
+OUTBOUND_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL})
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    SKIPPED = "skipped", _("未发送")
+
+
+# States in which nothing more will happen to a delivery (a failed one only once its attempts are used up).
+FINAL_STATES = frozenset({DeliveryState.SENT, DeliveryState.SKIPPED})

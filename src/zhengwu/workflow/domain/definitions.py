@@ -1,0 +1,158 @@
+"""Process definitions: upload (validated), versioned per key, and the definitions shipped with the platform."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from lxml import etree
+
+from zhengwu.audit.domain import audit_record
+from zhengwu.org.models import Department
+from zhengwu.workflow import engine
+from zhengwu.workflow.engine import ParsedDefinition
+from zhengwu.workflow.models import ProcessDefinition
+from zhengwu.workflow.rules import is_system_actor
+
+__all__ = [
+    "SHIPPED_DEFINITIONS",
+    "default_process_definition",
+    "department_lookup",
+    "process_definition_create",
+    "process_definition_validate",
+    "shipped_process_definition",
+]
+
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+SHIPPED_DEFINITIONS = ("default_licensing", "parallel_approval", "countersign_review")
+SYSTEM_ACTOR = "system:workflow"
+_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+
+
+def department_lookup(reference: str) -> Department | None:
+    """A lane's department reference: a code first, then a full or short name."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    found = Department.objects.filter(code=reference).first()
+    if found is None:
+        found = Department.objects.filter(Q(name=reference) | Q(short_name=reference)).order_by("pk").first()
+    return found
+
+
+def _user(actor: Any):
+    return None if is_system_actor(actor) or not getattr(actor, "pk", None) else actor
+
+
+def process_definition_validate(*, key: str, name: str = "", bpmn_xml: bytes | str) -> ParsedDefinition:
+    """Check everything process_definition_create checks, without saving. Raises ValidationError."""
+    errors: dict[str, list[str]] = {}
+    if not _KEY.match(key or ""):
+        errors["key"] = ["流程标识只能包含小写字母、数字、下划线和连字符，以字母开头，最长 64 个字符。"]
+    if len(name or "") > 200:
+        errors["name"] = ["名称最长 200 个字符。"]
+    try:
+        parsed = engine.bpmn_parse(bpmn_xml)
+    except ValidationError as exc:
+        exc.update_error_dict(errors)
+        raise ValidationError(errors) from None
+    lane_errors = [
+        f"泳道“{lane.name}”指定的部门“{lane.department}”不存在（可写部门编码、全称或简称）。"
+        for lane in parsed.lanes
+        if lane.department and department_lookup(lane.department) is None
+    ]
+    if lane_errors:
+        errors["bpmn_xml"] = lane_errors
+    if "key" not in errors:
+        latest = ProcessDefinition.objects.filter(key=key).order_by("-version").only("version", "bpmn_sha256").first()
+        if latest is not None and latest.bpmn_sha256 == parsed.bpmn_sha256:
+            errors.setdefault("bpmn_xml", []).append(f"内容与现有版本 v{latest.version} 相同，无需重复上传。")
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+def _text(bpmn_xml: bytes | str) -> str:
+    if isinstance(bpmn_xml, str):
+        return bpmn_xml
+    try:
+        return bpmn_xml.decode("utf-8")
+    except UnicodeDecodeError:
+        # Declared in another encoding (GBK and the like): keep an equivalent UTF-8 text.
+        root = engine.parse_xml(bpmn_xml)
+        return etree.tostring(root, encoding="unicode")
+
+
+def process_definition_create(*, actor: Any, key: str, name: str = "", bpmn_xml: bytes | str) -> ProcessDefinition:
+    """Validate a BPMN file and store it as the next version of `key`, with its parsed spec stored once."""
+    parsed = process_definition_validate(key=key, name=name, bpmn_xml=bpmn_xml)
+    text = _text(bpmn_xml)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            latest = ProcessDefinition.objects.select_for_update().filter(key=key).order_by("-version").first()
+            if latest is not None and latest.bpmn_sha256 == parsed.bpmn_sha256:
+                raise ValidationError({"bpmn_xml": [f"内容与现有版本 v{latest.version} 相同，无需重复上传。"]})
+            definition = ProcessDefinition.objects.create(
+                key=key,
+                version=(latest.version + 1) if latest is not None else 1,
+                name=(name or "").strip() or parsed.process_name[:200],
+                process_id=parsed.process_id,
+                bpmn_xml=text,
+                bpmn_sha256=parsed.bpmn_sha256,
+                spec_json=parsed.spec_json,
+                spec_sha256=parsed.spec_sha256,
+                lanes=[lane.as_dict() for lane in parsed.lanes],
+                user_tasks=parsed.user_tasks,
+                created_by=_user(actor),
+                created_at=now,
+            )
+            audit_record(
+                actor=actor,
+                action="workflow.definition.created",
+                obj=definition,
+                after={
+                    "key": definition.key,
+                    "version": definition.version,
+                    "name": definition.name,
+                    "process_id": definition.process_id,
+                    "bpmn_sha256": definition.bpmn_sha256,
+                    "spec_sha256": definition.spec_sha256,
+                    "lanes": [lane["name"] for lane in definition.lanes],
+                    "user_tasks": {task["id"]: task["step_limit_days"] for task in definition.user_tasks},
+                },
+            )
+    except IntegrityError:
+        raise ValidationError({"key": ["该流程正被同时上传新版本，请稍后重试。"]}) from None
+    return definition
+
+
+def shipped_process_definition(name: str) -> ProcessDefinition:
+    """A definition shipped in workflow/bpmn/, stored on first use (and again as a new version when the
+    shipped file changes)."""
+    if name not in SHIPPED_DEFINITIONS:
+        raise ValueError(f"unknown shipped definition {name!r}")
+    data = (BPMN_DIR / f"{name}.bpmn").read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    existing = ProcessDefinition.objects.filter(key=name, bpmn_sha256=digest).order_by("-version").first()
+    if existing is not None:
+        return existing
+    try:
+        return process_definition_create(actor=SYSTEM_ACTOR, key=name, bpmn_xml=data)
+    except ValidationError:
+        # Someone stored it at the same moment.
+        existing = ProcessDefinition.objects.filter(key=name, bpmn_sha256=digest).order_by("-version").first()
+        if existing is None:
+            raise
+        return existing
+
+
+def default_process_definition() -> ProcessDefinition:
+    """The built-in 受理 → 审查 → 决定 flow for items without their own BPMN definition."""
+    return shipped_process_definition("default_licensing")

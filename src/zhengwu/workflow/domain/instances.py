@@ -1,0 +1,201 @@
+"""Starting and cancelling process instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from zhengwu.accounts.enums import Role
+from zhengwu.audit.domain import audit_record
+from zhengwu.org.models import Department
+from zhengwu.workflow import engine, rules
+from zhengwu.workflow.domain.definitions import department_lookup
+from zhengwu.workflow.domain.runtime import (
+    TaskTableSync,
+    check_data,
+    definition_for,
+    engine_failed,
+    lock_instance,
+    user_or_none,
+    workflow_load,
+)
+from zhengwu.workflow.enums import OPEN_TASK_STATES, InstanceStatus, TaskState
+from zhengwu.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
+
+__all__ = ["lane_map_resolve", "process_cancel", "process_start"]
+
+LaneTarget = Department | int | str | None
+
+
+def _department(value: LaneTarget, *, lane: str) -> Department | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Department):
+        department = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        department = Department.objects.filter(pk=value).first()
+    elif isinstance(value, str):
+        department = department_lookup(value)
+    else:
+        department = None
+    if department is None:
+        raise ValidationError({"lane_map": f"泳道“{lane}”指定的部门“{value}”不存在。"})
+    if not department.is_active:
+        raise ValidationError({"lane_map": f"泳道“{lane}”指定的部门“{department}”已停用。"})
+    return department
+
+
+def _override(value: Any) -> tuple[LaneTarget, str | None]:
+    if isinstance(value, dict):
+        return value.get("department"), value.get("role")
+    if isinstance(value, tuple | list):
+        padded = [*list(value), None, None]
+        return padded[0], padded[1]
+    return value, None
+
+
+def lane_map_resolve(
+    *, definition: ProcessDefinition, lane_map: dict[str, Any] | None, department: Department | None
+) -> dict[str, dict[str, Any]]:
+    """Department and role of every lane that holds a user task (ADR 0012, "Lanes").
+
+    Per lane, the first that applies: `lane_map[label or full lane name]`, the lane's own "@department" /
+    ":role", the `department` given at start. Keys are lane names as written in the BPMN file."""
+    lanes = {lane["name"]: lane for lane in definition.lanes}
+    by_label = {lane["label"]: lane["name"] for lane in definition.lanes}
+    overrides: dict[str, tuple[LaneTarget, str | None]] = {}
+    for key, value in (lane_map or {}).items():
+        name = key if key in lanes else by_label.get(key)
+        if name is None:
+            raise ValidationError({"lane_map": f"泳道映射中的“{key}”在流程中不存在。"})
+        overrides[name] = _override(value)
+    used = []
+    for task in definition.user_tasks:
+        if task["lane"] not in used:
+            used.append(task["lane"])
+    resolved: dict[str, dict[str, Any]] = {}
+    for name in used:
+        lane = lanes.get(name, {"name": name, "label": name, "department": "", "role": ""})
+        target, role = overrides.get(name, (None, None))
+        dept = (
+            _department(target, lane=lane["label"])
+            or _department(lane["department"] or None, lane=lane["label"])
+            or department
+        )
+        role = role or lane["role"]
+        if dept is None:
+            raise ValidationError(
+                {"lane_map": f"泳道“{lane['label']}”没有指定部门：请在启动流程时给出部门或泳道映射。"}
+            )
+        if role not in Role.values:
+            raise ValidationError({"lane_map": f"泳道“{lane['label']}”没有有效的角色。"})
+        resolved[name] = {"label": lane["label"], "department": dept.pk, "role": role}
+    return resolved
+
+
+def process_start(
+    *,
+    actor: Any,
+    definition: ProcessDefinition,
+    subject: models.Model,
+    data: dict[str, Any] | None = None,
+    lane_map: dict[str, Any] | None = None,
+    department: Department | None = None,
+) -> ProcessInstance:
+    """Start `definition` for `subject`: run the engine up to the first user tasks and open their task rows
+    with step clocks. One running instance per subject."""
+    if subject is None or subject.pk is None:
+        raise ValidationError({"subject": "流程对象尚未保存。"})
+    if department is not None and not department.is_active:
+        raise ValidationError({"department": f"部门“{department}”已停用。"})
+    data = check_data(data)
+    resolved = lane_map_resolve(definition=definition, lane_map=lane_map, department=department)
+    content_type = ContentType.objects.get_for_model(subject)
+    now = timezone.now()
+    workflow = engine.new_workflow(definition, data)
+    try:
+        engine.run_engine(workflow)
+    except engine.EngineError as exc:
+        raise engine_failed(exc) from None
+    running = ProcessInstance.objects.filter(
+        content_type=content_type, object_id=str(subject.pk), status=InstanceStatus.RUNNING
+    )
+    with transaction.atomic():
+        if running.exists():
+            raise ValidationError({"subject": "该对象已有进行中的流程。"})
+        instance = ProcessInstance(
+            definition=definition,
+            content_type=content_type,
+            object_id=str(subject.pk),
+            subject_repr=str(subject)[:300],
+            lane_map=resolved,
+            state={},
+            started_by=user_or_none(actor),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError:
+            raise ValidationError({"subject": "该对象已有进行中的流程。"}) from None
+        sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now)
+        sync.sync(workflow, closing_state=TaskState.CANCELLED)
+        sync.finish(workflow)
+        audit_record(
+            actor=actor,
+            action="workflow.instance.started",
+            obj=instance,
+            after={
+                "definition": f"{definition.key} v{definition.version}",
+                "subject": f"{content_type.app_label}.{content_type.model}:{subject.pk}",
+                "lane_map": resolved,
+                "data": data,
+                **sync.summary(),
+            },
+        )
+        sync.announce("started")
+    return instance
+
+
+def process_cancel(*, actor: Any, instance: ProcessInstance, reason: str) -> ProcessInstance:
+    """Cancel a running instance (the subject was withdrawn): open tasks are cancelled, clocks stopped."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写撤销原因。"})
+    if not rules.can_cancel_instance(actor):
+        raise ValidationError("只有系统管理员可以撤销流程。")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock_instance(instance.pk)
+        if locked.status != InstanceStatus.RUNNING:
+            raise ValidationError("流程已结束，不能撤销。")
+        definition = definition_for(locked)
+        workflow = workflow_load(locked, definition)
+        workflow.cancel()
+        sync = TaskTableSync(actor=actor, instance=locked, definition=definition, now=now)
+        for row in WorkTask.objects.filter(instance=locked, state__in=sorted(OPEN_TASK_STATES)).select_related("clock"):
+            sync.close(row, state=TaskState.CANCELLED, comment=reason)
+        locked.status = InstanceStatus.CANCELLED
+        locked.ended_at = now
+        sync.finish(workflow)
+        audit_record(
+            actor=actor,
+            action="workflow.instance.cancelled",
+            obj=locked,
+            before={"status": InstanceStatus.RUNNING},
+            after={"reason": reason, **sync.summary()},
+        )
+        sync.announce("cancelled")
+    _refresh(instance, locked)
+    return instance
+
+
+def _refresh(target: ProcessInstance, source: ProcessInstance) -> None:
+    if target is not source:
+        for field in ProcessInstance._meta.concrete_fields:
+            setattr(target, field.attname, getattr(source, field.attname))

@@ -1,0 +1,255 @@
+"""Acting on tasks: claim, complete, reassign, return.
+
+Every function locks the process instance row (SELECT ... FOR UPDATE) before it reads the task row again,
+so two staff acting on one task at once serialise: the first wins, the second sees the task closed and gets
+"该环节已由他人办理。" — never a double step.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
+from SpiffWorkflow.util.task import TaskState as SpiffState
+
+from zhengwu.accounts.enums import UserKind
+from zhengwu.accounts.rules import user_department_id
+from zhengwu.audit.domain import audit_record
+from zhengwu.workflow import engine, rules
+from zhengwu.workflow.domain.runtime import (
+    TaskTableSync,
+    check_data,
+    definition_for,
+    engine_failed,
+    lock_instance,
+    workflow_load,
+)
+from zhengwu.workflow.enums import InstanceStatus, TaskState
+from zhengwu.workflow.models import ProcessInstance, WorkTask
+
+__all__ = ["task_claim", "task_complete", "task_reassign", "task_return"]
+
+_OUTCOME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_COMMENT = 2000
+ALREADY_DONE = "该环节已由他人办理。"
+
+
+def _locked(task: WorkTask) -> tuple[ProcessInstance, WorkTask]:
+    instance = lock_instance(task.instance_id)
+    row = WorkTask.objects.select_related("clock", "assignee").get(pk=task.pk)
+    row.instance = instance
+    return instance, row
+
+
+def _require_open(instance: ProcessInstance, row: WorkTask) -> None:
+    if row.state == TaskState.COMPLETED:
+        raise ValidationError(ALREADY_DONE)
+    if row.state == TaskState.RETURNED:
+        raise ValidationError("该环节已被退回，不能再办理。")
+    if row.state == TaskState.CANCELLED or instance.status != InstanceStatus.RUNNING:
+        raise ValidationError("该环节已取消，不能再办理。")
+
+
+def _require_actor(actor: Any, row: WorkTask) -> None:
+    if rules.is_system_actor(actor) or rules.can_act_on_task(actor, row):
+        return
+    if row.assignee_id is not None and row.assignee_id != getattr(actor, "pk", None):
+        raise ValidationError(f"该环节由{row.assignee}负责，您不能办理。")
+    raise ValidationError("您无权办理该环节。")
+
+
+def _sync_caller(target: WorkTask, source: WorkTask) -> WorkTask:
+    if target is not source:
+        for field in WorkTask._meta.concrete_fields:
+            setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+def task_claim(*, actor: Any, task: WorkTask) -> WorkTask:
+    """Sign for a task (签收): it leaves the department pool and becomes the actor's."""
+    now = timezone.now()
+    with transaction.atomic():
+        instance, row = _locked(task)
+        _require_open(instance, row)
+        if row.state == TaskState.CLAIMED and row.assignee_id == getattr(actor, "pk", None):
+            raise ValidationError("您已签收该环节。")
+        _require_actor(actor, row)
+        if rules.is_system_actor(actor):
+            raise ValidationError("签收必须由工作人员本人进行。")
+        before = {"state": row.state, "assignee": row.assignee_id}
+        row.state = TaskState.CLAIMED
+        row.assignee = actor
+        row.claimed_at = now
+        row.save(update_fields=["state", "assignee", "claimed_at"])
+        audit_record(
+            actor=actor,
+            action="workflow.task.claimed",
+            obj=row,
+            before=before,
+            after={"state": row.state, "assignee": row.assignee_id},
+        )
+    return _sync_caller(task, row)
+
+
+def task_complete(
+    *, actor: Any, task: WorkTask, outcome: str, comment: str = "", data: dict[str, Any] | None = None
+) -> WorkTask:
+    """Complete the task with an outcome (e.g. "accept", "refuse", "approve"), move the engine forward and
+    bring the task table in step: new ready tasks opened, tasks the engine dropped cancelled. When the
+    process ends the instance is completed."""
+    outcome = (outcome or "").strip()
+    if not _OUTCOME.match(outcome):
+        raise ValidationError({"outcome": "请选择办理结果。"})
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError({"comment": f"办理意见最多 {MAX_COMMENT} 个字。"})
+    data = check_data(data)
+    if "outcome" in data:
+        raise ValidationError({"data": "办理结果请用 outcome 参数给出。"})
+    now = timezone.now()
+    with transaction.atomic():
+        instance, row = _locked(task)
+        _require_open(instance, row)
+        _require_actor(actor, row)
+        definition = definition_for(instance)
+        workflow = workflow_load(instance, definition)
+        spiff_task = workflow.get_task_from_id(row.spiff_task_id) if row.spiff_task_id in workflow.tasks else None
+        if spiff_task is None or spiff_task.state != SpiffState.READY:
+            raise ValidationError("流程状态与待办不一致，请刷新后重试。")
+        spiff_task.data.update(data)
+        spiff_task.data["outcome"] = outcome
+        parent = engine.multi_instance_parent(spiff_task)
+        if parent is not None and parent.output_item is not None:
+            spiff_task.data[parent.output_item.bpmn_id] = {
+                "user": getattr(actor, "pk", None),
+                "name": str(actor),
+                "outcome": outcome,
+                "comment": comment,
+            }
+        try:
+            engine.run_task(workflow, spiff_task)
+        except engine.EngineError as exc:
+            raise engine_failed(exc) from None
+        sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now)
+        before = {"state": row.state, "assignee": row.assignee_id}
+        sync.close(row, state=TaskState.COMPLETED, outcome=outcome, comment=comment)
+        sync.closed.remove(row)
+        sync.sync(workflow, closing_state=TaskState.CANCELLED)
+        sync.finish(workflow)
+        audit_record(
+            actor=actor,
+            action="workflow.task.completed",
+            obj=row,
+            before=before,
+            after={"state": row.state, "outcome": outcome, "comment": comment, "data": data, **sync.summary()},
+        )
+        sync.closed.insert(0, row)
+        sync.announce("task_completed")
+    return _sync_caller(task, row)
+
+
+def task_reassign(*, actor: Any, task: WorkTask, assignee: Any, reason: str) -> WorkTask:
+    """Hand the task to another staff member of its department (转办); they still have to sign for it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写转办原因。"})
+    with transaction.atomic():
+        instance, row = _locked(task)
+        _require_open(instance, row)
+        if not (rules.is_system_actor(actor) or rules.can_reassign_task(actor, row)):
+            raise ValidationError("您无权转办该环节。")
+        target = (
+            get_user_model()
+            .objects.filter(pk=getattr(assignee, "pk", assignee), kind=UserKind.STAFF, is_active=True)
+            .first()
+        )
+        if target is None:
+            raise ValidationError({"assignee": "只能转办给在职的工作人员。"})
+        if user_department_id(target) != row.department_id and not row.is_countersign:
+            raise ValidationError({"assignee": f"只能转办给{row.department}的工作人员。"})
+        if target.pk == row.assignee_id:
+            raise ValidationError({"assignee": f"该环节已由{target}负责。"})
+        before = {"state": row.state, "assignee": row.assignee_id}
+        row.assignee = target
+        row.state = TaskState.READY
+        row.claimed_at = None
+        row.save(update_fields=["assignee", "state", "claimed_at"])
+        audit_record(
+            actor=actor,
+            action="workflow.task.reassigned",
+            obj=row,
+            before=before,
+            after={"state": row.state, "assignee": target.pk, "reason": reason},
+        )
+    return _sync_caller(task, row)
+
+
+def _join_to_reset(current, target):
+    """When `target` is not an ancestor of `current` (it sits in another branch of a parallel split), the join
+    that merged the branches on the way to `current` must wait again: return it, or None."""
+    join = None
+    node = current.parent
+    while node is not None and not target.is_descendant_of(node):
+        if isinstance(node.task_spec, ParallelGateway | InclusiveGateway):
+            join = node
+        node = node.parent
+    return join
+
+
+def task_return(*, actor: Any, task: WorkTask, to_task_id: str, reason: str) -> WorkTask:
+    """Return the case to an earlier step (退回): the engine is reset to that step's last completion; open
+    tasks after it are marked returned and the step is opened again with a fresh step clock."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写退回原因。"})
+    now = timezone.now()
+    with transaction.atomic():
+        instance, row = _locked(task)
+        _require_open(instance, row)
+        _require_actor(actor, row)
+        definition = definition_for(instance)
+        target_meta = definition.user_task(to_task_id)
+        if target_meta is None:
+            raise ValidationError({"to_task_id": "退回的目标环节不存在。"})
+        if to_task_id == row.bpmn_id:
+            raise ValidationError({"to_task_id": "不能退回到当前环节。"})
+        workflow = workflow_load(instance, definition)
+        current = workflow.get_task_from_id(row.spiff_task_id) if row.spiff_task_id in workflow.tasks else None
+        if current is None or current.state != SpiffState.READY:
+            raise ValidationError("流程状态与待办不一致，请刷新后重试。")
+        done = [t for t in workflow.get_tasks(state=SpiffState.COMPLETED) if t.task_spec.name == to_task_id]
+        if not done:
+            raise ValidationError({"to_task_id": f"环节“{target_meta['name']}”尚未办理，不能退回到该环节。"})
+        target = max(done, key=lambda t: t.last_state_change)
+        join = None if current.is_descendant_of(target) else _join_to_reset(current, target)
+        if not current.is_descendant_of(target) and join is None:
+            raise ValidationError({"to_task_id": f"“{target_meta['name']}”在并行的另一分支上，不能从本环节退回。"})
+        try:
+            workflow.reset_from_task_id(target.id)
+            if join is not None:
+                workflow.reset_from_task_id(join.id)
+            engine.run_engine(workflow)
+        except engine.EngineError as exc:
+            raise engine_failed(exc) from None
+        sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now)
+        before = {"state": row.state, "assignee": row.assignee_id}
+        sync.close(row, state=TaskState.RETURNED, outcome="returned", comment=reason)
+        sync.closed.remove(row)
+        sync.sync(workflow, closing_state=TaskState.RETURNED)
+        sync.finish(workflow)
+        audit_record(
+            actor=actor,
+            action="workflow.task.returned",
+            obj=row,
+            before=before,
+            after={"state": row.state, "to": to_task_id, "reason": reason, **sync.summary()},
+        )
+        sync.closed.insert(0, row)
+        sync.announce("task_returned")
+    return _sync_caller(task, row)

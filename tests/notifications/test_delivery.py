@@ -1,0 +1,244 @@
+"""Sending: one conditional claim per delivery, failures recorded and retried at most three times in all."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from tests.notifications import helpers
+from zhengwu.notifications.backends import SentSms, SmsGateway, sms_outbox
+from zhengwu.notifications.domain import deliveries_retry, deliveries_send, notify
+from zhengwu.notifications.enums import Category, DeliveryState
+from zhengwu.notifications.models import Delivery
+
+GATEWAYS = "tests.notifications.helpers"
+
+
+def _pending(recipient, *, channels=("sms",)) -> list[int]:
+    """Create deliveries without sending them (the after-commit task is not run)."""
+    [message] = notify(
+        recipients=[recipient],
+        category=Category.CASE_DECIDED,
+        subject="您的申请已办结",
+        body="准予许可。",
+        link="/cases/7/",
+        channels=channels,
+    )
+    return list(message.deliveries.filter(state=DeliveryState.PENDING).values_list("pk", flat=True))
+
+
+def _state(pk) -> tuple:
+    delivery = Delivery.objects.get(pk=pk)
+    return delivery.state, delivery.attempts, delivery.last_error
+
+
+@pytest.mark.django_db
+def test_sending_the_same_ids_twice_sends_once(citizen, sms_outbox):
+    ids = _pending(citizen, channels=("sms", "email"))
+
+    assert deliveries_send(ids=ids) == 2
+    assert deliveries_send(ids=ids) == 0
+    assert deliveries_send(ids=ids, retry=True) == 0
+
+    assert len(sms_outbox) == 1
+    assert len(mail.outbox) == 1
+    assert sorted(Delivery.objects.filter(pk__in=ids).values_list("channel", "state", "attempts")) == [
+        ("email", "sent", 1),
+        ("sms", "sent", 1),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_delivery_claimed_by_another_worker_is_left_to_it(citizen, sms_outbox):
+    [pk] = _pending(citizen)
+    Delivery.objects.filter(pk=pk).update(state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=1)
+
+    assert deliveries_send(ids=[pk]) == 0
+    assert deliveries_retry() == 0
+
+    assert sms_outbox == []
+    assert _state(pk) == ("sending", 1, "")
+
+
+@pytest.mark.django_db
+def test_inapp_and_skipped_deliveries_are_never_sent(other_citizen, sms_outbox):
+    other_citizen.phone = ""
+    other_citizen.save(update_fields=["phone"])
+    [message] = notify(
+        recipients=[other_citizen], category=Category.GENERAL, subject="通知", body="", channels=("inapp", "sms")
+    )
+    ids = list(message.deliveries.values_list("pk", flat=True))
+
+    assert deliveries_send(ids=ids, retry=True) == 0
+    assert sorted(message.deliveries.values_list("channel", "state", "attempts")) == [
+        ("inapp", "sent", 1),
+        ("sms", "skipped", 0),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_failed_delivery_is_retried_by_the_sweep_up_to_three_attempts_then_a_warning_is_logged(
+    citizen, settings, caplog
+):
+    settings.ZHENGWU_SMS_BACKEND = f"{GATEWAYS}.RefusingSmsGateway"
+    [pk] = _pending(citizen)
+
+    assert deliveries_send(ids=[pk]) == 0
+    assert _state(pk) == ("failed", 1, "网关拒绝：余额不足")
+    assert deliveries_send(ids=[pk]) == 0  # the after-commit path never retries
+    assert _state(pk) == ("failed", 1, "网关拒绝：余额不足")
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="zhengwu.notifications"):
+        assert deliveries_retry() == 0
+        assert _state(pk) == ("failed", 2, "网关拒绝：余额不足")
+        assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "zhengwu.notifications"] == [
+            ("INFO", f"notification delivery {pk} failed (attempt 2): 网关拒绝：余额不足")
+        ]
+
+        assert deliveries_retry() == 0
+        assert _state(pk) == ("failed", 3, "网关拒绝：余额不足")
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert [r.getMessage() for r in warnings] == [
+            f"notification delivery {pk} (sms to 138****5678, message {Delivery.objects.get(pk=pk).message_id}) "
+            "failed after 3 attempts: 网关拒绝：余额不足"
+        ]
+
+        assert deliveries_retry() == 0
+        assert deliveries_send(ids=[pk], retry=True) == 0
+    assert _state(pk) == ("failed", 3, "网关拒绝：余额不足")
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
+@pytest.mark.django_db
+def test_a_retry_that_succeeds_records_sent_and_clears_the_error(citizen, settings, sms_outbox):
+    settings.ZHENGWU_SMS_BACKEND = f"{GATEWAYS}.FlakySmsGateway"
+    helpers.flaky["failures_left"] = 1
+    [pk] = _pending(citizen)
+
+    assert deliveries_send(ids=[pk]) == 0
+    assert _state(pk) == ("failed", 1, "网关超时")
+
+    assert deliveries_retry() == 1
+
+    delivery = Delivery.objects.get(pk=pk)
+    assert (delivery.state, delivery.attempts, delivery.last_error, delivery.provider_reference) == (
+        "sent",
+        2,
+        "",
+        "flaky-ok",
+    )
+    assert delivery.sent_at is not None
+    assert [sms.phone for sms in sms_outbox] == ["13812345678"]
+
+
+@pytest.mark.django_db
+def test_an_smtp_failure_is_recorded_on_the_email_delivery(citizen, settings):
+    settings.EMAIL_BACKEND = f"{GATEWAYS}.BrokenEmailBackend"
+    [pk] = _pending(citizen, channels=("email",))
+
+    assert deliveries_send(ids=[pk]) == 0
+
+    assert _state(pk) == ("failed", 1, "Connection unexpectedly closed")
+
+
+@pytest.mark.django_db
+def test_the_sweep_fails_a_claim_abandoned_by_a_dead_worker_and_sends_it_again(citizen, sms_outbox):
+    [abandoned] = _pending(citizen)
+    [in_progress] = _pending(citizen)
+    now = timezone.now()
+    Delivery.objects.filter(pk=abandoned).update(
+        state=DeliveryState.SENDING, attempts=1, claimed_at=now - timedelta(minutes=11)
+    )
+    Delivery.objects.filter(pk=in_progress).update(
+        state=DeliveryState.SENDING, attempts=1, claimed_at=now - timedelta(minutes=1)
+    )
+
+    assert deliveries_retry(now=now) == 1
+
+    assert _state(abandoned) == ("sent", 2, "")
+    assert _state(in_progress) == ("sending", 1, "")
+    assert len(sms_outbox) == 1
+
+
+@pytest.mark.django_db
+def test_an_abandoned_claim_on_the_last_attempt_stays_failed_with_a_warning(citizen, caplog):
+    [pk] = _pending(citizen)
+    now = timezone.now()
+    Delivery.objects.filter(pk=pk).update(
+        state=DeliveryState.SENDING, attempts=3, claimed_at=now - timedelta(minutes=30)
+    )
+
+    with caplog.at_level(logging.WARNING, logger="zhengwu.notifications"):
+        assert deliveries_retry(now=now) == 0
+
+    assert _state(pk) == ("failed", 3, "发送过程中断，未收到发送结果。")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].endswith("failed after 3 attempts: 发送过程中断，未收到发送结果。")
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_pending_deliveries_whose_task_was_lost_but_not_fresh_ones(citizen, sms_outbox):
+    [lost] = _pending(citizen)
+    [fresh] = _pending(citizen)
+    now = timezone.now()
+    Delivery.objects.filter(pk=lost).update(created_at=now - timedelta(minutes=3))
+
+    assert deliveries_retry(now=now) == 1
+
+    assert _state(lost) == ("sent", 1, "")
+    assert _state(fresh) == ("pending", 0, "")
+
+
+class SlowGateway(SmsGateway):
+    """Holds each send long enough for a second worker to try the same delivery."""
+
+    lock = threading.Lock()
+
+    def send(self, phone: str, text: str) -> str:
+        time.sleep(0.05)
+        with self.lock:
+            sms_outbox.append(SentSms(phone=phone, text=text, reference=threading.current_thread().name))
+        return threading.current_thread().name
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_ids_at_once_send_each_delivery_once(citizen, settings, sms_outbox, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent workers need PostgreSQL (the SQLite test database is not shared between threads)")
+    # Autocommit runs the after-commit task at once; here the two workers below are the only senders.
+    monkeypatch.setattr("zhengwu.notifications.tasks.deliver_pending.delay", lambda ids: None)
+    settings.ZHENGWU_SMS_BACKEND = f"{__name__}.SlowGateway"
+    ids = [pk for _ in range(6) for pk in _pending(citizen)]
+    start = threading.Barrier(2)
+    results: dict[str, int | Exception] = {}
+
+    def worker():
+        try:
+            start.wait(5)
+            results[threading.current_thread().name] = deliveries_send(ids=ids)
+        except Exception as exc:
+            results[threading.current_thread().name] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, name=f"worker-{n}") for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(results) == ["worker-1", "worker-2"]
+    assert sum(results.values()) == 6
+    assert len(sms_outbox) == 6
+    states = list(Delivery.objects.filter(pk__in=ids).values_list("state", "attempts", "provider_reference"))
+    assert sorted((state, attempts) for state, attempts, _ in states) == [("sent", 1)] * 6
+    # Each delivery's recorded reference is the worker that sent it, and the outbox agrees.
+    assert sorted(reference for *_, reference in states) == sorted(sms.reference for sms in sms_outbox)
