@@ -61,7 +61,8 @@ DEBUG=1 .venv/bin/zhengwu makemigrations --check --dry-run >/dev/null ||
 mkdir -p var/test
 run_suite() {  # $1 = label, rest = env assignments
   local label="$1"; shift
-  env "$@" .venv/bin/pytest --timeout=600 -q -o console_output_style=classic \
+  rm -rf "var/test/tmp-$label"
+  env "$@" .venv/bin/pytest --timeout=600 -q -o console_output_style=classic --basetemp="var/test/tmp-$label" \
     --junitxml="var/test/$label.xml" >"var/test/$label.log" 2>&1
 }
 say "pytest：SQLite 与 PostgreSQL 并行运行"

@@ -6,6 +6,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 
+# Playwright fixtures (chromium, page, browser_log, screenshot_path) for browser tests in any folder.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings, request):

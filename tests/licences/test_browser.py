@@ -9,14 +9,13 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.accounts.factories import PASSWORD
-from tests.browser.conftest import browser_log, chromium, page, screenshot_path  # noqa: F401 (fixtures)
 from tests.licences.conftest import issue_shop
 from zhengwu.licences.domain import licence_revoke, verification_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
-def test_download_verify_and_follow_the_qr_address(page, live_server, browser_log, screenshot_path, world, settings):  # noqa: F811
+def test_download_verify_and_follow_the_qr_address(page, live_server, browser_log, screenshot_path, world, settings):
     settings.ZHENGWU_PUBLIC_URL = live_server.url
     licence = issue_shop(world)
 

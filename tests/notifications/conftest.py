@@ -1,7 +1,6 @@
 import pytest
 
 from tests.accounts.factories import make_citizen, make_department, make_staff
-from tests.browser.conftest import browser_log, chromium, page, screenshot_path  # noqa: F401  (for test_browser)
 
 
 @pytest.fixture(autouse=True)
