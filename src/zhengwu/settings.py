@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zhengwu.notifications",
     "zhengwu.workcal",
     "zhengwu.workflow",
+    "zhengwu.cases",
     "zhengwu.catalog",
     "zhengwu.licences",
     "zhengwu.search",
@@ -209,6 +210,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "zhengwu.core.tasks.heartbeat", "schedule": 60.0},
     "notifications-retry": {"task": "zhengwu.notifications.tasks.retry_deliveries", "schedule": 300.0},
+    "cases-deem-accepted": {"task": "zhengwu.cases.tasks.deem_accepted", "schedule": 600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

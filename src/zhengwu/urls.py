@@ -11,6 +11,7 @@ urlpatterns = [
     path("workbench/", include("zhengwu.workbench.urls")),
     path("oversight/", include("zhengwu.oversight.urls")),
     path("licences/", include("zhengwu.licences.urls")),
+    path("cases/", include("zhengwu.cases.urls")),
     path("messages/", include("zhengwu.notifications.urls")),
     path("api/", include("zhengwu.api.urls")),
     path("admin/", admin.site.urls),

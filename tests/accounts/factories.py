@@ -2,9 +2,9 @@
 
 from zhengwu.accounts.domain import citizen_register, enterprise_register, staff_create
 from zhengwu.accounts.domain.identity import credit_code_check_char, resident_id_check_char
-from zhengwu.accounts.models import User
+from zhengwu.accounts.models import RoleAssignment, StaffProfile, User
 from zhengwu.org.enums import RegionLevel
-from zhengwu.org.models import Department, Region
+from zhengwu.org.models import Department, Position, Region
 
 PASSWORD = "Zw-test-pass-2026"
 SYSTEM = "system:test"
@@ -77,3 +77,29 @@ def make_staff(
         roles=roles,
         **extra,
     )
+
+
+def make_staff_record(
+    username: str,
+    display_name: str,
+    department: Department | None = None,
+    *roles: str,
+    position: Position | None = None,
+    employee_number: str | None = None,
+    **user_fields,
+) -> User:
+    """A staff account written straight to the tables, without an audit event (for tests that count audit events),
+    and without a staff profile when no department is given."""
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, kind="staff", display_name=display_name, **user_fields
+    )
+    if department is not None:
+        StaffProfile.objects.create(
+            user=user,
+            department=department,
+            section=position.section if position else None,
+            position=position,
+            employee_number=employee_number or f"E-{username}"[:20],
+        )
+    RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=role) for role in roles])
+    return user

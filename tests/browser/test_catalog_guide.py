@@ -3,8 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.catalog.factories import Curation
-from tests.catalog.test_themes import INSURANCE_MATERIALS, make_theme, newborn_scenario, publish
+from tests.catalog.factories import INSURANCE_MATERIALS, Curation, make_theme, newborn_scenario, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.workbench.test_home import make_department, make_staff
+from tests.accounts.factories import make_department, make_staff
 from zhengwu.accounts.domain.identity import resident_id_check_char
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]

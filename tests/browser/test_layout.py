@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.workbench.test_home import make_department, make_staff
+from tests.accounts.factories import make_department, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 

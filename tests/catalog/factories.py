@@ -1,9 +1,16 @@
 """Catalogue test data built through the domain functions."""
 
-from tests.accounts.factories import make_department, make_staff
+from tests.accounts.factories import SYSTEM, make_department, make_staff
 from zhengwu.accounts.enums import Role
-from zhengwu.catalog.domain.versions import item_create, version_approve, version_submit
-from zhengwu.catalog.models import ItemVersion
+from zhengwu.catalog.domain.themes import theme_create, theme_items_set
+from zhengwu.catalog.domain.versions import (
+    item_create,
+    version_approve,
+    version_draft_create,
+    version_submit,
+    version_update,
+)
+from zhengwu.catalog.models import ItemVersion, Theme
 
 
 def guide_fields(**overrides) -> dict:
@@ -69,3 +76,70 @@ class Curation:
     def published(self, basic_code: str = "000201001000", **overrides) -> ItemVersion:
         version = version_submit(actor=self.editor, version=self.draft(basic_code, **overrides))
         return version_approve(actor=self.reviewer, version=version)
+
+
+BIRTH_MATERIALS = [
+    {"name": "居民身份证", "form": "original", "copies": 1, "necessity": "required", "licence_type": "居民身份证"},
+    {"name": "户口簿", "form": "original", "copies": 1, "necessity": "required"},
+    {"name": "出生医学证明", "form": "original", "copies": 1, "necessity": "required", "licence_type": "出生医学证明"},
+]
+INSURANCE_MATERIALS = [
+    {"name": "身份证复印件", "form": "copy", "copies": 2, "necessity": "required"},
+    {"name": "户口本（复印件）", "form": "copy", "copies": 1, "necessity": "required"},
+    {"name": "银行卡", "form": "original", "copies": 1, "necessity": "conditional", "condition": "选择银行代扣缴费的"},
+]
+
+
+def publish(cur: Curation, basic_code: str, *, materials=None, fees=(), steps=(), **overrides) -> ItemVersion:
+    """Create, submit and approve an item with its own materials (and fees and steps)."""
+    version = item_create(
+        actor=cur.editor,
+        department=cur.department,
+        item_type=overrides.pop("item_type", "01"),
+        level="4",
+        basic_code=basic_code,
+        fields=guide_fields(**overrides),
+        materials=materials if materials is not None else BIRTH_MATERIALS,
+        fees=fees,
+        steps=steps,
+    )
+    version = version_submit(actor=cur.editor, version=version)
+    return version_approve(actor=cur.reviewer, version=version)
+
+
+def republish(cur: Curation, version: ItemVersion, **fields) -> ItemVersion:
+    """A new version of an item, published through review (the old one becomes superseded)."""
+    draft = version_draft_create(actor=cur.editor, item=version.item)
+    draft = version_update(actor=cur.editor, version=draft, fields=fields)
+    draft = version_submit(actor=cur.editor, version=draft)
+    return version_approve(actor=cur.reviewer, version=draft)
+
+
+def make_theme(kind: str, slug: str, name: str, versions, *, position: int = 0, description: str = "") -> Theme:
+    theme = theme_create(actor=SYSTEM, kind=kind, slug=slug, name=name, position=position, description=description)
+    theme_items_set(actor=SYSTEM, theme=theme, items=[version.item for version in versions])
+    return theme
+
+
+def newborn_scenario(cur: Curation) -> tuple[Theme, ItemVersion, ItemVersion]:
+    """新生儿出生一件事: two published items that share 居民身份证 and 户口簿 under different names."""
+    birth = publish(
+        cur,
+        "000207001000",
+        name="出生登记（户口登记）",
+        item_type="07",
+        result_name="户口簿",
+        result_kind="other",
+        materials=BIRTH_MATERIALS,
+    )
+    insurance = publish(
+        cur,
+        "002005001000",
+        name="城乡居民基本医疗保险参保登记",
+        item_type="20",
+        result_name="参保凭证",
+        result_kind="other",
+        materials=INSURANCE_MATERIALS,
+    )
+    theme = make_theme("scenario", "newborn", "新生儿出生一件事", [birth, insurance])
+    return theme, birth, insurance

@@ -58,7 +58,8 @@ def _start_worker(url: str, queue: str, extra_env: dict[str, str]) -> subprocess
 
 
 def _client(url: str) -> Celery:
-    client = Celery("zhengwu-test-client", broker=url, backend=url)
+    # Not the current app: shared tasks elsewhere in the suite must stay bound to zhengwu's (eager) app.
+    client = Celery("zhengwu-test-client", broker=url, backend=url, set_as_current=False)
     client.conf.task_serializer = "json"
     client.conf.result_serializer = "json"
     client.conf.accept_content = ["json"]

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.core.test_security_headers import assert_page_shell, audit_page
+from tests.html import assert_page_shell, audit_page
 from zhengwu.notifications.domain import notify
 from zhengwu.notifications.enums import Category
 from zhengwu.notifications.models import Message

@@ -4,14 +4,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from zhengwu.accounts.domain.identity import credit_code_check_char
-from zhengwu.accounts.models import RoleAssignment, StaffProfile, User
+from tests.accounts.factories import credit_code, make_staff_record
+from zhengwu.accounts.models import User
 from zhengwu.org.enums import HallKind, PositionRank, RegionLevel, WindowKind
 from zhengwu.org.models import Department, Position, Region, Section, ServiceHall, Window
-
-
-def credit_code(first17: str) -> str:
-    return first17 + credit_code_check_char(first17)
 
 
 @dataclass
@@ -32,22 +28,6 @@ class Org:
     hall: ServiceHall
     windows: list[Window]
     users: dict[str, User]
-
-
-def make_staff(username: str, name: str, department: Department, position: Position | None, *roles, **extra) -> User:
-    user = User.objects.create_user(
-        username=username, password="Zw-test-pass-2026", kind="staff", display_name=name, **extra
-    )
-    StaffProfile.objects.create(
-        user=user,
-        department=department,
-        section=position.section if position else None,
-        position=position,
-        employee_number=f"E{User.objects.count():04d}",
-    )
-    for role in roles:
-        RoleAssignment.objects.create(user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -115,14 +95,26 @@ def org(db) -> Org:
     own = Window.objects.create(hall=hall, number="02", name="市场监管窗口", kind=WindowKind.DEPARTMENT)
     own.departments.set([department])
     Window.objects.create(hall=hall, number="03", name="统一收费窗口", kind=WindowKind.FEE)
+    staff = [  # key, username, name, position, role; employee numbers E0001… in this order
+        ("handler", "chengban", "卢帆", handler, "handler"),
+        ("chief", "kezhang", "毛春娟", chief, "section_head"),
+        ("deputy_a", "fenguan", "林欣", deputy, "leader_in_charge"),
+        ("deputy_b", "fenguan2", "周婷", deputy, "leader_in_charge"),
+        ("deputy_gone", "fenguan3", "吴刚", deputy, "leader_in_charge"),
+        ("head", "juzhang", "蔡梅", head, "unit_head"),
+        ("credit_chief", "kezhang2", "钱明", credit_chief, "section_head"),
+    ]
     users = {
-        "handler": make_staff("chengban", "卢帆", department, handler, "handler"),
-        "chief": make_staff("kezhang", "毛春娟", department, chief, "section_head"),
-        "deputy_a": make_staff("fenguan", "林欣", department, deputy, "leader_in_charge"),
-        "deputy_b": make_staff("fenguan2", "周婷", department, deputy, "leader_in_charge"),
-        "deputy_gone": make_staff("fenguan3", "吴刚", department, deputy, "leader_in_charge", is_active=False),
-        "head": make_staff("juzhang", "蔡梅", department, head, "unit_head"),
-        "credit_chief": make_staff("kezhang2", "钱明", department, credit_chief, "section_head"),
+        key: make_staff_record(
+            username,
+            name,
+            department,
+            role,
+            position=position,
+            employee_number=f"E{number:04d}",
+            is_active=key != "deputy_gone",
+        )
+        for number, (key, username, name, position, role) in enumerate(staff, start=1)
     }
     return Org(
         district=district,

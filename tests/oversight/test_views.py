@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.core.test_security_headers import assert_navigation_labelled, assert_page_shell, audit_page
-from tests.workbench.test_home import make_citizen, make_department, make_staff
+from tests.accounts.factories import make_citizen, make_staff
+from tests.html import assert_navigation_labelled, assert_page_shell, audit_page
 from zhengwu.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ def test_anonymous_visitor_is_sent_to_the_staff_login(client):
 
 @pytest.mark.parametrize("roles", [(), ("handler", "section_head", "window_clerk")])
 def test_staff_without_a_supervision_role_is_refused(client, roles):
-    client.force_login(make_staff(department=make_department(), roles=roles))
+    client.force_login(make_staff(roles=roles))
 
     response = client.get("/oversight/")
 
@@ -34,7 +34,7 @@ def test_citizen_is_refused(client):
 
 @pytest.mark.parametrize("role", ["supervisor", "administrator"])
 def test_supervisor_and_administrator_enter(client, role):
-    client.force_login(make_staff(department=make_department(), roles=(role,)))
+    client.force_login(make_staff(roles=(role,)))
 
     response = client.get("/oversight/")
 
@@ -54,7 +54,7 @@ def test_superuser_enters(client):
 
 
 def test_oversight_home_marks_its_link_current_once(client):
-    client.force_login(make_staff(department=make_department(), roles=("supervisor", "administrator")))
+    client.force_login(make_staff(roles=("supervisor", "administrator")))
 
     page = audit_page(client.get("/oversight/").content.decode())
 
@@ -64,7 +64,7 @@ def test_oversight_home_marks_its_link_current_once(client):
 
 
 def test_oversight_home_query_count_is_fixed(client, django_assert_num_queries):
-    client.force_login(make_staff(department=make_department(), roles=("supervisor",)))
+    client.force_login(make_staff(roles=("supervisor",)))
 
     # session, user, roles (shared with the side navigation), staff profile with department for the header
     with django_assert_num_queries(4):

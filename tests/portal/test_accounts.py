@@ -15,7 +15,7 @@ from tests.accounts.factories import (
     resident_id,
 )
 from tests.accounts.pages import field_errors, logged_in_user_id, non_field_errors
-from tests.core.test_security_headers import assert_page_shell, audit_page
+from tests.html import assert_page_shell, audit_page
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile, LoginFailure, User
 from zhengwu.audit.models import AuditEvent
 from zhengwu.org.models import Section

@@ -13,9 +13,8 @@ import time_machine
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 
-from tests.catalog.factories import MATERIALS, Curation
-from tests.catalog.test_themes import make_theme, newborn_scenario, publish, republish
-from tests.core.test_security_headers import assert_navigation_labelled, audit_page, static_path
+from tests.catalog.factories import MATERIALS, Curation, make_theme, newborn_scenario, publish, republish
+from tests.html import assert_navigation_labelled, assert_page_shell, audit_page
 from zhengwu.catalog.domain.versions import version_draft_create, version_update, version_withdraw
 from zhengwu.portal.views.catalog import qr_svg
 from zhengwu.workcal.presets import get_preset
@@ -94,27 +93,15 @@ def main_text(html: str) -> str:
 
 
 def assert_catalog_shell(html: str, *, print_css: bool = False):
-    """The page shell of every layout (see tests/core/test_security_headers.py) plus the catalogue's stylesheets."""
-    page = audit_page(html)
-    assert page.find_all("html") == [{"lang": "zh-Hans"}]
-    assert page.skip_link_text.strip() == "跳到主要内容"
-    assert len(page.find_all("header", role="banner")) == 1
-    assert len(page.find_all("main", id="main")) == 1
-    assert len(page.find_all("footer", role="contentinfo")) == 1
-    assert page.inline_scripts == []
-    assert page.style_elements == 0
-    assert page.style_attributes == []
-    assert page.handler_attributes == []
-    expected = ["/static/zhengwu/css/zhengwu.css", "/static/zhengwu/css/catalog.css"]
-    scripts = ["/static/zhengwu/js/htmx.min.js", "/static/zhengwu/js/app.js"]
-    if print_css:
-        expected.append("/static/zhengwu/css/guide-print.css")
-        scripts.append("/static/zhengwu/js/print.js")
-    assert page.stylesheets == expected
-    assert page.script_sources == scripts
-    assert all("defer" in script for script in page.find_all("script"))
-    for url in page.stylesheets + page.script_sources:
-        assert finders.find(static_path(url)), f"missing static file {url}"
+    """The shared page shell with exactly the catalogue's own assets (and a guide's print stylesheet and script)."""
+    page = assert_page_shell(
+        html,
+        stylesheets=[
+            "/static/zhengwu/css/catalog.css",
+            *(["/static/zhengwu/css/guide-print.css"] if print_css else []),
+        ],
+        scripts=["/static/zhengwu/js/print.js"] if print_css else [],
+    )
     assert_navigation_labelled(page)
     return page
 

@@ -5,9 +5,8 @@ from dataclasses import dataclass
 import pytest
 from django.utils.safestring import mark_safe
 
-from tests.catalog.factories import Curation
-from tests.catalog.test_themes import publish, republish
-from tests.core.test_security_headers import audit_page
+from tests.catalog.factories import Curation, publish, republish
+from tests.html import audit_page
 from tests.portal.test_catalog import assert_catalog_shell, main_text
 from zhengwu.portal.views import catalog as views
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.core.test_security_headers import assert_navigation_labelled, assert_page_shell, audit_page
-from tests.workbench.test_home import make_citizen, make_department, make_staff
+from tests.accounts.factories import make_citizen, make_staff
+from tests.html import assert_navigation_labelled, assert_page_shell, audit_page
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_main_navigation_marks_the_current_page(client):
 
 
 def test_logged_in_citizen_is_greeted_by_name_and_can_log_out(client):
-    client.force_login(make_citizen(display_name="张三"))
+    client.force_login(make_citizen(real_name="张三"))
 
     html = client.get("/").content.decode()
 
@@ -62,7 +62,7 @@ def test_logged_in_citizen_is_greeted_by_name_and_can_log_out(client):
 
 
 def test_staff_member_on_the_portal_gets_a_workbench_link(client):
-    client.force_login(make_staff(department=make_department()))
+    client.force_login(make_staff())
 
     page = audit_page(client.get("/").content.decode())
 

@@ -8,7 +8,7 @@ from django.views import View
 
 from tests.accounts.factories import PASSWORD, make_citizen, make_department, make_enterprise, make_staff
 from tests.accounts.pages import field_errors, logged_in_user_id, non_field_errors
-from tests.core.test_security_headers import assert_page_shell
+from tests.html import assert_page_shell
 from zhengwu.accounts.models import LoginFailure, User
 from zhengwu.audit.models import AuditEvent
 from zhengwu.workbench.rules import StaffRequiredMixin, staff_required

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from tests.accounts.factories import make_department, make_staff
 from tests.catalog.factories import Curation
 from tests.catalog.test_excel import set_cell, to_bytes
-from tests.core.test_security_headers import assert_navigation_labelled, assert_page_shell, audit_page
+from tests.html import assert_navigation_labelled, assert_page_shell, audit_page
 from zhengwu.accounts.enums import Role
 from zhengwu.catalog.domain.excel import catalog_export_xlsx
 from zhengwu.catalog.enums import VersionState

@@ -6,44 +6,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.core.test_security_headers import assert_navigation_labelled, assert_page_shell, audit_page
-from zhengwu.accounts.models import RoleAssignment, StaffProfile, User
-from zhengwu.org.enums import RegionLevel
-from zhengwu.org.models import Department, Region, Section
+from tests.accounts.factories import make_citizen, make_department, make_staff, make_staff_record
+from tests.html import assert_navigation_labelled, assert_page_shell, audit_page
+from zhengwu.org.models import Section
 
 pytestmark = pytest.mark.django_db
-
-
-def make_department(name: str = "县行政审批局", code: str = "SP01") -> Department:
-    region, _ = Region.objects.get_or_create(
-        code="330000000000", defaults={"name": "示范县", "level": RegionLevel.DISTRICT}
-    )
-    return Department.objects.create(name=name, code=code, credit_code=f"11330000MB{code:0>7}X"[:18], region=region)
-
-
-def make_staff(
-    username: str = "wangfang",
-    display_name: str = "王芳",
-    *,
-    department: Department | None = None,
-    roles: tuple[str, ...] = (),
-    employee_number: str = "0001",
-    **extra,
-) -> User:
-    user = User.objects.create_user(
-        username=username, password="Zw-test-pass-2026", kind="staff", display_name=display_name, **extra
-    )
-    if department is not None:
-        StaffProfile.objects.create(user=user, department=department, employee_number=employee_number)
-    for role in roles:
-        RoleAssignment.objects.create(user=user, role=role)
-    return user
-
-
-def make_citizen(username: str = "13800138000", display_name: str = "张三") -> User:
-    return User.objects.create_user(
-        username=username, password="Zw-test-pass-2026", kind="citizen", display_name=display_name, phone=username
-    )
 
 
 def test_anonymous_visitor_is_sent_to_the_staff_login_with_next(client):
@@ -66,7 +33,7 @@ def test_citizen_is_refused_with_the_chinese_403_page(client):
 
 @time_machine.travel(datetime.datetime(2026, 11, 18, 9, 0, tzinfo=datetime.UTC), tick=False)
 def test_staff_member_sees_greeting_profile_and_roles(client):
-    department = make_department()
+    department = make_department("县行政审批局")
     user = make_staff(department=department, roles=("section_head", "handler"), employee_number="A-17")
     user.staff.section = Section.objects.create(department=department, name="审批一科")
     user.staff.save()
@@ -88,7 +55,7 @@ def test_staff_member_sees_greeting_profile_and_roles(client):
 
 
 def test_workbench_home_keeps_the_accessible_shell(client):
-    client.force_login(make_staff(department=make_department()))
+    client.force_login(make_staff())
 
     html = client.get("/workbench/").content.decode()
 
@@ -102,7 +69,7 @@ def test_workbench_home_keeps_the_accessible_shell(client):
 
 
 def test_staff_member_without_profile_or_roles_is_told_so(client):
-    client.force_login(make_staff())
+    client.force_login(make_staff_record("wangfang", "王芳"))
 
     response = client.get("/workbench/")
 
@@ -114,7 +81,7 @@ def test_staff_member_without_profile_or_roles_is_told_so(client):
 
 
 def test_plain_staff_member_gets_no_admin_or_oversight_links(client):
-    client.force_login(make_staff(department=make_department(), roles=("handler",)))
+    client.force_login(make_staff(roles=("handler",)))
 
     page = audit_page(client.get("/workbench/").content.decode())
 
@@ -124,7 +91,9 @@ def test_plain_staff_member_gets_no_admin_or_oversight_links(client):
 
 
 def test_administrator_with_admin_access_gets_one_admin_and_one_oversight_link_per_menu(client):
-    user = make_staff(department=make_department(), roles=("administrator", "supervisor"), is_staff=True)
+    user = make_staff(roles=("administrator", "supervisor"))
+    user.is_staff = True
+    user.save()
     client.force_login(user)
 
     page = audit_page(client.get("/workbench/").content.decode())
@@ -135,7 +104,7 @@ def test_administrator_with_admin_access_gets_one_admin_and_one_oversight_link_p
 
 
 def test_administrator_role_without_django_admin_access_gets_no_dead_admin_link(client):
-    client.force_login(make_staff(department=make_department(), roles=("administrator",)))
+    client.force_login(make_staff(roles=("administrator",)))
 
     page = audit_page(client.get("/workbench/").content.decode())
 
@@ -144,7 +113,7 @@ def test_administrator_role_without_django_admin_access_gets_no_dead_admin_link(
 
 
 def test_supervisor_gets_the_oversight_link_only(client):
-    client.force_login(make_staff(department=make_department(), roles=("supervisor",)))
+    client.force_login(make_staff(roles=("supervisor",)))
 
     page = audit_page(client.get("/workbench/").content.decode())
 
@@ -153,7 +122,7 @@ def test_supervisor_gets_the_oversight_link_only(client):
 
 
 def test_workbench_home_query_count_is_fixed(client, django_assert_num_queries):
-    user = make_staff(department=make_department(), roles=("handler", "section_head"))
+    user = make_staff(roles=("handler", "section_head"))
     client.force_login(user)
 
     # session, user, staff profile with its department/section/position/window, roles (shared with the side nav),
@@ -164,7 +133,7 @@ def test_workbench_home_query_count_is_fixed(client, django_assert_num_queries):
 
 @time_machine.travel(datetime.datetime(2026, 10, 2, 9, 0, tzinfo=datetime.UTC), tick=False)
 def test_on_a_holiday_the_home_page_names_it_and_the_next_working_day(client):
-    client.force_login(make_staff(department=make_department()))
+    client.force_login(make_staff())
 
     html = client.get("/workbench/").content.decode()
 
@@ -173,7 +142,7 @@ def test_on_a_holiday_the_home_page_names_it_and_the_next_working_day(client):
 
 @time_machine.travel(datetime.datetime(2026, 11, 18, 9, 0, tzinfo=datetime.UTC), tick=False)
 def test_administrators_are_warned_when_next_years_calendar_is_missing(client):
-    user = make_staff(department=make_department(), roles=("administrator",))
+    user = make_staff(roles=("administrator",))
     user.is_staff = True
     user.save()
     client.force_login(user)

@@ -2,16 +2,15 @@
 its writers are serialised by BEGIN IMMEDIATE instead)."""
 
 import importlib
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from tests.concurrency import race
 from tests.workcal.clock_helpers import subject, user
 from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
@@ -40,56 +39,6 @@ def _reseed_calendar_after_flush(django_db_blocker):
             seed(django_apps, None)
 
 
-def _blocked_backends() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
-def _race(first, second) -> dict:
-    """Run `first` in a transaction that holds its locks until `second` is seen waiting, then commit."""
-    results: dict = {}
-    locked, release = threading.Event(), threading.Event()
-
-    def holder():
-        try:
-            with transaction.atomic():
-                first()
-                locked.set()
-                release.wait(10)
-            results["first"] = "ok"
-        except Exception as exc:
-            results["first"] = exc
-        finally:
-            locked.set()
-            connection.close()
-
-    def contender():
-        locked.wait(10)
-        try:
-            second()
-            results["second"] = "ok"
-        except Exception as exc:
-            results["second"] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=holder), threading.Thread(target=contender)]
-    for thread in threads:
-        thread.start()
-    locked.wait(10)
-    deadline = time.monotonic() + 10
-    while _blocked_backends() == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    results["contender_waited"] = _blocked_backends() > 0
-    release.set()
-    for thread in threads:
-        thread.join(20)
-    return results
-
-
 @pytest.fixture
 def clock():
     handler = user("handler", "李承办")
@@ -111,7 +60,7 @@ def test_concurrent_pauses_one_wins_the_other_is_refused(clock):
             actor=actor, clock=Clock.objects.get(pk=clock.pk), reason="hearing", basis="听证", at=at
         )
 
-    results = _race(pause(first), pause(second))
+    results = race(pause(first), pause(second))
     assert results["contender_waited"] is True
     assert results["first"] == "ok"
     assert isinstance(results["second"], ValidationError)
@@ -130,7 +79,7 @@ def test_concurrent_resumes_one_wins_the_other_is_refused(clock):
     def resume():
         return clock_resume(actor=handler, clock=Clock.objects.get(pk=clock.pk), at=at)
 
-    results = _race(resume, resume)
+    results = race(resume, resume)
     assert results["contender_waited"] is True
     assert results["first"] == "ok"
     assert isinstance(results["second"], ValidationError)

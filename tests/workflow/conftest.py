@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from zhengwu.accounts.domain.identity import credit_code_check_char
-from zhengwu.accounts.models import RoleAssignment, StaffProfile, User
+from tests.accounts.factories import credit_code, make_staff_record
+from zhengwu.accounts.models import User
 from zhengwu.org.enums import RegionLevel
 from zhengwu.org.models import Department, Region
 
@@ -21,10 +21,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
-def credit_code(first17: str) -> str:
-    return first17 + credit_code_check_char(first17)
-
-
 @dataclass
 class County:
     district: Region
@@ -34,15 +30,6 @@ class County:
 
     def __getitem__(self, name: str) -> User:
         return self.users[name]
-
-
-def make_staff(username: str, name: str, department: Department | None, *roles: str, **extra) -> User:
-    user = User.objects.create_user(username=username, password="x" * 12, kind="staff", display_name=name, **extra)
-    if department is not None:
-        StaffProfile.objects.create(user=user, department=department, employee_number=f"E-{username}"[:20])
-    for role in roles:
-        RoleAssignment.objects.create(user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -69,15 +56,15 @@ def county(db) -> County:
         region=district,
     )
     users = {
-        "clerk": make_staff("chuangkou", "赵窗口", approval, "window_clerk"),
-        "handler": make_staff("chengban", "钱承办", approval, "handler"),
-        "handler2": make_staff("chengban2", "孙承办", approval, "handler"),
-        "chief": make_staff("kezhang", "李科长", approval, "section_head"),
-        "leader": make_staff("fenguan", "周分管", approval, "leader_in_charge"),
-        "civil_handler": make_staff("minzheng", "吴民政", civil, "handler"),
-        "civil_handler2": make_staff("minzheng2", "郑民政", civil, "handler"),
-        "admin": make_staff("guanli", "王管理", approval, "administrator"),
-        "supervisor": make_staff("jiancha", "冯监察", approval, "supervisor"),
+        "clerk": make_staff_record("chuangkou", "赵窗口", approval, "window_clerk"),
+        "handler": make_staff_record("chengban", "钱承办", approval, "handler"),
+        "handler2": make_staff_record("chengban2", "孙承办", approval, "handler"),
+        "chief": make_staff_record("kezhang", "李科长", approval, "section_head"),
+        "leader": make_staff_record("fenguan", "周分管", approval, "leader_in_charge"),
+        "civil_handler": make_staff_record("minzheng", "吴民政", civil, "handler"),
+        "civil_handler2": make_staff_record("minzheng2", "郑民政", civil, "handler"),
+        "admin": make_staff_record("guanli", "王管理", approval, "administrator"),
+        "supervisor": make_staff_record("jiancha", "冯监察", approval, "supervisor"),
     }
     return County(district=district, approval=approval, civil=civil, users=users)
 

@@ -2,13 +2,11 @@
 
 PostgreSQL only (row locks); SQLite serialises writers by itself and the test is skipped there at runtime."""
 
-import threading
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 
+from tests.concurrency import race
 from tests.workflow.conftest import County
 from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
@@ -27,56 +25,6 @@ def _postgres_only():
         pytest.skip("row locks are only meaningful on PostgreSQL")
 
 
-def _blocked_backends() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
-def _race(first, second) -> dict:
-    """Run `first` in a transaction that holds its locks until `second` is seen waiting, then commit."""
-    results: dict = {}
-    locked, release = threading.Event(), threading.Event()
-
-    def holder():
-        try:
-            with transaction.atomic():
-                first()
-                locked.set()
-                release.wait(10)
-            results["first"] = "ok"
-        except Exception as exc:
-            results["first"] = exc
-        finally:
-            locked.set()
-            connection.close()
-
-    def contender():
-        locked.wait(10)
-        try:
-            second()
-            results["second"] = "ok"
-        except Exception as exc:
-            results["second"] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=holder), threading.Thread(target=contender)]
-    for thread in threads:
-        thread.start()
-    locked.wait(10)
-    deadline = time.monotonic() + 10
-    while _blocked_backends() == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    results["contender_waited"] = _blocked_backends() > 0
-    release.set()
-    for thread in threads:
-        thread.join(20)
-    return results
-
-
 @pytest.fixture
 def review(county: County, subject) -> WorkTask:
     instance = process_start(
@@ -92,7 +40,7 @@ def test_two_handlers_completing_at_once_one_wins_and_the_other_is_told(county, 
             actor=county[name], task=WorkTask.objects.get(pk=review.pk), outcome="approve", comment=name
         )
 
-    results = _race(complete("handler"), complete("handler2"))
+    results = race(complete("handler"), complete("handler2"))
 
     assert results["contender_waited"] is True
     assert results["first"] == "ok"
@@ -114,7 +62,7 @@ def test_two_handlers_claiming_at_once_one_wins(county, review):
     def claim(name):
         return lambda: task_claim(actor=county[name], task=WorkTask.objects.get(pk=review.pk))
 
-    results = _race(claim("handler2"), claim("handler"))
+    results = race(claim("handler2"), claim("handler"))
 
     assert results["contender_waited"] is True
     assert results["first"] == "ok"

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from lxml import etree
 
-from tests.workflow.conftest import credit_code, make_staff
+from tests.accounts.factories import credit_code, make_staff_record
 from zhengwu.accounts.models import User
 from zhengwu.workflow import diagram
 from zhengwu.workflow.diagram import PAINT, render_svg, wrap
@@ -204,7 +204,7 @@ def test_staff_of_an_uninvolved_department_do_not_see_an_instance(client, county
     other = Department.objects.create(
         name="青川区文旅局", code="WLJ", credit_code=credit_code("11370799MB1000041"), region=county.district
     )
-    client.force_login(make_staff("wenlv", "陈文旅", other, "handler"))
+    client.force_login(make_staff_record("wenlv", "陈文旅", other, "handler"))
     assert client.get(reverse("workflow:instance_diagram", args=[started.pk])).status_code == 404
     assert client.get(reverse("workflow:definition_diagram", args=[started.definition_id])).status_code == 200
     client.force_login(county["supervisor"])  # county-wide

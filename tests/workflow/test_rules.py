@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.workflow.conftest import make_staff, make_subject
+from tests.accounts.factories import make_staff_record
+from tests.workflow.conftest import make_subject
 from zhengwu.workflow.domain import (
     default_process_definition,
     process_start,
@@ -74,5 +75,5 @@ def test_visibility_is_scoped_to_the_department_unless_county_wide(county, tasks
     assert scope_tasks(WorkTask.objects.all(), county["supervisor"]).count() == WorkTask.objects.count()
     assert can_view_instance(county["civil_handler"], tasks["parallel"]) is True
     assert can_view_instance(county["civil_handler"], tasks["pooled"].instance) is False
-    outsider = make_staff("wuguan", "无关人员", None)
+    outsider = make_staff_record("wuguan", "无关人员", None)
     assert scope_tasks(WorkTask.objects.all(), outsider).count() == 0

@@ -218,7 +218,8 @@ def _guide_url(version: ItemVersion) -> str:
     return reverse("portal:services_item", args=[version.item.implementation_code])
 
 
-def _summary(version: ItemVersion) -> dict:
+def _item_fields(version: ItemVersion) -> dict:
+    """What the list entry and the full guide both say about an item (the schema fixes the order of the keys)."""
     item = version.item
     return {
         "implementation_code": item.implementation_code,
@@ -228,34 +229,47 @@ def _summary(version: ItemVersion) -> dict:
         "department": _department(item.department),
         "handling_kind": version.handling_kind,
         "handling_kind_label": str(version.get_handling_kind_display()),
-        "statutory_limit_days": version.statutory_limit_days,
-        "promised_limit_days": version.promised_limit_days,
-        "limit_unit": version.limit_unit,
         "online_depth": version.online_depth,
         "version": version.number,
         "url": _guide_url(version),
     }
 
 
-def _file_url(field) -> str | None:
-    return field.url if field else None
+def _summary(version: ItemVersion) -> dict:
+    return _item_fields(version) | {
+        "statutory_limit_days": version.statutory_limit_days,
+        "promised_limit_days": version.promised_limit_days,
+        "limit_unit": version.limit_unit,
+    }
+
+
+def _material(version: ItemVersion, material) -> dict:
+    return {
+        "name": material.name,
+        "source": material.source,
+        "source_label": str(material.get_source_display()),
+        "form": material.form,
+        "form_label": str(material.get_form_display()),
+        "copies": material.copies,
+        "necessity": material.necessity,
+        "necessity_label": str(material.get_necessity_display()),
+        "condition": material.condition,
+        "licence_type": material.licence_type,
+        "notes": material.notes,
+        "blank_form_url": _material_file_url(version, material, "blank-form") if material.blank_form else None,
+        "sample_url": _material_file_url(version, material, "sample") if material.sample else None,
+    }
 
 
 def _guide(version: ItemVersion) -> dict:
     item = version.item
     preset = PRESETS.get(version.statutory_preset)
     ratio = version.compression_ratio
-    return {
-        "implementation_code": item.implementation_code,
+    return _item_fields(version) | {
         "basic_code": item.basic_code,
-        "item_type": item.item_type,
-        "item_type_label": str(item.get_item_type_display()),
         "level": item.level,
         "level_label": str(item.get_level_display()),
-        "department": _department(item.department),
-        "version": version.number,
         "published_at": version.published_at.isoformat() if version.published_at else None,
-        "name": version.name,
         "service_objects": [
             label
             for flag, label in ((version.for_natural_persons, "自然人"), (version.for_legal_persons, "法人"))
@@ -275,30 +289,11 @@ def _guide(version: ItemVersion) -> dict:
             "statutory_preset": version.statutory_preset,
             "statutory_preset_name": preset.name if preset else "",
         },
-        "handling_kind": version.handling_kind,
-        "handling_kind_label": str(version.get_handling_kind_display()),
         "place": version.place,
         "office_hours": version.office_hours,
         "consultation_phone": version.consultation_phone,
         "complaint_phone": version.complaint_phone,
-        "materials": [
-            {
-                "name": m.name,
-                "source": m.source,
-                "source_label": str(m.get_source_display()),
-                "form": m.form,
-                "form_label": str(m.get_form_display()),
-                "copies": m.copies,
-                "necessity": m.necessity,
-                "necessity_label": str(m.get_necessity_display()),
-                "condition": m.condition,
-                "licence_type": m.licence_type,
-                "notes": m.notes,
-                "blank_form_url": _material_file_url(version, m, "blank-form") if m.blank_form else None,
-                "sample_url": _material_file_url(version, m, "sample") if m.sample else None,
-            }
-            for m in version.materials.all()
-        ],
+        "materials": [_material(version, m) for m in version.materials.all()],
         "fees": {
             "is_free": version.is_free,
             "online_payment": version.online_payment,
@@ -323,7 +318,6 @@ def _guide(version: ItemVersion) -> dict:
             ),
         },
         "visits_required": version.visits_required,
-        "online_depth": version.online_depth,
         "online_depth_label": str(version.get_online_depth_display()),
         "handling_scope": version.handling_scope,
         "handling_scope_label": str(version.get_handling_scope_display()),
@@ -331,7 +325,6 @@ def _guide(version: ItemVersion) -> dict:
         "intermediary_services": version.intermediary_services,
         "legal_basis": version.legal_basis,
         "themes": [{"slug": t.slug, "name": t.name, "kind": t.kind} for t in item.themes.all()],
-        "url": _guide_url(version),
     }
 
 
@@ -495,12 +488,6 @@ def get_theme(request, slug: str):
 )
 def list_departments(request):
     return [
-        {
-            "code": d.code,
-            "name": d.name,
-            "short_name": d.short_name,
-            "credit_code": d.credit_code,
-            "item_count": d.published_count,
-        }
+        _department(d) | {"short_name": d.short_name, "credit_code": d.credit_code, "item_count": d.published_count}
         for d in departments_with_counts()
     ]

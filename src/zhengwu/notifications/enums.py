@@ -5,8 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class Category(models.TextChoices):
     """What a message is about. Add a member here before notifying with a new code."""
 
+    CASE_SUBMITTED = "case.submitted", _("办件收件")
     CASE_ACCEPTED = "case.accepted", _("办件受理")
+    CASE_REFUSED = "case.refused", _("不予受理")
     CASE_CORRECTION_NOTICE = "case.correction_notice", _("补正告知")
+    CASE_CORRECTION_RECEIVED = "case.correction_received", _("补正材料已收到")
     CASE_SUSPENDED = "case.suspended", _("办件挂起")
     CASE_DECIDED = "case.decided", _("办理决定")
     CASE_READY_FOR_PICKUP = "case.ready_for_pickup", _("证照待领取")

@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from zhengwu.accounts.domain.identity import mask_id_number
+from zhengwu.audit.admin import AuditHistoryMixin
+from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice, StoredFile
+
+
+class _ReadOnly:
+    """Rows written only by domain functions: viewable in the admin, never edited."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseMaterialInline(_ReadOnly, admin.TabularInline):
+    model = CaseMaterial
+    fields = ("position", "name", "status", "file", "licence", "note")
+    extra = 0
+
+
+class CorrectionNoticeInline(_ReadOnly, admin.TabularInline):
+    model = CorrectionNotice
+    fields = ("sequence", "items", "reason", "flagged_for_supervision", "issued_by", "issued_at", "answered_at")
+    extra = 0
+
+
+@admin.register(Case)
+class CaseAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("number", "item_name", "applicant_name", "department", "channel", "state", "received_at")
+    list_filter = ("state", "channel", "deemed_accepted", "department")
+    search_fields = ("number", "applicant_name")
+    date_hierarchy = "received_at"
+    list_select_related = ("item_version", "department")
+    list_per_page = 100
+    exclude = ("query_code", "applicant_id_number")
+    readonly_fields = ("masked_id_number",)
+    inlines = (CaseMaterialInline, CorrectionNoticeInline)
+
+    @admin.display(description=_("事项"), ordering="item_version__name")
+    def item_name(self, obj: Case) -> str:
+        return obj.item_version.name
+
+    @admin.display(description=_("证件号码"))
+    def masked_id_number(self, obj: Case) -> str:
+        return mask_id_number(obj.applicant_id_number)
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("original_name", "content_type", "size", "sha256", "created_at")
+    list_filter = ("content_type",)
+    search_fields = ("sha256", "original_name")
+    date_hierarchy = "created_at"

@@ -1,0 +1,64 @@
+"""Helpers shared by the case domain functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengwu.cases.enums import CaseState
+from zhengwu.cases.models import Case
+from zhengwu.notifications.domain import notify
+from zhengwu.notifications.enums import Category
+
+SYSTEM_ACTOR = "system:cases"
+
+
+def user_or_none(actor: Any) -> AbstractBaseUser | None:
+    return actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
+
+
+def lock(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",)).select_related("item_version__item", "department").get(pk=case.pk)
+    )
+
+
+def sync(target: Case, source: Case) -> Case:
+    """Give the caller's instance the committed state."""
+    if target is not source:
+        for field in Case._meta.concrete_fields:
+            setattr(target, field.attname, getattr(source, field.attname))
+        target._state.fields_cache.clear()
+    return target
+
+
+def require_state(case: Case, allowed: frozenset[str] | set[str], action: str) -> None:
+    if case.state not in allowed:
+        raise ValidationError(
+            _("办件当前状态为“%(state)s”，不能%(action)s。") % {"state": CaseState(case.state).label, "action": action}
+        )
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    return {
+        "state": case.state,
+        "accepted_at": case.accepted_at,
+        "deemed_accepted": case.deemed_accepted,
+        "acceptance_clock_id": case.acceptance_clock_id,
+        "handling_clock_id": case.handling_clock_id,
+    }
+
+
+def tell_applicant(case: Case, *, category: Category, subject: str, body: str, actor: Any) -> None:
+    """Notify the applicant's account (walk-in applicants without one are told at the window)."""
+    if case.applicant_id is None:
+        return
+    notify(recipients=[case.applicant], category=category, subject=subject, body=body, actor=actor)
+
+
+def fmt(dt) -> str:
+    return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}"

@@ -1,0 +1,124 @@
+"""Uploads: type recognised from content, size capped, stored once per SHA-256 outside the web root."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from zhengwu.audit.domain import audit_record
+from zhengwu.cases.enums import FILE_EXTENSIONS, FileKind
+from zhengwu.cases.models import StoredFile
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+CHUNK = 64 * 1024
+
+
+def sniff(data: bytes) -> str | None:
+    """The FileKind of `data` judged by its content, or None when it is none of the accepted kinds."""
+    if data.startswith(b"%PDF-"):
+        return FileKind.PDF
+    if data.startswith(b"\xff\xd8\xff"):
+        return FileKind.JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return FileKind.PNG
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        if "OFD.xml" in names:
+            return FileKind.OFD
+        if "[Content_Types].xml" in names:
+            if any(name.startswith("word/") for name in names):
+                return FileKind.DOCX
+            if any(name.startswith("xl/") for name in names):
+                return FileKind.XLSX
+    return None
+
+
+def _read_capped(upload: Any) -> bytes:
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    chunks = upload.chunks(CHUNK) if hasattr(upload, "chunks") else iter(lambda: upload.read(CHUNK), b"")
+    parts: list[bytes] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > MAX_UPLOAD_BYTES:
+            raise ValidationError({"upload": _("文件不能超过 20 MB。")})
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def storage_path(sha256: str) -> str:
+    return f"cases/{sha256[:2]}/{sha256}"
+
+
+def stored_file_save(*, upload: Any, actor: Any = None) -> StoredFile:
+    """Keep an uploaded file (a Django UploadedFile or any object with `name` and `read`).
+
+    Accepted: PDF, JPG, PNG, DOCX, XLSX and OFD, recognised by content; the name's extension must agree.
+    The same content uploaded again returns the existing record."""
+    name = str(getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name:
+        raise ValidationError({"upload": _("请选择要上传的文件。")})
+    size = getattr(upload, "size", None)
+    if isinstance(size, int) and size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"upload": _("文件不能超过 20 MB。")})
+    data = _read_capped(upload)
+    if not data:
+        raise ValidationError({"upload": _("文件为空。")})
+    kind = sniff(data)
+    if kind is None:
+        raise ValidationError({"upload": _("不支持的文件类型，请上传 PDF、JPG、PNG、DOCX、XLSX 或 OFD 文件。")})
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in FILE_EXTENSIONS[kind]:
+        raise ValidationError(
+            {
+                "upload": _("文件内容为 %(kind)s 格式，与文件名“%(name)s”不符。")
+                % {"kind": FileKind(kind).label, "name": name}
+            }
+        )
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = StoredFile.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return existing
+    path = storage_path(sha256)
+    if not default_storage.exists(path):
+        saved = default_storage.save(path, ContentFile(data))
+        if saved != path:  # a concurrent upload of the same content won the race
+            default_storage.delete(saved)
+    uploader = actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
+    try:
+        with transaction.atomic():
+            stored = StoredFile.objects.create(
+                sha256=sha256,
+                size=len(data),
+                content_type=kind,
+                original_name=name[:255],
+                path=path,
+                uploaded_by=uploader,
+            )
+            audit_record(
+                actor=actor,
+                action="cases.file_stored",
+                obj=stored,
+                after={"sha256": sha256, "size": len(data), "content_type": kind, "name": name[:255]},
+            )
+    except IntegrityError:
+        return StoredFile.objects.get(sha256=sha256)
+    return stored
+
+
+def stored_file_open(stored: StoredFile):
+    return default_storage.open(stored.path, "rb")

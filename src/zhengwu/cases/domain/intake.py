@@ -1,0 +1,423 @@
+"""Intake: online applications, window registration (登记验证) and station agents (代办).
+
+Every case gets a number (实施编码 + yyyymmdd + 4-digit serial per item and day), a 6-digit query code,
+and a running acceptance clock (《行政许可法》第三十二条: 5 working days)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengwu.accounts.enums import IdType, UserKind
+from zhengwu.accounts.rules import is_public_user
+from zhengwu.audit.domain import audit_record
+from zhengwu.cases.domain._common import fmt, tell_applicant, user_or_none
+from zhengwu.cases.enums import ApplicantIdType, ApplicantKind, CaseState, Channel, MaterialStatus
+from zhengwu.cases.models import Case, CaseCounter, CaseMaterial, StoredFile
+from zhengwu.cases.rules import can_register_at_window, can_submit_by_proxy, clerk_window
+from zhengwu.catalog.enums import MaterialNecessity, VersionState
+from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem
+from zhengwu.licences.enums import LicenceStatus
+from zhengwu.licences.models import Licence
+from zhengwu.notifications.enums import Category
+from zhengwu.workcal.domain.clock import clock_start
+
+ACCEPTANCE_PRESET = "licence_acceptance"
+MAX_SERIAL = 9999
+MAX_FORM_DATA_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Whose licences may stand in for materials: the applicant's account, or (walk-in) their ID number."""
+
+    user_id: int | None
+    id_number: str
+
+
+# ---- numbers ----------------------------------------------------------------------------------
+def allocate_number(item: ServiceItem, day: date) -> str:
+    """Next case number of the item for the day; the counter row stays locked until the caller commits."""
+    counter, _created = CaseCounter.objects.get_or_create(item=item, day=day)
+    counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
+    prefix = f"{item.implementation_code}{day:%Y%m%d}"
+    while True:
+        counter.last_serial += 1
+        if counter.last_serial > MAX_SERIAL:
+            raise ValidationError(_("该事项当日办件编号已用尽（最多 %(max)d 件）。") % {"max": MAX_SERIAL})
+        number = f"{prefix}{counter.last_serial:04d}"
+        if not Case.objects.filter(number=number).exists():
+            break
+    counter.save(update_fields=["last_serial"])
+    return number
+
+
+def new_query_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+# ---- validation -------------------------------------------------------------------------------
+def _check_version(item_version: ItemVersion) -> ItemVersion:
+    version = ItemVersion.objects.select_related("item__department__region").get(pk=item_version.pk)
+    if version.state != VersionState.PUBLISHED:
+        raise ValidationError({"item_version": _("该事项版本未发布或已停用，不能申请。")})
+    return version
+
+
+def _check_kind(version: ItemVersion, kind: str) -> None:
+    if kind == ApplicantKind.NATURAL and not version.for_natural_persons:
+        raise ValidationError({"applicant": _("该事项的服务对象不含自然人。")})
+    if kind == ApplicantKind.LEGAL and not version.for_legal_persons:
+        raise ValidationError({"applicant": _("该事项的服务对象不含法人。")})
+
+
+def applicant_snapshot_of(user: Any) -> dict[str, str]:
+    """The applicant's details as recorded on their verified account."""
+    if user.kind == UserKind.CITIZEN and hasattr(user, "citizen"):
+        profile = user.citizen
+        return {
+            "kind": ApplicantKind.NATURAL,
+            "name": profile.real_name,
+            "id_type": profile.id_type,
+            "id_number": profile.id_number,
+            "phone": user.phone,
+        }
+    if user.kind == UserKind.ENTERPRISE and hasattr(user, "enterprise"):
+        profile = user.enterprise
+        return {
+            "kind": ApplicantKind.LEGAL,
+            "name": profile.name,
+            "id_type": ApplicantIdType.CREDIT_CODE,
+            "id_number": profile.credit_code,
+            "phone": user.phone,
+        }
+    raise ValidationError({"applicant": _("申请人账户缺少实名信息，请先完善实名信息。")})
+
+
+def _clean_snapshot(data: dict[str, Any]) -> dict[str, str]:
+    from zhengwu.accounts.domain.identity import (
+        credit_code_error,
+        id_number_error,
+        id_number_normalise,
+        phone_normalise,
+    )
+
+    values = {key: str(data.get(key) or "").strip() for key in ("kind", "name", "id_type", "id_number", "phone")}
+    errors: dict[str, str] = {}
+    if values["kind"] not in ApplicantKind.values:
+        errors["kind"] = _("请选择申请人类型：自然人或法人。")
+    if not values["name"]:
+        errors["name"] = _("请填写申请人姓名或名称。")
+    elif len(values["name"]) > 150:
+        errors["name"] = _("申请人姓名或名称不能超过 150 个字符。")
+    number = id_number_normalise(values["id_number"])
+    if values["kind"] == ApplicantKind.LEGAL:
+        values["id_type"] = ApplicantIdType.CREDIT_CODE
+        problem = credit_code_error(number)
+    elif values["id_type"] not in IdType.values:
+        problem = None
+        errors["id_type"] = _("请选择证件类型。")
+    else:
+        problem = id_number_error(values["id_type"], number)
+    if problem:
+        errors["id_number"] = problem
+    values["id_number"] = number
+    values["phone"] = phone_normalise(values["phone"]) if values["phone"] else ""
+    if len(values["phone"]) > 20:
+        errors["phone"] = _("联系电话不能超过 20 个字符。")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _as_pk(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def resolve_materials(
+    version: ItemVersion,
+    materials: list[dict[str, Any]] | None,
+    *,
+    holder: Holder,
+    require_all: bool,
+) -> list[CaseMaterial]:
+    """Unsaved CaseMaterial rows, one per material of the version: provided ones with their file or
+    licence, the rest missing. With `require_all`, every required material must be provided."""
+    item_materials = {m.pk: m for m in ItemMaterial.objects.filter(version=version).order_by("position", "pk")}
+    given: dict[int, CaseMaterial] = {}
+    for entry in materials or []:
+        if not isinstance(entry, dict):
+            raise ValidationError({"materials": _("材料格式不正确。")})
+        material = item_materials.get(_as_pk(entry.get("material")))
+        if material is None:
+            raise ValidationError({"materials": _("所提交的材料不属于该事项。")})
+        if material.pk in given:
+            raise ValidationError({"materials": _("材料“%(name)s”重复提交。") % {"name": material.name}})
+        given[material.pk] = provided_material(material, entry, holder=holder)
+    rows: list[CaseMaterial] = []
+    missing: list[str] = []
+    for material in item_materials.values():
+        row = given.get(material.pk)
+        if row is None:
+            if material.necessity == MaterialNecessity.REQUIRED:
+                missing.append(material.name)
+            row = CaseMaterial(item_material=material, name=material.name, status=MaterialStatus.MISSING)
+        row.position = material.position
+        rows.append(row)
+    if require_all and missing:
+        raise ValidationError({"materials": _("请提交必要材料：%(names)s。") % {"names": "、".join(missing)}})
+    return rows
+
+
+def provided_material(material: ItemMaterial, entry: dict[str, Any], *, holder: Holder) -> CaseMaterial:
+    file = entry.get("file")
+    licence_ref = entry.get("licence")
+    if (file is None) == (licence_ref is None):
+        raise ValidationError(
+            {"materials": _("材料“%(name)s”请上传文件或选用电子证照（二选一）。") % {"name": material.name}}
+        )
+    if file is not None:
+        if not isinstance(file, StoredFile) or file.pk is None:
+            raise ValidationError({"materials": _("材料“%(name)s”的文件无效。") % {"name": material.name}})
+        return CaseMaterial(item_material=material, name=material.name, file=file, status=MaterialStatus.PROVIDED)
+    licence = Licence.objects.select_related("licence_type").filter(pk=_as_pk(licence_ref)).first()
+    if licence is None:
+        raise ValidationError({"materials": _("所选电子证照不存在。")})
+    own = (holder.user_id is not None and licence.holder_id == holder.user_id) or (
+        holder.user_id is None and holder.id_number and licence.holder_id_number == holder.id_number
+    )
+    if not own:
+        raise ValidationError({"materials": _("只能选用申请人本人的电子证照。")})
+    if licence.status() != LicenceStatus.VALID:
+        raise ValidationError(
+            {
+                "materials": _("电子证照 %(number)s %(status)s，不能作为申请材料。")
+                % {"number": licence.number, "status": licence.get_status_display()}
+            }
+        )
+    if not material.licence_type:
+        raise ValidationError({"materials": _("材料“%(name)s”不能以电子证照替代。") % {"name": material.name}})
+    if licence.licence_type.name != material.licence_type:
+        raise ValidationError(
+            {
+                "materials": _("材料“%(name)s”只能以“%(type)s”替代。")
+                % {"name": material.name, "type": material.licence_type}
+            }
+        )
+    return CaseMaterial(item_material=material, name=material.name, licence=licence, status=MaterialStatus.PROVIDED)
+
+
+def _clean_form_data(form_data: dict | None) -> dict:
+    if form_data is None:
+        return {}
+    if not isinstance(form_data, dict):
+        raise ValidationError({"form_data": _("申请表内容格式不正确。")})
+    if len(str(form_data)) > MAX_FORM_DATA_CHARS:
+        raise ValidationError({"form_data": _("申请表内容过长。")})
+    return form_data
+
+
+# ---- creation ---------------------------------------------------------------------------------
+def _create(
+    *,
+    actor: Any,
+    version: ItemVersion,
+    snapshot: dict[str, str],
+    applicant: Any,
+    channel: str,
+    rows: list[CaseMaterial],
+    form_data: dict,
+    received_at: datetime,
+    **extra: Any,
+) -> Case:
+    with transaction.atomic():
+        case = Case.objects.create(
+            number=allocate_number(version.item, timezone.localdate(received_at)),
+            query_code=new_query_code(),
+            item_version=version,
+            department=version.item.department,
+            applicant=applicant,
+            applicant_kind=snapshot["kind"],
+            applicant_name=snapshot["name"],
+            applicant_id_type=snapshot["id_type"],
+            applicant_id_number=snapshot["id_number"],
+            applicant_phone=snapshot["phone"],
+            channel=channel,
+            form_data=form_data,
+            state=CaseState.SUBMITTED,
+            received_at=received_at,
+            created_at=received_at,
+            **extra,
+        )
+        for row in rows:
+            row.case = case
+        CaseMaterial.objects.bulk_create(rows)
+        clock = clock_start(
+            actor=actor,
+            subject=case,
+            preset=ACCEPTANCE_PRESET,
+            received_at=received_at,
+            region=version.item.department.region,
+        )
+        case.acceptance_clock = clock
+        case.save(update_fields=["acceptance_clock", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.submitted",
+            obj=case,
+            after={
+                "number": case.number,
+                "item_version_id": version.pk,
+                "department_id": case.department_id,
+                "channel": channel,
+                "applicant_id": case.applicant_id,
+                "applicant_kind": case.applicant_kind,
+                "registered_by_id": case.registered_by_id,
+                "window_id": case.window_id,
+                "proxy_agent_id": case.proxy_agent_id,
+                "materials": [
+                    {"name": r.name, "status": r.status, "file_id": r.file_id, "licence_id": r.licence_id} for r in rows
+                ],
+                "received_at": received_at,
+                "acceptance_due_at": clock.due_at,
+            },
+        )
+        tell_applicant(
+            case,
+            category=Category.CASE_SUBMITTED,
+            subject=_("您的申请已收到：%(name)s") % {"name": version.name},
+            body=_(
+                "办件编号：%(number)s\n查询码：%(code)s\n收件时间：%(at)s\n"
+                "我们将在 %(due)s 前作出是否受理的决定或一次性告知需要补正的材料。"
+            )
+            % {
+                "number": case.number,
+                "code": case.query_code,
+                "at": fmt(received_at),
+                "due": clock.due_date.isoformat(),
+            },
+            actor=actor,
+        )
+    return case
+
+
+def case_submit_online(
+    *,
+    applicant: Any,
+    item_version: ItemVersion,
+    materials: list[dict[str, Any]],
+    form_data: dict | None = None,
+) -> Case:
+    """An online application (网上申报) by a logged-in citizen or enterprise. Each material is
+    {"material": ItemMaterial, "file": StoredFile} or {"material": ItemMaterial, "licence": Licence or id}
+    (a valid licence of the applicant's own); every required material must be provided."""
+    if not is_public_user(applicant):
+        raise ValidationError({"applicant": _("只有已登录的个人或法人用户可以网上申报。")})
+    version = _check_version(item_version)
+    snapshot = applicant_snapshot_of(applicant)
+    _check_kind(version, snapshot["kind"])
+    rows = resolve_materials(version, materials, holder=Holder(applicant.pk, snapshot["id_number"]), require_all=True)
+    return _create(
+        actor=applicant,
+        version=version,
+        snapshot=snapshot,
+        applicant=applicant,
+        channel=Channel.ONLINE,
+        rows=rows,
+        form_data=_clean_form_data(form_data),
+        received_at=timezone.now(),
+    )
+
+
+def case_register_at_window(
+    *,
+    clerk: Any,
+    item_version: ItemVersion,
+    applicant_snapshot: dict[str, Any],
+    materials: list[dict[str, Any]],
+    window: Any = None,
+    applicant: Any = None,
+    form_data: dict | None = None,
+) -> Case:
+    """Register a case at a hall window (登记验证). The clerk's window must serve the item's department
+    (a registration window serves them all). Materials not handed in are recorded as missing."""
+    version = _check_version(item_version)
+    own = clerk_window(clerk)
+    window = window or own
+    if window is None:
+        raise ValidationError({"window": _("您不是窗口人员或未分配窗口，不能登记办件。")})
+    if not can_register_at_window(clerk, version.item.department_id, window):
+        raise ValidationError(
+            {
+                "window": _("窗口“%(window)s”不能为%(department)s登记办件。")
+                % {"window": window, "department": version.item.department}
+            }
+        )
+    snapshot = _clean_snapshot(applicant_snapshot)
+    if applicant is not None:
+        if not is_public_user(applicant):
+            raise ValidationError({"applicant": _("申请人账户无效。")})
+        account = applicant_snapshot_of(applicant)
+        if account["id_number"] != snapshot["id_number"]:
+            raise ValidationError({"applicant": _("申请人账户与登记的证件号码不一致。")})
+    _check_kind(version, snapshot["kind"])
+    holder = Holder(applicant.pk if applicant is not None else None, snapshot["id_number"])
+    rows = resolve_materials(version, materials, holder=holder, require_all=False)
+    return _create(
+        actor=clerk,
+        version=version,
+        snapshot=snapshot,
+        applicant=applicant,
+        channel=Channel.WINDOW,
+        rows=rows,
+        form_data=_clean_form_data(form_data),
+        received_at=timezone.now(),
+        registered_by=user_or_none(clerk),
+        window=window,
+    )
+
+
+def case_submit_by_proxy(
+    *,
+    agent: Any,
+    applicant: Any,
+    item_version: ItemVersion,
+    materials: list[dict[str, Any]],
+    consent_text: str,
+    consent_file: StoredFile | None = None,
+    form_data: dict | None = None,
+) -> Case:
+    """A station agent (代办员) files on behalf of a registered resident, whose consent is recorded."""
+    if not can_submit_by_proxy(agent):
+        raise ValidationError({"agent": _("只有便民服务站代办员可以代办申报。")})
+    if not is_public_user(applicant):
+        raise ValidationError({"applicant": _("请选择已实名注册的申请人。")})
+    consent_text = (consent_text or "").strip()
+    if not consent_text:
+        raise ValidationError({"consent_text": _("请记录申请人同意委托代办的意见。")})
+    if consent_file is not None and (not isinstance(consent_file, StoredFile) or consent_file.pk is None):
+        raise ValidationError({"consent_file": _("委托书文件无效。")})
+    version = _check_version(item_version)
+    snapshot = applicant_snapshot_of(applicant)
+    _check_kind(version, snapshot["kind"])
+    rows = resolve_materials(version, materials, holder=Holder(applicant.pk, snapshot["id_number"]), require_all=False)
+    return _create(
+        actor=agent,
+        version=version,
+        snapshot=snapshot,
+        applicant=applicant,
+        channel=Channel.PROXY,
+        rows=rows,
+        form_data=_clean_form_data(form_data),
+        received_at=timezone.now(),
+        proxy_agent=agent,
+        consent_text=consent_text,
+        consent_file=consent_file,
+    )

@@ -1,0 +1,69 @@
+"""Progress lookup without login: case number + query code."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from zhengwu.cases.enums import Channel
+from zhengwu.cases.models import Case
+
+_DUMMY_CODE = "000000"
+
+
+def case_lookup(*, number: str, query_code: str) -> Case | None:
+    """The case when the number exists and the code matches (compared in constant time), else None."""
+    number = (number or "").strip().upper()
+    code = (query_code or "").strip()
+    case = Case.objects.select_related("item_version", "department").filter(number=number).first() if number else None
+    expected = case.query_code if case is not None else _DUMMY_CODE
+    matches = hmac.compare_digest(expected.encode(), code.encode())
+    return case if case is not None and matches else None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    label: str
+    detail: str = ""
+
+
+_LABELS = {
+    "cases.submitted": _lazy("收件"),
+    "cases.correction_requested": _lazy("一次性告知补正"),
+    "cases.correction_submitted": _lazy("提交补正材料"),
+    "cases.accepted": _lazy("受理"),
+    "cases.deemed_accepted": _lazy("视为受理"),
+    "cases.refused": _lazy("不予受理"),
+    "cases.handled_immediately": _lazy("当场办结"),
+}
+
+
+def case_timeline(case: Case) -> list[TimelineEntry]:
+    """What happened to the case, oldest first, for the applicant's eyes (no staff names)."""
+    from zhengwu.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(object_type=Case._meta.label_lower, object_id=str(case.pk)).order_by("seq")
+    entries: list[TimelineEntry] = []
+    for event in events.only("occurred_at", "action", "after"):
+        label = _LABELS.get(event.action)
+        if label is None:
+            continue
+        after = event.after or {}
+        detail = ""
+        if event.action == "cases.submitted":
+            detail = str(Channel(after.get("channel", Channel.ONLINE)).label)
+        elif event.action == "cases.refused":
+            detail = after.get("reason", "")
+        elif event.action == "cases.correction_requested":
+            detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
+        elif event.action == "cases.deemed_accepted":
+            detail = _("逾期未作决定，依法自收到申请材料之日起视为受理")
+        elif event.action == "cases.accepted" and after.get("deemed_accepted"):
+            detail = _("受理期限届满后作出，自收到申请材料之日起视为受理")
+        entries.append(TimelineEntry(at=event.occurred_at, label=str(label), detail=detail))
+    return entries

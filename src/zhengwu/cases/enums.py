@@ -1,0 +1,74 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhengwu.accounts.enums import IdType
+
+
+class CaseState(models.TextChoices):
+    """The whole lifecycle of a case (办件). Later states are driven by processing, fees and delivery."""
+
+    SUBMITTED = "submitted", _("待受理")
+    CORRECTION_REQUESTED = "correction_requested", _("待补正")
+    ACCEPTED = "accepted", _("已受理")
+    REFUSED = "refused", _("不予受理")
+    IN_PROGRESS = "in_progress", _("办理中")
+    SUSPENDED = "suspended", _("挂起")
+    DECIDED = "decided", _("已决定")
+    COMPLETED = "completed", _("办结")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# Not yet accepted: staff decide on SUBMITTED cases; CORRECTION_REQUESTED cases wait for the applicant.
+AWAITING_ACCEPTANCE = frozenset({CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED})
+TERMINAL_STATES = frozenset({CaseState.REFUSED, CaseState.COMPLETED, CaseState.WITHDRAWN})
+OPEN_STATES = frozenset(set(CaseState) - TERMINAL_STATES)
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("网上申报")
+    WINDOW = "window", _("窗口登记")
+    PROXY = "proxy", _("代办")
+
+
+class ApplicantKind(models.TextChoices):
+    NATURAL = "natural", _("自然人")
+    LEGAL = "legal", _("法人")
+
+
+class ApplicantIdType(models.TextChoices):
+    """A natural person's identity document, or a legal person's 统一社会信用代码."""
+
+    RESIDENT_ID = IdType.RESIDENT_ID.value, IdType.RESIDENT_ID.label
+    HK_MACAO_PERMIT = IdType.HK_MACAO_PERMIT.value, IdType.HK_MACAO_PERMIT.label
+    TAIWAN_PERMIT = IdType.TAIWAN_PERMIT.value, IdType.TAIWAN_PERMIT.label
+    PASSPORT = IdType.PASSPORT.value, IdType.PASSPORT.label
+    FOREIGNER_PR = IdType.FOREIGNER_PR.value, IdType.FOREIGNER_PR.label
+    CREDIT_CODE = "credit_code", _("统一社会信用代码")
+
+
+class MaterialStatus(models.TextChoices):
+    PROVIDED = "provided", _("已提交")
+    MISSING = "missing", _("缺少")
+    DEFECTIVE = "defective", _("需补正")
+
+
+class FileKind(models.TextChoices):
+    """Accepted upload types, recognised by their content (magic bytes), not their name."""
+
+    PDF = "application/pdf", "PDF"
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX"
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"
+    OFD = "application/ofd", "OFD"
+
+
+# File name extensions allowed for each kind.
+FILE_EXTENSIONS: dict[str, frozenset[str]] = {
+    FileKind.PDF: frozenset({"pdf"}),
+    FileKind.JPEG: frozenset({"jpg", "jpeg"}),
+    FileKind.PNG: frozenset({"png"}),
+    FileKind.DOCX: frozenset({"docx"}),
+    FileKind.XLSX: frozenset({"xlsx"}),
+    FileKind.OFD: frozenset({"ofd"}),
+}
