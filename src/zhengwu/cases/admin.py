@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
-from zhengwu.audit.admin import AuditHistoryMixin
-from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice, StoredFile
+from zhengwu.audit.admin import AuditedModelAdmin, AuditHistoryMixin
+from zhengwu.cases.models import Case, CaseDecision, CaseMaterial, CorrectionNotice, ItemProcess, StoredFile
 
 
 class _ReadOnly:
@@ -58,3 +58,19 @@ class StoredFileAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     list_filter = ("content_type",)
     search_fields = ("sha256", "original_name")
     date_hierarchy = "created_at"
+
+
+@admin.register(ItemProcess)
+class ItemProcessAdmin(AuditedModelAdmin):
+    list_display = ("item", "definition")
+    autocomplete_fields = ("item",)
+    filter_horizontal = ("co_departments",)
+    search_fields = ("item__implementation_code", "item__versions__name")
+
+
+@admin.register(CaseDecision)
+class CaseDecisionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "outcome", "negative", "decided_by", "decided_at")
+    list_filter = ("outcome", "negative")
+    search_fields = ("case__number",)
+    readonly_fields = ("case", "outcome", "reasons", "legal_basis", "negative", "task", "decided_by", "decided_at")

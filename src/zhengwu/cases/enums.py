@@ -72,3 +72,10 @@ FILE_EXTENSIONS: dict[str, frozenset[str]] = {
     FileKind.XLSX: frozenset({"xlsx"}),
     FileKind.OFD: frozenset({"ofd"}),
 }
+
+
+class DecisionOutcome(models.TextChoices):
+    """The decision on an accepted case; a denial is a negative decision filed to supervision (否定报备)."""
+
+    GRANT = "grant", _("准予许可")
+    DENY = "deny", _("不予许可")

@@ -1,12 +1,21 @@
 """Cases (办件): the applications filed under a published item version, their materials and correction notices."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhengwu.cases.enums import ApplicantIdType, ApplicantKind, CaseState, Channel, FileKind, MaterialStatus
+from zhengwu.cases.enums import (
+    ApplicantIdType,
+    ApplicantKind,
+    CaseState,
+    Channel,
+    DecisionOutcome,
+    FileKind,
+    MaterialStatus,
+)
 
 
 class StoredFile(models.Model):
@@ -200,3 +209,71 @@ class CorrectionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} 第{self.sequence}次补正告知"
+
+
+class ItemProcess(models.Model):
+    """Which BPMN process an item's accepted cases run, and its co-approving departments (并联审批).
+
+    Items without a row run workflow's default flow. Co-departments fill, in order, the lanes whose label
+    contains "协办"."""
+
+    item = models.OneToOneField(
+        "catalog.ServiceItem", verbose_name=_("事项"), on_delete=models.CASCADE, related_name="case_process"
+    )
+    definition = models.ForeignKey(
+        "workflow.ProcessDefinition", verbose_name=_("办理流程"), on_delete=models.PROTECT, related_name="+"
+    )
+    co_departments = models.ManyToManyField("org.Department", verbose_name=_("协办部门"), blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("事项办理流程")
+        verbose_name_plural = _("事项办理流程")
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.definition}"
+
+    def clean(self) -> None:
+        if self.definition_id is not None and self.definition.user_task("decide") is None:
+            raise ValidationError({"definition": _("办件流程必须有 ID 为“decide”的决定环节。")})
+
+
+class CaseDecision(models.Model):
+    """The decision (准予 / 不予许可) taken at the decision step; reasons and legal basis are required."""
+
+    case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(_("决定"), max_length=8, choices=DecisionOutcome.choices)
+    reasons = models.TextField(_("理由"))
+    legal_basis = models.TextField(_("法律依据"))
+    negative = models.BooleanField(_("否定性决定（报备监察）"), default=False, db_index=True)
+    task = models.ForeignKey(
+        "workflow.WorkTask",
+        verbose_name=_("决定环节"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("决定时间"))
+
+    class Meta:
+        verbose_name = _("办件决定")
+        verbose_name_plural = _("办件决定")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reasons="") & ~Q(legal_basis=""), name="cases_decision_reasons_basis"),
+            models.CheckConstraint(
+                condition=Q(negative=(False)) & Q(outcome=DecisionOutcome.GRANT)
+                | Q(negative=True) & Q(outcome=DecisionOutcome.DENY),
+                name="cases_decision_negative_is_deny",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_outcome_display()}"

@@ -122,3 +122,40 @@ def cases_visible_to(user: Any, queryset: QuerySet | None = None) -> QuerySet:
             return queryset
         condition |= Q(department_id__in=_window_department_ids(window))
     return queryset.filter(condition)
+
+
+def can_use_window_console(user: Any) -> bool:
+    """窗口登记: a clerk posted to an intake window, or a station agent (代办)."""
+    if not is_staff_member(user):
+        return False
+    window = clerk_window(user)
+    if window is not None and window.is_active and window.kind in INTAKE_WINDOW_KINDS:
+        return True
+    return can_submit_by_proxy(user)
+
+
+def can_view_acceptance_queue(user: Any) -> bool:
+    """待受理: whoever may decide acceptance for some department."""
+    if not is_staff_member(user):
+        return False
+    if is_county_wide(user):
+        return True
+    window = clerk_window(user)
+    if window is not None and window.is_active and window.kind in INTAKE_WINDOW_KINDS:
+        return True
+    profile = staff_profile(user)
+    return (
+        profile is not None
+        and profile.department_id is not None
+        and any(has_role(user, role) for role in DEPARTMENT_ACTOR_ROLES)
+    )
+
+
+def registrable_department_filter(user: Any) -> Q | None:
+    """Departments `user` may register cases for at the window, as a filter on Department; None: every one."""
+    window = clerk_window(user)
+    if window is None or not window.is_active or window.kind not in INTAKE_WINDOW_KINDS:
+        return Q(pk__in=[])
+    if window.kind == WindowKind.REGISTRATION:
+        return None
+    return Q(pk__in=_window_department_ids(window))

@@ -3,7 +3,10 @@ from celery import shared_task
 
 @shared_task
 def deem_accepted() -> int:
-    """视为受理 sweep (every 10 minutes); idempotent."""
+    """视为受理 sweep (every 10 minutes), then processing for the cases it accepted; idempotent."""
     from zhengwu.cases.domain import cases_deem_accepted
+    from zhengwu.cases.domain.processing import cases_processing_start_pending
 
-    return cases_deem_accepted()
+    deemed = cases_deem_accepted()
+    cases_processing_start_pending()
+    return deemed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, catalog, home
+from zhengwu.portal.views import accounts, cases, catalog, home
 
 app_name = "portal"
 
@@ -30,4 +30,8 @@ urlpatterns = [
         catalog.result_sample,
         name="services_result_sample",
     ),
+    path("services/item/<str:implementation_code>/apply/", cases.apply, name="services_apply"),
+    path("cases/mine/", cases.mine, name="cases_mine"),
+    path("cases/mine/<str:number>/", cases.detail, name="case_detail"),
+    path("cases/mine/<str:number>/receipt.pdf", cases.receipt, name="case_receipt"),
 ]

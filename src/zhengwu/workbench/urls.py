@@ -1,6 +1,7 @@
 from django.urls import path
 
-from zhengwu.workbench.views import auth, catalog_excel, home
+from zhengwu.workbench.views import auth, catalog_excel, home, tasks
+from zhengwu.workbench.views import cases as case_views
 from zhengwu.workbench.views import catalog as catalog_views
 
 app_name = "workbench"
@@ -8,6 +9,12 @@ app_name = "workbench"
 urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.login, name="login"),
+    # 我的待办 (task inbox)
+    path("tasks/", tasks.inbox, name="tasks"),
+    path("tasks/<int:task_id>/", tasks.task_detail, name="task"),
+    path("tasks/<int:task_id>/complete/", tasks.task_complete_view, name="task_complete"),
+    path("tasks/<int:task_id>/return/", tasks.task_return_view, name="task_return"),
+    path("tasks/<int:task_id>/reassign/", tasks.task_reassign_view, name="task_reassign"),
     # 事项梳理 (catalogue curation)
     path("catalog/", catalog_views.items, name="catalog_items"),
     path("catalog/new/", catalog_views.item_create_view, name="catalog_item_create"),
@@ -41,4 +48,15 @@ urlpatterns = [
         catalog_views.version_file,
         name="catalog_material_file",
     ),
+    # 办件受理 (intake and acceptance)
+    path("cases/register/", case_views.register_items, name="case_register_items"),
+    path("cases/register/<int:version_id>/", case_views.register, name="case_register"),
+    path("cases/acceptance/", case_views.acceptance_queue, name="case_acceptance_queue"),
+    path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
+    path("cases/<str:number>/accept/", case_views.case_accept_view, name="case_accept"),
+    path("cases/<str:number>/refuse/", case_views.case_refuse_view, name="case_refuse"),
+    path("cases/<str:number>/correction/", case_views.case_correction_view, name="case_correction"),
+    path("cases/<str:number>/immediate/", case_views.case_immediate_view, name="case_immediate"),
+    path("cases/<str:number>/materials/<int:material_id>/", case_views.case_material_file, name="case_material_file"),
+    path("cases/<str:number>/consent/", case_views.case_consent_file, name="case_consent_file"),
 ]

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.enums import IdType, UserKind
 from zhengwu.audit.domain import audit_record
+from zhengwu.core.links import absolute_url
 from zhengwu.licences import rules
 from zhengwu.licences.domain.render import licence_pdf_render, qr_png_data_uri, seal_svg, svg_data_uri
 from zhengwu.licences.domain.signing import pdf_sign, platform_owner
@@ -26,15 +26,13 @@ from zhengwu.licences.enums import LicenceState
 from zhengwu.licences.models import Licence, LicenceCounter, LicenceType
 from zhengwu.org.models import Department
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 MAX_VALUE_LENGTH = 500
 MAX_REASON_LENGTH = 500
 
 
 def verification_url(token: str) -> str:
     """Absolute address of the public verification page, as printed on the certificate and in its QR code."""
-    base = getattr(settings, "ZHENGWU_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL
-    return base.rstrip("/") + reverse("licences:verify", args=[token])
+    return absolute_url(reverse("licences:verify", args=[token]))
 
 
 def _is_system(actor: Any) -> bool:

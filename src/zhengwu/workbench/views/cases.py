@@ -1,0 +1,479 @@
+"""Intake and acceptance at the hall (窗口登记, 待受理, 办件页). Thin adapters over zhengwu.cases.domain;
+who may see and do what comes from zhengwu.cases.rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from zhengwu.accounts.domain.identity import credit_code_error, id_number_error, id_number_normalise, mask_id_number
+from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile
+from zhengwu.audit.models import AuditEvent
+from zhengwu.cases import rules
+from zhengwu.cases.domain import stored_file_save
+from zhengwu.cases.domain.acceptance import (
+    case_handle_immediately,
+    case_refuse,
+    case_request_correction,
+)
+from zhengwu.cases.domain.files import stored_file_open
+from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
+from zhengwu.cases.domain.processing import case_accept_and_start
+from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
+from zhengwu.cases.models import Case, CaseMaterial
+from zhengwu.catalog.enums import HandlingKind, VersionState
+from zhengwu.catalog.models import ItemVersion
+from zhengwu.org.models import Department
+from zhengwu.workbench.rules import staff_required
+from zhengwu.workcal.domain.clock import clock_explain
+
+PER_PAGE = 50
+ITEM_LIMIT = 50
+
+TIMELINE_LABELS = {
+    "cases.submitted": gettext_lazy("收件"),
+    "cases.correction_requested": gettext_lazy("一次性告知补正"),
+    "cases.correction_submitted": gettext_lazy("提交补正材料"),
+    "cases.accepted": gettext_lazy("受理"),
+    "cases.deemed_accepted": gettext_lazy("视为受理"),
+    "cases.refused": gettext_lazy("不予受理"),
+    "cases.handled_immediately": gettext_lazy("当场办结"),
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _console_or_403(user) -> None:
+    if not rules.can_use_window_console(user):
+        raise PermissionDenied
+
+
+def _registrable_versions(user):
+    """Published versions the user may file: a clerk's window's departments; every item for a station agent."""
+    versions = ItemVersion.objects.filter(state=VersionState.PUBLISHED).select_related("item__department")
+    department_filter = rules.registrable_department_filter(user)
+    if department_filter is not None and not rules.can_submit_by_proxy(user):
+        ids = Department.objects.filter(department_filter).values_list("pk", flat=True)
+        versions = versions.filter(item__department_id__in=ids)
+    return versions
+
+
+def _case_or_404(user, number: str) -> Case:
+    queryset = Case.objects.select_related(
+        "item_version__item", "department", "acceptance_clock", "handling_clock", "registered_by", "window"
+    )
+    return get_object_or_404(rules.cases_visible_to(user, queryset), number=number)
+
+
+def _error_list(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+# ---------------------------------------------------------------- forms
+
+
+class ItemSearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("事项名称或编码"), required=False, max_length=100)
+
+
+class ApplicantForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("申请人类型"), choices=ApplicantKind.choices)
+    name = forms.CharField(label=gettext_lazy("申请人姓名或名称"), max_length=150)
+    id_type = forms.ChoiceField(
+        label=gettext_lazy("证件类型"), choices=ApplicantIdType.choices, initial=ApplicantIdType.RESIDENT_ID
+    )
+    id_number = forms.CharField(
+        label=gettext_lazy("证件号码或统一社会信用代码"),
+        max_length=30,
+        help_text=gettext_lazy("法人填写统一社会信用代码。"),
+    )
+    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
+
+    def clean(self):
+        data = super().clean()
+        kind, id_type, number = data.get("kind"), data.get("id_type"), data.get("id_number")
+        if kind and number:
+            number = id_number_normalise(number)
+            if kind == ApplicantKind.LEGAL:
+                data["id_type"] = ApplicantIdType.CREDIT_CODE
+                problem = credit_code_error(number)
+            elif id_type == ApplicantIdType.CREDIT_CODE:
+                self.add_error("id_type", _("自然人请选择身份证件类型。"))
+                return data
+            else:
+                problem = id_number_error(id_type, number)
+            if problem:
+                self.add_error("id_number", problem)
+            data["id_number"] = number
+        return data
+
+
+class ProxyForm(forms.Form):
+    applicant_id_number = forms.CharField(
+        label=gettext_lazy("申请人证件号码或统一社会信用代码"),
+        max_length=30,
+        help_text=gettext_lazy("申请人须已在本平台实名注册。"),
+    )
+    consent_text = forms.CharField(label=gettext_lazy("申请人委托代办意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    consent_file = forms.FileField(label=gettext_lazy("委托书（可选）"), required=False)
+
+    def clean_applicant_id_number(self):
+        number = id_number_normalise(self.cleaned_data["applicant_id_number"])
+        citizen = CitizenProfile.objects.select_related("user").filter(id_number=number).first()
+        if citizen is not None:
+            self.applicant = citizen.user
+            return number
+        enterprise = EnterpriseProfile.objects.select_related("user").filter(credit_code=number).first()
+        if enterprise is not None:
+            self.applicant = enterprise.user
+            return number
+        raise ValidationError(_("未找到该证件号码的实名注册用户。"))
+
+
+def _material_field(material) -> str:
+    return f"material_{material.pk}"
+
+
+def _materials_form(version: ItemVersion, data=None, files=None) -> forms.Form:
+    form = forms.Form(data, files)
+    for material in version.materials.order_by("position", "pk"):
+        form.fields[_material_field(material)] = forms.FileField(
+            label=material.name,
+            required=False,
+            help_text=material.get_necessity_display(),
+        )
+        form.fields[_material_field(material)].material = material
+    return form
+
+
+# ---------------------------------------------------------------- 窗口登记
+
+
+@staff_required
+def register_items(request):
+    _console_or_403(request.user)
+    form = ItemSearchForm(request.GET or None)
+    versions = _registrable_versions(request.user).order_by("item__department__name", "name")
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        versions = versions.filter(
+            Q(name__icontains=query) | Q(item__implementation_code__icontains=query) | Q(item__basic_code=query)
+        )
+    return render(
+        request,
+        "workbench/cases/register_items.html",
+        {"form": form, "versions": list(versions[:ITEM_LIMIT]), "query": query, "limit": ITEM_LIMIT},
+    )
+
+
+@staff_required
+def register(request, version_id: int):
+    user = request.user
+    _console_or_403(user)
+    version = get_object_or_404(_registrable_versions(user), pk=version_id)
+    is_clerk = rules.can_register_at_window(user, version.item.department_id)
+    is_agent = not is_clerk and rules.can_submit_by_proxy(user)
+    if not (is_clerk or is_agent):
+        raise PermissionDenied
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    applicant_form = ApplicantForm(data, prefix="applicant") if is_clerk else None
+    proxy_form = ProxyForm(data, files, prefix="proxy") if is_agent else None
+    materials_form = _materials_form(version, data, files)
+    errors: list[str] = []
+    if request.method == "POST":
+        person_form = applicant_form or proxy_form
+        if all([person_form.is_valid(), materials_form.is_valid()]):
+            try:
+                case = _file_case(request, version, is_clerk, person_form, materials_form)
+            except ValidationError as error:
+                errors = _apply_domain_errors(error, person_form, materials_form)
+            else:
+                messages.success(request, _("已登记办件 %(number)s。") % {"number": case.number})
+                return redirect("workbench:case_detail", number=case.number)
+    return render(
+        request,
+        "workbench/cases/register.html",
+        {
+            "version": version,
+            "applicant_form": applicant_form,
+            "proxy_form": proxy_form,
+            "materials_form": materials_form,
+            "is_agent": is_agent,
+            "errors": errors,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _stored(request, upload, field: str):
+    try:
+        return stored_file_save(upload=upload, actor=request.user)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
+
+
+def _file_case(request, version, is_clerk: bool, person_form, materials_form) -> Case:
+    with transaction.atomic():
+        materials = []
+        for name, field in materials_form.fields.items():
+            upload = materials_form.cleaned_data.get(name)
+            if upload:
+                materials.append({"material": field.material, "file": _stored(request, upload, name)})
+        if is_clerk:
+            return case_register_at_window(
+                clerk=request.user,
+                item_version=version,
+                applicant_snapshot=person_form.cleaned_data,
+                materials=materials,
+            )
+        consent = person_form.cleaned_data.get("consent_file")
+        return case_submit_by_proxy(
+            agent=request.user,
+            applicant=person_form.applicant,
+            item_version=version,
+            materials=materials,
+            consent_text=person_form.cleaned_data["consent_text"],
+            consent_file=_stored(request, consent, "consent_file") if consent else None,
+        )
+
+
+def _apply_domain_errors(error: ValidationError, *forms_: forms.Form) -> list[str]:
+    """Field errors onto the form that has the field; the rest listed above the forms."""
+    if not hasattr(error, "error_dict"):
+        return _error_list(error)
+    leftovers: list[str] = []
+    for field, field_errors in error.message_dict.items():
+        form = next((form for form in forms_ if field in form.fields), None)
+        if form is None:
+            leftovers.extend(field_errors)
+        else:
+            for message in field_errors:
+                form.add_error(field, message)
+    return leftovers
+
+
+# ---------------------------------------------------------------- 待受理
+
+
+class QueueFilterForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("部门"), queryset=Department.objects.none(), required=False, empty_label=gettext_lazy("全部")
+    )
+    state = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        required=False,
+        choices=[("", gettext_lazy("全部"))] + [(s.value, s.label) for s in CaseState if s in AWAITING_ACCEPTANCE],
+    )
+
+
+@dataclass
+class QueueRow:
+    case: Case
+    clock_status: str
+    clock_label: str
+
+
+@staff_required
+def acceptance_queue(request):
+    user = request.user
+    if not rules.can_view_acceptance_queue(user):
+        raise PermissionDenied
+    cases = rules.cases_visible_to(user, Case.objects.filter(state__in=AWAITING_ACCEPTANCE))
+    form = QueueFilterForm(request.GET or None)
+    form.fields["department"].queryset = Department.objects.filter(
+        pk__in=rules.cases_visible_to(user).values("department_id")
+    ).order_by("name")
+    if form.is_valid():
+        if form.cleaned_data["department"] is not None:
+            cases = cases.filter(department=form.cleaned_data["department"])
+        if form.cleaned_data["state"]:
+            cases = cases.filter(state=form.cleaned_data["state"])
+    cases = cases.select_related("item_version", "department", "acceptance_clock").order_by(
+        "acceptance_clock__due_at", "pk"
+    )
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = []
+    for case in page:
+        clock = case.acceptance_clock
+        status = clock.display_status(now) if clock is not None else None
+        rows.append(QueueRow(case, status.value if status else "none", status.label if status else _("未计时")))
+    return render(request, "workbench/cases/acceptance_queue.html", {"form": form, "page": page, "rows": rows})
+
+
+# ---------------------------------------------------------------- 办件页
+
+
+@dataclass
+class ClockView:
+    title: str
+    clock: object
+    status: str
+    label: str
+    lines: list[str]
+
+
+@dataclass
+class TimelineRow:
+    at: object
+    label: str
+    actor: str
+    detail: str
+
+
+def _timeline(case: Case) -> list[TimelineRow]:
+    events = AuditEvent.objects.filter(object_type=Case._meta.label_lower, object_id=str(case.pk)).order_by("seq")
+    rows = []
+    for event in events.only("occurred_at", "action", "actor_repr", "after"):
+        after = event.after or {}
+        detail = ""
+        if event.action == "cases.refused":
+            detail = after.get("reason", "")
+        elif event.action == "cases.correction_requested":
+            detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
+        elif event.action == "cases.handled_immediately":
+            detail = after.get("outcome_note", "")
+        label = TIMELINE_LABELS.get(event.action, event.action)
+        rows.append(TimelineRow(event.occurred_at, str(label), event.actor_repr or _("系统"), detail))
+    return rows
+
+
+def _clocks(case: Case) -> list[ClockView]:
+    now = timezone.now()
+    views = []
+    for title, clock in ((_("受理期限"), case.acceptance_clock), (_("办理期限"), case.handling_clock)):
+        if clock is not None:
+            status = clock.display_status(now)
+            views.append(ClockView(title, clock, status.value, status.label, clock_explain(clock, now=now)))
+    return views
+
+
+def _case_context(request, case: Case, **extra) -> dict:
+    user = request.user
+    can_decide = case.state == CaseState.SUBMITTED and rules.can_decide_acceptance(user, case)
+    can_immediate = (
+        case.state == CaseState.SUBMITTED
+        and case.item_version.handling_kind == HandlingKind.IMMEDIATE
+        and rules.can_handle_immediately(user, case)
+    )
+    materials = list(case.materials.select_related("file", "licence", "item_material").order_by("position", "pk"))
+    notices = list(case.correction_notices.order_by("sequence"))
+    return {
+        "case": case,
+        "masked_id": mask_id_number(case.applicant_id_number),
+        "materials": materials,
+        "notices": notices,
+        "timeline": _timeline(case),
+        "clocks": _clocks(case),
+        "can_decide": can_decide,
+        "can_immediate": can_immediate,
+        "is_proxy": case.channel == Channel.PROXY,
+        "can_queue": rules.can_view_acceptance_queue(user),
+        "can_console": rules.can_use_window_console(user),
+        "errors": extra.pop("errors", []),
+        "form_values": extra.pop("form_values", {}),
+        **extra,
+    }
+
+
+@staff_required
+def case_detail(request, number: str):
+    case = _case_or_404(request.user, number)
+    return render(request, "workbench/cases/case.html", _case_context(request, case))
+
+
+def _act(request, number: str, action, success: str):
+    case = _case_or_404(request.user, number)
+    try:
+        action(case)
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        context = _case_context(request, case, errors=_error_list(error), form_values=request.POST)
+        return render(request, "workbench/cases/case.html", context, status=400)
+    messages.success(request, success)
+    return redirect("workbench:case_detail", number=case.number)
+
+
+@require_POST
+@staff_required
+def case_accept_view(request, number: str):
+    return _act(request, number, lambda case: case_accept_and_start(actor=request.user, case=case), _("已受理。"))
+
+
+@require_POST
+@staff_required
+def case_refuse_view(request, number: str):
+    reason = request.POST.get("reason", "")
+    return _act(
+        request, number, lambda case: case_refuse(actor=request.user, case=case, reason=reason), _("已决定不予受理。")
+    )
+
+
+@require_POST
+@staff_required
+def case_correction_view(request, number: str):
+    selected = request.POST.getlist("material")
+    items = [{"material": int(pk), "problem": request.POST.get(f"problem_{pk}", "")} for pk in selected if pk.isdigit()]
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        number,
+        lambda case: case_request_correction(actor=request.user, case=case, items=items, reason=reason),
+        _("已发出一次性告知补正通知。"),
+    )
+
+
+@require_POST
+@staff_required
+def case_immediate_view(request, number: str):
+    note = request.POST.get("outcome_note", "")
+    return _act(
+        request,
+        number,
+        lambda case: case_handle_immediately(clerk=request.user, case=case, outcome_note=note),
+        _("已当场办结。"),
+    )
+
+
+@staff_required
+def case_material_file(request, number: str, material_id: int):
+    case = _case_or_404(request.user, number)
+    material = get_object_or_404(CaseMaterial.objects.select_related("file"), case=case, pk=material_id)
+    if material.file is None:
+        raise Http404
+    return _file_response(material.file)
+
+
+@staff_required
+def case_consent_file(request, number: str):
+    case = _case_or_404(request.user, number)
+    if case.consent_file_id is None:
+        raise Http404
+    return _file_response(case.consent_file)
+
+
+def _file_response(stored) -> FileResponse:
+    response = FileResponse(
+        stored_file_open(stored), as_attachment=True, filename=stored.original_name, content_type=stored.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def case_url(case: Case) -> str:
+    return reverse("workbench:case_detail", args=[case.number])

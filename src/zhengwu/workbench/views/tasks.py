@@ -1,0 +1,201 @@
+"""我的待办: the task inbox (to do / done / watching) and the task page with its actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from zhengwu.accounts.enums import UserKind
+from zhengwu.accounts.rules import user_department_id
+from zhengwu.cases.domain.processing import ACCEPT_TASK_ID, case_for_instance, case_task_complete, is_decision_task
+from zhengwu.cases.enums import CaseState
+from zhengwu.cases.models import Case
+from zhengwu.workbench.rules import staff_required
+from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm, ReturnForm
+from zhengwu.workcal.clock_enums import DisplayStatus
+from zhengwu.workcal.domain.clock import clock_explain
+from zhengwu.workflow.domain import task_reassign, task_return
+from zhengwu.workflow.enums import TaskState
+from zhengwu.workflow.models import WorkTask
+from zhengwu.workflow.rules import can_act_on_task, can_reassign_task, can_view_task, inbox_filter
+
+TABS = {"todo": gettext_lazy("待办"), "done": gettext_lazy("已办"), "watching": gettext_lazy("关注")}
+PAGE_SIZE = 100
+
+
+def _urgency(clock, now) -> DisplayStatus | None:
+    return clock.display_status(now) if clock is not None else None
+
+
+def _rows(tasks, now) -> list[dict]:
+    return [{"task": task, "urgency": _urgency(task.clock, now)} for task in tasks]
+
+
+@staff_required
+def inbox(request):
+    user = request.user
+    tab = request.GET.get("tab", "todo")
+    if tab not in TABS:
+        tab = "todo"
+    now = timezone.now()
+    context = {"tab": tab, "tabs": [(key, str(label)) for key, label in TABS.items()]}
+    if tab == "watching":
+        department_id = user_department_id(user)
+        cases = (
+            Case.objects.filter(department_id=department_id, state=CaseState.IN_PROGRESS)
+            .select_related("item_version__item", "handling_clock")
+            .order_by(F("handling_clock__due_at").asc(nulls_last=True), "pk")
+            if department_id is not None
+            else Case.objects.none()
+        )
+        context["cases"] = [{"case": case, "urgency": _urgency(case.handling_clock, now)} for case in cases[:PAGE_SIZE]]
+    else:
+        tasks = WorkTask.objects.select_related("instance", "clock", "department", "assignee")
+        if tab == "todo":
+            tasks = tasks.filter(inbox_filter(user)).order_by(F("clock__due_at").asc(nulls_last=True), "pk")
+        else:
+            tasks = tasks.filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
+        context["rows"] = _rows(tasks[:PAGE_SIZE], now)
+    return render(request, "workbench/tasks/inbox.html", context)
+
+
+def _visible_task(request, task_id: int) -> WorkTask:
+    task = get_object_or_404(
+        WorkTask.objects.select_related("instance__definition", "clock", "department", "assignee", "completed_by"),
+        pk=task_id,
+    )
+    if not can_view_task(request.user, task):
+        raise Http404
+    return task
+
+
+def _return_steps(task: WorkTask) -> list[tuple[str, str]]:
+    done = (
+        WorkTask.objects.filter(instance_id=task.instance_id, state=TaskState.COMPLETED)
+        .exclude(bpmn_id__in=[task.bpmn_id, ACCEPT_TASK_ID])
+        .order_by("completed_at", "pk")
+        .values_list("bpmn_id", "name")
+    )
+    steps: dict[str, str] = {}
+    for bpmn_id, name in done:
+        steps.setdefault(bpmn_id, name)
+    return list(steps.items())
+
+
+def _colleagues(task: WorkTask, user) -> list:
+    return list(
+        get_user_model()
+        .objects.filter(kind=UserKind.STAFF, is_active=True, staff__department_id=task.department_id)
+        .exclude(pk__in=[pk for pk in (task.assignee_id, user.pk) if pk is not None])
+        .order_by("display_name", "pk")
+    )
+
+
+def _render_task(request, task: WorkTask, *, forms: dict | None = None, status: int = 200):
+    user = request.user
+    forms = forms or {}
+    case = case_for_instance(task.instance)
+    decision_step = is_decision_task(task)
+    can_act = task.is_open and can_act_on_task(user, task)
+    steps = _return_steps(task) if can_act else []
+    colleagues = _colleagues(task, user) if task.is_open and can_reassign_task(user, task) else []
+    now = timezone.now()
+    context = {
+        "task": task,
+        "case": case,
+        "decision_step": decision_step,
+        "can_act": can_act,
+        "urgency": _urgency(task.clock, now),
+        "clock_lines": clock_explain(task.clock, now=now) if task.clock_id else [],
+        "case_clock_lines": clock_explain(case.handling_clock, now=now) if case and case.handling_clock_id else [],
+        "history": task.instance.tasks.select_related("completed_by", "assignee").order_by("created_at", "pk"),
+        "diagram_url": reverse("workflow:instance_diagram", args=[task.instance_id]),
+        "complete_form": forms.get("complete") or (DecideForm() if decision_step else CompleteForm()),
+        "return_form": forms.get("return") or (ReturnForm(steps=steps) if steps else None),
+        "reassign_form": forms.get("reassign") or (ReassignForm(colleagues=colleagues) if colleagues else None),
+        "errors": forms.get("errors", []),
+    }
+    return render(request, "workbench/tasks/detail.html", context, status=status)
+
+
+@staff_required
+def task_detail(request, task_id: int):
+    return _render_task(request, _visible_task(request, task_id))
+
+
+def _error_messages(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def _done(request, message: str):
+    messages.success(request, message)
+    return redirect("workbench:tasks")
+
+
+@require_POST
+@staff_required
+def task_complete_view(request, task_id: int):
+    task = _visible_task(request, task_id)
+    form = (DecideForm if is_decision_task(task) else CompleteForm)(request.POST)
+    if not form.is_valid():
+        return _render_task(request, task, forms={"complete": form})
+    data = form.cleaned_data
+    try:
+        case_task_complete(
+            actor=request.user,
+            task=task,
+            outcome=data["outcome"],
+            comment=data.get("comment", ""),
+            reasons=data.get("reasons", ""),
+            legal_basis=data.get("legal_basis", ""),
+        )
+    except ValidationError as exc:
+        task.refresh_from_db()
+        return _render_task(request, task, forms={"complete": form, "errors": _error_messages(exc)})
+    return _done(request, _("“%(name)s”已办理完成。") % {"name": task.name})
+
+
+@require_POST
+@staff_required
+def task_return_view(request, task_id: int):
+    task = _visible_task(request, task_id)
+    form = ReturnForm(request.POST, steps=_return_steps(task))
+    if not form.is_valid():
+        return _render_task(request, task, forms={"return": form})
+    try:
+        task_return(
+            actor=request.user,
+            task=task,
+            to_task_id=form.cleaned_data["to_task_id"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        task.refresh_from_db()
+        return _render_task(request, task, forms={"return": form, "errors": _error_messages(exc)})
+    return _done(request, _("“%(name)s”已退回。") % {"name": task.name})
+
+
+@require_POST
+@staff_required
+def task_reassign_view(request, task_id: int):
+    task = _visible_task(request, task_id)
+    form = ReassignForm(request.POST, colleagues=_colleagues(task, request.user))
+    if not form.is_valid():
+        return _render_task(request, task, forms={"reassign": form})
+    try:
+        task_reassign(
+            actor=request.user, task=task, assignee=form.cleaned_data["assignee"], reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        task.refresh_from_db()
+        return _render_task(request, task, forms={"reassign": form, "errors": _error_messages(exc)})
+    return _done(request, _("“%(name)s”已转办。") % {"name": task.name})

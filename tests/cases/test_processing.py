@@ -1,0 +1,263 @@
+"""Accepted cases run the item's BPMN process; the decision step decides the case (ADR 0013 "Processing")."""
+
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tests.accounts.factories import make_staff
+from zhengwu.accounts.enums import Role
+from zhengwu.audit.models import AuditEvent
+from zhengwu.cases.domain import case_accept, case_submit_online
+from zhengwu.cases.domain.processing import (
+    case_accept_and_start,
+    case_decide,
+    case_processing_start,
+    case_task_complete,
+)
+from zhengwu.cases.enums import CaseState, DecisionOutcome
+from zhengwu.cases.models import Case, CaseDecision, ItemProcess
+from zhengwu.notifications.models import Message
+from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus
+from zhengwu.workflow.domain import shipped_process_definition
+from zhengwu.workflow.enums import InstanceStatus, TaskState
+from zhengwu.workflow.models import ProcessInstance, WorkTask
+from zhengwu.workflow.rules import inbox_filter
+
+pytestmark = pytest.mark.django_db
+
+TZ = timezone.get_default_timezone()
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+BASIS = "《食品经营许可和备案管理办法》第十四条"
+
+
+@pytest.fixture
+def leader(hall):
+    return make_staff("fenguan", department=hall.department, display_name="分管领导", roles=(Role.LEADER_IN_CHARGE,))
+
+
+def online(hall) -> Case:
+    return case_submit_online(applicant=hall.enterprise, item_version=hall.version, materials=hall.full_materials())
+
+
+def inbox(user) -> list[str]:
+    return list(WorkTask.objects.filter(inbox_filter(user)).order_by("pk").values_list("bpmn_id", flat=True))
+
+
+def open_task(case: Case, bpmn_id: str) -> WorkTask:
+    return WorkTask.objects.get(
+        instance__object_id=str(case.pk), bpmn_id=bpmn_id, state__in=[TaskState.READY, TaskState.CLAIMED]
+    )
+
+
+def case_events(case: Case) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+
+
+def decide(case, leader, outcome=DecisionOutcome.GRANT, reasons="材料齐全，符合法定条件。", legal_basis=BASIS):
+    return case_task_complete(
+        actor=leader,
+        task=open_task(case, "decide"),
+        outcome=outcome,
+        reasons=reasons,
+        legal_basis=legal_basis,
+    )
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_accepting_starts_the_default_flow_at_review_in_the_case_department(hall, leader):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_PROGRESS
+    instance = ProcessInstance.objects.get(object_id=str(case.pk))
+    assert instance.definition.key == "default_licensing"
+    accept = WorkTask.objects.get(instance=instance, bpmn_id="accept")
+    assert (accept.state, accept.outcome, accept.completed_by) == (TaskState.COMPLETED, "accept", None)
+    review = open_task(case, "review")
+    assert (review.department, review.role, review.assignee) == (hall.department, Role.HANDLER, None)
+    assert inbox(hall.handler) == ["review"]
+    assert inbox(hall.outsider) == []
+    assert inbox(leader) == []
+    assert case_events(case) == ["cases.submitted", "cases.accepted", "cases.processing_started"]
+
+
+def test_processing_starts_only_for_accepted_cases(hall):
+    case = online(hall)
+    with pytest.raises(ValidationError) as exc:
+        case_processing_start(actor=hall.handler, case=case)
+    assert exc.value.messages == ["办件当前状态为“待受理”，不能启动办理流程。"]
+    assert not ProcessInstance.objects.exists()
+
+
+def test_a_failing_start_rolls_back_the_acceptance(hall):
+    parallel = shipped_process_definition("parallel_approval")
+    ItemProcess.objects.create(item=hall.version.item, definition=parallel)  # no co-department configured
+    case = online(hall)
+    with pytest.raises(ValidationError) as exc:
+        case_accept_and_start(actor=hall.handler, case=case)
+    assert exc.value.messages == [
+        "事项办理流程“并联审批（一门受理、同步审查）”有 1 个协办泳道，但配置了 0 个协办部门。"
+    ]
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+    assert not ProcessInstance.objects.exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_parallel_flow_opens_both_departments_and_the_join_waits(hall, leader):
+    co_handler = hall.outsider  # handler of the other department
+    mapping = ItemProcess.objects.create(
+        item=hall.version.item, definition=shipped_process_definition("parallel_approval")
+    )
+    mapping.co_departments.add(hall.other_department)
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+
+    assert inbox(hall.handler) == ["review_lead"]
+    assert inbox(co_handler) == ["review_co"]
+    assert open_task(case, "review_co").department == hall.other_department
+
+    case_task_complete(actor=co_handler, task=open_task(case, "review_co"), outcome="approve", comment="同意")
+    assert inbox(leader) == []  # the join waits for the lead department
+    assert inbox(hall.handler) == ["review_lead"]
+
+    case_task_complete(actor=hall.handler, task=open_task(case, "review_lead"), outcome="approve")
+    assert inbox(leader) == ["decide"]
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_PROGRESS
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_grant_decides_the_case_stops_the_clock_and_is_audited(hall, leader):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="approve")
+    with time_machine.travel(MONDAY + timedelta(days=2), tick=False):
+        decide(case, leader)
+
+    case.refresh_from_db()
+    assert case.state == CaseState.DECIDED
+    assert case.handling_clock.status == ClockStatus.STOPPED
+    assert case.handling_clock.outcome == ClockOutcome.ON_TIME
+    decision = CaseDecision.objects.get(case=case)
+    assert (decision.outcome, decision.negative, decision.decided_by, decision.legal_basis) == (
+        DecisionOutcome.GRANT,
+        False,
+        leader,
+        BASIS,
+    )
+    assert decision.task == WorkTask.objects.get(instance__object_id=str(case.pk), bpmn_id="decide")
+    assert ProcessInstance.objects.get(object_id=str(case.pk)).status == InstanceStatus.COMPLETED
+    assert case_events(case)[-1] == "cases.decided"
+    event = AuditEvent.objects.filter(action="cases.decided").get()
+    assert event.after["negative_decision"] is False
+    assert event.after["decision"] == "grant"
+    assert Message.objects.filter(recipient=hall.enterprise, subject__contains="准予许可").count() == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+@pytest.mark.parametrize(
+    ("reasons", "legal_basis", "errors"),
+    [
+        ("", BASIS, {"reasons": ["请填写决定理由。"]}),
+        ("不符合条件", " ", {"legal_basis": ["请填写法律依据。"]}),
+    ],
+)
+def test_decision_requires_reasons_and_legal_basis(hall, leader, reasons, legal_basis, errors):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="approve")
+    with pytest.raises(ValidationError) as exc:
+        decide(case, leader, outcome=DecisionOutcome.DENY, reasons=reasons, legal_basis=legal_basis)
+    assert exc.value.message_dict == errors
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_PROGRESS
+    assert open_task(case, "decide").state == TaskState.READY
+    assert not CaseDecision.objects.exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_decision_step_needs_grant_or_deny(hall, leader):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="approve")
+    with pytest.raises(ValidationError) as exc:
+        decide(case, leader, outcome="approve")
+    assert exc.value.message_dict == {"outcome": ["请选择准予许可或不予许可。"]}
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_denial_is_recorded_as_a_negative_decision_for_supervision(hall, leader):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="disapprove")
+    decide(case, leader, outcome=DecisionOutcome.DENY, reasons="经营场所不符合要求。")
+
+    case.refresh_from_db()
+    assert case.state == CaseState.DECIDED
+    decision = CaseDecision.objects.get(case=case)
+    assert (decision.outcome, decision.negative, decision.reasons) == (
+        DecisionOutcome.DENY,
+        True,
+        "经营场所不符合要求。",
+    )
+    event = AuditEvent.objects.filter(action="cases.decided").get()
+    assert event.after["negative_decision"] is True
+    assert event.after["reasons"] == "经营场所不符合要求。"
+    assert event.after["legal_basis"] == BASIS
+    assert list(CaseDecision.objects.filter(negative=True)) == [decision]
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_case_decide_refuses_while_the_process_runs(hall, leader):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+    with pytest.raises(ValidationError) as exc:
+        case_decide(actor="system:cases", case=case, outcome="grant", reasons="理由", legal_basis=BASIS)
+    assert exc.value.messages == ["办理流程尚未结束，不能作出决定。"]
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_PROGRESS
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_second_completion_of_the_same_task_gets_the_chinese_error(hall, leader):
+    second = make_staff("chengban2", department=hall.department, display_name="第二承办", roles=(Role.HANDLER,))
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+    stale = open_task(case, "review")
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="approve")
+    with pytest.raises(ValidationError) as exc:
+        case_task_complete(actor=second, task=stale, outcome="approve")
+    assert exc.value.messages == ["该环节已由他人办理。"]
+    assert WorkTask.objects.filter(instance__object_id=str(case.pk), bpmn_id="decide").count() == 1
+
+
+def test_plain_acceptance_still_leaves_the_case_accepted(hall):
+    """case_accept keeps its contract; pages use case_accept_and_start."""
+    case = online(hall)
+    case_accept(actor=hall.handler, case=case)
+    assert case.state == CaseState.ACCEPTED
+    assert not ProcessInstance.objects.exists()
+
+
+def test_the_sweep_starts_processing_for_cases_it_deemed_accepted(hall):
+    from zhengwu.cases.domain import cases_deem_accepted
+    from zhengwu.cases.domain.processing import cases_processing_start_pending
+
+    with time_machine.travel(MONDAY, tick=False):
+        case = online(hall)
+    later = case.acceptance_clock.due_at + timedelta(microseconds=1)
+    with time_machine.travel(later, tick=False):
+        assert cases_deem_accepted() == 1
+        assert cases_processing_start_pending() == 1
+        assert cases_processing_start_pending() == 0
+    case.refresh_from_db()
+    assert (case.state, case.deemed_accepted) == (CaseState.IN_PROGRESS, True)

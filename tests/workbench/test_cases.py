@@ -1,0 +1,378 @@
+"""Window console (窗口登记), acceptance queue (待受理) and the staff case page."""
+
+# ruff: noqa: F811 (the `hall` fixture is imported from tests/cases)
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.cases.conftest import PDF, Hall, hall  # noqa: F401
+from tests.html import assert_page_shell
+from zhengwu.cases.domain.acceptance import case_accept, case_request_correction
+from zhengwu.cases.domain.intake import case_register_at_window
+from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
+from zhengwu.cases.models import Case, CorrectionNotice, StoredFile
+
+CASE_CSS = ["/static/workbench/cases.css"]
+WALK_IN = {"kind": "legal", "name": "青川绿源农业科技有限公司"}
+
+
+def upload(name: str = "申请书.pdf", marker: str = "") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF + marker.encode(), content_type="application/pdf")
+
+
+def registered(hall: Hall, **kwargs) -> Case:
+    snapshot = WALK_IN | {"id_number": hall.enterprise.enterprise.credit_code}
+    values = {"clerk": hall.clerk, "item_version": hall.version, "applicant_snapshot": snapshot}
+    values |= {"materials": [{"material": hall.form, "file": hall.pdf()}]}
+    return case_register_at_window(**(values | kwargs))
+
+
+def case_url(case: Case, action: str = "") -> str:
+    name = f"workbench:case_{action}" if action else "workbench:case_detail"
+    return reverse(name, args=[case.number])
+
+
+def window_post(hall: Hall, **overrides) -> dict:
+    data = {
+        "applicant-kind": "legal",
+        "applicant-name": "青川绿源农业科技有限公司",
+        "applicant-id_type": "resident_id",
+        "applicant-id_number": hall.enterprise.enterprise.credit_code,
+        "applicant-phone": "13953600003",
+        f"material_{hall.form.pk}": upload(marker="form"),
+        f"material_{hall.business_licence.pk}": upload("营业执照.pdf", marker="licence"),
+    }
+    return data | overrides
+
+
+# ---------------------------------------------------------------- access
+
+
+def test_citizen_is_refused_every_case_page(client, hall):
+    case = registered(hall)
+    client.force_login(hall.citizen)
+    for url in (
+        reverse("workbench:case_register_items"),
+        reverse("workbench:case_acceptance_queue"),
+        case_url(case),
+    ):
+        assert client.get(url).status_code == 403
+
+
+def test_clerk_of_a_window_not_serving_the_department_cannot_register_for_it(client, hall):
+    client.force_login(hall.other_clerk)
+    listing = client.get(reverse("workbench:case_register_items"))
+    assert listing.status_code == 200
+    assert hall.version.name not in listing.content.decode()
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, window_post(hall)).status_code == 404
+    assert Case.objects.count() == 0
+
+
+def test_handler_of_another_department_gets_404_for_the_case(client, hall):
+    case = registered(hall)
+    client.force_login(hall.outsider)
+    assert client.get(case_url(case)).status_code == 404
+    assert client.post(case_url(case, "accept")).status_code == 404
+    material = case.materials.get(item_material=hall.form)
+    assert client.get(reverse("workbench:case_material_file", args=[case.number, material.pk])).status_code == 404
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+
+
+def test_side_nav_offers_window_console_and_queue_to_a_clerk_only_queue_to_a_handler(client, hall):
+    client.force_login(hall.clerk)
+    html = client.get(reverse("workbench:home")).content.decode()
+    assert reverse("workbench:case_register_items") in html
+    assert reverse("workbench:case_acceptance_queue") in html
+    client.force_login(hall.handler)
+    html = client.get(reverse("workbench:home")).content.decode()
+    assert reverse("workbench:case_register_items") not in html
+    assert reverse("workbench:case_acceptance_queue") in html
+
+
+# ---------------------------------------------------------------- 窗口登记
+
+
+def test_item_search_finds_the_item_by_name_and_by_code(client, hall):
+    client.force_login(hall.clerk)
+    by_name = client.get(reverse("workbench:case_register_items"), {"q": "食品经营"})
+    assert_page_shell(by_name.content.decode(), stylesheets=CASE_CSS)
+    assert reverse("workbench:case_register", args=[hall.version.pk]) in by_name.content.decode()
+    by_code = client.get(reverse("workbench:case_register_items"), {"q": hall.version.item.implementation_code})
+    assert reverse("workbench:case_register", args=[hall.version.pk]) in by_code.content.decode()
+    nothing = client.get(reverse("workbench:case_register_items"), {"q": "不存在的事项"})
+    assert "没有可登记的事项。" in nothing.content.decode()
+
+
+def test_clerk_registers_a_walk_in_case_at_the_window(client, hall):
+    client.force_login(hall.clerk)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    assert_page_shell(client.get(url).content.decode(), stylesheets=CASE_CSS)
+    response = client.post(url, window_post(hall))
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == case_url(case)
+    assert case.channel == Channel.WINDOW
+    assert case.registered_by == hall.clerk
+    assert case.window == hall.intake_window
+    assert case.applicant_name == "青川绿源农业科技有限公司"
+    statuses = dict(case.materials.values_list("item_material_id", "status"))
+    assert statuses == {
+        hall.form.pk: MaterialStatus.PROVIDED,
+        hall.business_licence.pk: MaterialStatus.PROVIDED,
+        hall.proxy_letter.pk: MaterialStatus.MISSING,
+    }
+
+
+def test_bad_applicant_id_is_refused_with_a_chinese_field_error_and_nothing_created(client, hall):
+    client.force_login(hall.clerk)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    response = client.post(url, window_post(hall, **{"applicant-id_number": "91370700MA3C4D5E6X"}))
+    assert response.status_code == 400
+    assert response.context["applicant_form"].errors["id_number"]
+    assert "统一社会信用代码" in response.context["applicant_form"].errors["id_number"][0]
+    assert Case.objects.count() == 0
+    assert StoredFile.objects.count() == 0
+
+
+def test_upload_of_the_wrong_type_is_refused_on_its_material_and_nothing_created(client, hall):
+    client.force_login(hall.clerk)
+    fake = SimpleUploadedFile("营业执照.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, content_type="application/pdf")
+    response = client.post(
+        reverse("workbench:case_register", args=[hall.version.pk]),
+        window_post(hall, **{f"material_{hall.business_licence.pk}": fake}),
+    )
+    assert response.status_code == 400
+    assert response.context["materials_form"].errors[f"material_{hall.business_licence.pk}"] == [
+        "文件内容为 PNG 格式，与文件名“营业执照.pdf”不符。"
+    ]
+    assert Case.objects.count() == 0
+    assert StoredFile.objects.count() == 0
+
+
+def test_station_agent_files_a_case_by_proxy_with_consent(client, hall):
+    client.force_login(hall.agent)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    page = client.get(url).content.decode()
+    assert "代办申报" in page
+    response = client.post(
+        url,
+        {
+            "proxy-applicant_id_number": hall.enterprise.enterprise.credit_code,
+            "proxy-consent_text": "本单位同意委托代办员代为申报。",
+            "proxy-consent_file": upload("委托书.pdf", marker="consent"),
+            f"material_{hall.form.pk}": upload(marker="form"),
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert case.channel == Channel.PROXY
+    assert case.applicant == hall.enterprise
+    assert case.proxy_agent == hall.agent
+    assert case.consent_text == "本单位同意委托代办员代为申报。"
+    download = client.get(reverse("workbench:case_consent_file", args=[case.number]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_proxy_for_an_unknown_resident_is_refused_and_nothing_created(client, hall):
+    client.force_login(hall.agent)
+    response = client.post(
+        reverse("workbench:case_register", args=[hall.version.pk]),
+        {"proxy-applicant_id_number": "91370799MA3C4D5E6Y", "proxy-consent_text": "同意"},
+    )
+    assert response.status_code == 400
+    assert response.context["proxy_form"].errors["applicant_id_number"] == ["未找到该证件号码的实名注册用户。"]
+    assert Case.objects.count() == 0
+
+
+def test_immediate_item_is_registered_and_handled_in_one_sitting(client, hall):
+    immediate = hall.curation.published("000201009000", handling_kind="immediate", promised_limit_days=0)
+    client.force_login(hall.clerk)
+    client.post(reverse("workbench:case_register", args=[immediate.pk]), window_post(hall))
+    case = Case.objects.get()
+    page = client.get(case_url(case)).content.decode()
+    assert "当场办结" in page
+    response = client.post(case_url(case, "immediate"), {"outcome_note": "当场出具证明"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.COMPLETED
+    assert case.outcome_note == "当场出具证明"
+
+
+# ---------------------------------------------------------------- 待受理
+
+
+def test_queue_lists_cases_by_acceptance_due_date_with_clock_labels(client, hall, django_assert_num_queries):
+    start = timezone.now() - timedelta(days=20)
+    with time_machine.travel(start, tick=False):
+        old = registered(hall)
+    with time_machine.travel(start + timedelta(days=18), tick=False):
+        recent = registered(hall)
+    newest = registered(hall)
+    client.force_login(hall.handler)
+    url = reverse("workbench:case_acceptance_queue")
+    client.get(url)
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    html = response.content.decode()
+    assert_page_shell(html, stylesheets=CASE_CSS)
+    assert [row.case.number for row in response.context["rows"]] == [old.number, recent.number, newest.number]
+    assert response.context["rows"][0].clock_label == "已超期"
+    assert 'clock-status--overdue">已超期' in html
+
+
+def test_queue_filters_by_state_and_hides_decided_cases(client, hall):
+    waiting = registered(hall)
+    accepted = registered(hall)
+    case_accept(actor=hall.handler, case=accepted)
+    sent_back = registered(hall)
+    case_request_correction(
+        actor=hall.handler,
+        case=sent_back,
+        items=[{"material": sent_back.materials.get(item_material=hall.business_licence).pk, "problem": "未提交"}],
+    )
+    client.force_login(hall.clerk)
+    url = reverse("workbench:case_acceptance_queue")
+    numbers = [row.case.number for row in client.get(url).context["rows"]]
+    assert sorted(numbers) == sorted([waiting.number, sent_back.number])
+    filtered = client.get(url, {"state": "correction_requested", "department": hall.department.pk})
+    assert [row.case.number for row in filtered.context["rows"]] == [sent_back.number]
+
+
+def test_queue_of_a_handler_excludes_other_departments(client, hall):
+    registered(hall)
+    client.force_login(hall.outsider)
+    response = client.get(reverse("workbench:case_acceptance_queue"))
+    assert response.context["rows"] == []
+
+
+# ---------------------------------------------------------------- 办件页
+
+
+def test_case_page_shows_masked_applicant_materials_clock_explanation_and_timeline(client, hall):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    response = client.get(case_url(case))
+    html = response.content.decode()
+    assert_page_shell(html, stylesheets=CASE_CSS)
+    assert hall.enterprise.enterprise.credit_code not in html
+    assert "法定期限" in html
+    assert "收件 · 窗口甲" in html
+    material = case.materials.get(item_material=hall.form)
+    assert reverse("workbench:case_material_file", args=[case.number, material.pk]) in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_accept_through_the_page(client, hall):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    response = client.post(case_url(case, "accept"))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_PROGRESS  # accepting starts the item's process
+    assert case.accepted_at is not None
+    page = client.get(case_url(case)).content.decode()
+    assert "已受理。" in page
+    assert "办理期限" in page
+
+
+def test_second_accept_loses_with_the_domain_chinese_error(client, hall):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    client.post(case_url(case, "accept"))
+    client.force_login(hall.section_head)
+    response = client.post(case_url(case, "accept"))
+    assert response.status_code == 400
+    assert response.context["errors"]
+    assert response.context["errors"][0] == "办件当前状态为“办理中”，不能受理。"
+
+
+def test_refuse_requires_a_reason(client, hall):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    response = client.post(case_url(case, "refuse"), {"reason": "  "})
+    assert response.status_code == 400
+    assert "理由" in "".join(response.context["errors"])
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+    response = client.post(case_url(case, "refuse"), {"reason": "不属于本部门职权范围"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.REFUSED
+    assert case.refusal_reason == "不属于本部门职权范围"
+
+
+def test_correction_notice_through_the_page_and_a_second_needs_a_reason(client, hall):
+    case = registered(hall)
+    licence_row = case.materials.get(item_material=hall.business_licence)
+    form_row = case.materials.get(item_material=hall.form)
+    client.force_login(hall.handler)
+    incomplete = client.post(
+        case_url(case, "correction"), {"material": [form_row.pk], f"problem_{form_row.pk}": "缺签字"}
+    )
+    assert incomplete.status_code == 400
+    assert "营业执照" in "".join(incomplete.context["errors"])
+    response = client.post(
+        case_url(case, "correction"), {"material": [licence_row.pk], f"problem_{licence_row.pk}": "未提交营业执照"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.CORRECTION_REQUESTED
+    assert CorrectionNotice.objects.get(case=case).items[0]["problem"] == "未提交营业执照"
+    # the applicant corrects; a second notice needs a recorded reason
+    from zhengwu.cases.domain.acceptance import case_correction_submit
+
+    case_correction_submit(
+        applicant_or_clerk=hall.clerk, case=case, materials=[{"material": hall.business_licence, "file": hall.pdf("x")}]
+    )
+    second = {"material": [form_row.pk], f"problem_{form_row.pk}": "缺签字"}
+    refused = client.post(case_url(case, "correction"), second)
+    assert refused.status_code == 400
+    assert CorrectionNotice.objects.filter(case=case).count() == 1
+    accepted = client.post(case_url(case, "correction"), second | {"reason": "申请书签字页缺失"})
+    assert accepted.status_code == 302
+    notice = CorrectionNotice.objects.get(case=case, sequence=2)
+    assert notice.flagged_for_supervision is True
+
+
+def test_material_download_for_staff_who_can_see_the_case(client, hall):
+    case = registered(hall)
+    material = case.materials.get(item_material=hall.form)
+    url = reverse("workbench:case_material_file", args=[case.number, material.pk])
+    client.force_login(hall.handler)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    missing = case.materials.get(item_material=hall.proxy_letter)
+    assert client.get(reverse("workbench:case_material_file", args=[case.number, missing.pk])).status_code == 404
+    client.force_login(hall.citizen)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("action", ["accept", "refuse", "correction", "immediate"])
+def test_actions_refuse_get(client, hall, action):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    assert client.get(case_url(case, action)).status_code == 405
+
+
+def test_station_agent_sees_the_case_filed_with_a_crumb_back_to_the_console(client, hall):
+    client.force_login(hall.agent)
+    client.post(
+        reverse("workbench:case_register", args=[hall.version.pk]),
+        {"proxy-applicant_id_number": hall.enterprise.enterprise.credit_code, "proxy-consent_text": "同意代办"},
+    )
+    case = Case.objects.get()
+    html = client.get(case_url(case)).content.decode()
+    assert reverse("workbench:case_register_items") in html
+    assert reverse("workbench:case_acceptance_queue") not in html
+    assert "受理期限" in html

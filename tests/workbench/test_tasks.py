@@ -1,0 +1,205 @@
+"""我的待办: the inbox (to do / done / watching) and the task page with its actions."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.accounts.factories import make_staff
+from tests.cases import conftest as cases_conftest
+from tests.html import assert_page_shell
+from zhengwu.accounts.enums import Role
+from zhengwu.cases.domain import case_submit_online
+from zhengwu.cases.domain.processing import case_accept_and_start, case_task_complete
+from zhengwu.cases.enums import CaseState
+from zhengwu.cases.models import Case, CaseDecision
+from zhengwu.workflow.enums import TaskState
+from zhengwu.workflow.models import WorkTask
+
+pytestmark = pytest.mark.django_db
+
+TZ = timezone.get_default_timezone()
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+TASKS_CSS = ["/static/workbench/tasks.css"]
+hall = cases_conftest.hall  # the cases app's published item, departments, windows and staff
+
+
+@pytest.fixture
+def leader(hall):
+    return make_staff("fenguan", department=hall.department, display_name="分管领导", roles=(Role.LEADER_IN_CHARGE,))
+
+
+@pytest.fixture
+def colleague(hall):
+    return make_staff("chengban2", department=hall.department, display_name="第二承办", roles=(Role.HANDLER,))
+
+
+def started(hall) -> Case:
+    case = case_submit_online(applicant=hall.enterprise, item_version=hall.version, materials=hall.full_materials())
+    case_accept_and_start(actor=hall.handler, case=case)
+    return case
+
+
+def open_task(case: Case, bpmn_id: str) -> WorkTask:
+    return WorkTask.objects.get(
+        instance__object_id=str(case.pk), bpmn_id=bpmn_id, state__in=[TaskState.READY, TaskState.CLAIMED]
+    )
+
+
+def task_links(html: str) -> list[str]:
+    return re.findall(r'href="/workbench/tasks/(\d+)/"', html)
+
+
+def test_inbox_requires_staff(client, hall):
+    response = client.get("/workbench/tasks/")
+    assert response.status_code == 302
+    client.force_login(hall.enterprise)
+    assert client.get("/workbench/tasks/").status_code == 403
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_inbox_lists_department_tasks_only_for_the_right_staff(client, hall):
+    case = started(hall)
+    review = open_task(case, "review")
+
+    client.force_login(hall.handler)
+    response = client.get("/workbench/tasks/")
+    html = response.content.decode()
+    assert_page_shell(html, stylesheets=TASKS_CSS)
+    assert task_links(html) == [str(review.pk)]
+    assert case.number in html
+    assert '<span class="urgency urgency--running">计时中</span>' in html
+    assert '<a href="/workbench/tasks/" aria-current="page">我的待办</a>' in html
+
+    client.force_login(hall.outsider)
+    assert task_links(client.get("/workbench/tasks/").content.decode()) == []
+    assert client.get(f"/workbench/tasks/{review.pk}/").status_code == 404
+
+
+def test_inbox_orders_by_step_clock_overdue_first_with_label_and_pins_queries(
+    client,
+    hall,
+    django_assert_num_queries,
+):
+    with time_machine.travel(MONDAY, tick=False):
+        old = started(hall)
+    with time_machine.travel(MONDAY + timedelta(days=7), tick=False):
+        newer = [started(hall) for _ in range(3)]
+    with time_machine.travel(MONDAY + timedelta(days=18), tick=False):
+        client.force_login(hall.handler)
+        client.get("/workbench/tasks/")  # warm caches (site settings, calendar)
+        with django_assert_num_queries(6):
+            response = client.get("/workbench/tasks/")
+        html = response.content.decode()
+    expected = [str(open_task(c, "review").pk) for c in [old, *newer]]
+    assert task_links(html) == expected
+    assert html.index("urgency--overdue") < html.index("urgency--due_soon")
+    assert '<span class="urgency urgency--overdue">已超期</span>' in html
+    assert '<span class="urgency urgency--due_soon">即将到期</span>' in html
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_done_and_watching_tabs(client, hall, leader):
+    case = started(hall)
+    review = open_task(case, "review")
+    case_task_complete(actor=hall.handler, task=review, outcome="approve")
+
+    client.force_login(hall.handler)
+    html = client.get("/workbench/tasks/?tab=done").content.decode()
+    assert_page_shell(html, stylesheets=TASKS_CSS)
+    assert task_links(html) == [str(review.pk)]
+    html = client.get("/workbench/tasks/?tab=watching").content.decode()
+    assert_page_shell(html, stylesheets=TASKS_CSS)
+    assert f'href="/workbench/cases/{case.number}/"' in html
+    client.force_login(hall.outsider)
+    assert case.number not in client.get("/workbench/tasks/?tab=watching").content.decode()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_task_page_shows_case_diagram_clock_and_actions(client, hall, colleague):
+    case = started(hall)
+    review = open_task(case, "review")
+    client.force_login(hall.handler)
+
+    response = client.get(f"/workbench/tasks/{review.pk}/")
+
+    html = response.content.decode()
+    assert_page_shell(html, stylesheets=TASKS_CSS)
+    assert f'src="/workbench/workflow/instances/{review.instance_id}/diagram.svg"' in html
+    assert f'href="/workbench/cases/{case.number}/"' in html
+    assert "环节时限说明" in html
+    assert f'action="/workbench/tasks/{review.pk}/complete/"' in html
+    assert f'action="/workbench/tasks/{review.pk}/reassign/"' in html
+    assert "第二承办" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_complete_then_decide_through_the_pages(client, hall, leader):
+    case = started(hall)
+    client.force_login(hall.handler)
+    review = open_task(case, "review")
+    response = client.post(f"/workbench/tasks/{review.pk}/complete/", {"outcome": "approve", "comment": "同意"})
+    assert response.status_code == 302
+    assert response["Location"] == "/workbench/tasks/"
+
+    client.force_login(leader)
+    decision = open_task(case, "decide")
+    html = client.get(f"/workbench/tasks/{decision.pk}/").content.decode()
+    assert "准予许可" in html and "法律依据" in html
+    response = client.post(f"/workbench/tasks/{decision.pk}/complete/", {"outcome": "deny", "reasons": "不符合条件"})
+    assert response.status_code == 200
+    assert "这个字段是必填项。" in response.content.decode()
+    assert not CaseDecision.objects.exists()
+
+    response = client.post(
+        f"/workbench/tasks/{decision.pk}/complete/",
+        {"outcome": "deny", "reasons": "不符合条件", "legal_basis": "《行政许可法》第三十八条"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.DECIDED
+    assert CaseDecision.objects.get(case=case).negative is True
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_second_staff_completing_the_same_task_sees_the_chinese_error(client, hall, colleague):
+    case = started(hall)
+    review = open_task(case, "review")
+    case_task_complete(actor=colleague, task=review, outcome="approve")
+
+    client.force_login(hall.handler)
+    response = client.post(f"/workbench/tasks/{review.pk}/complete/", {"outcome": "approve"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert_page_shell(html, stylesheets=TASKS_CSS)
+    assert "该环节已由他人办理。" in html
+    assert WorkTask.objects.filter(instance__object_id=str(case.pk), bpmn_id="decide").count() == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_reassign_and_return(client, hall, leader, colleague):
+    case = started(hall)
+    review = open_task(case, "review")
+    client.force_login(hall.handler)
+    response = client.post(f"/workbench/tasks/{review.pk}/reassign/", {"assignee": colleague.pk, "reason": "休假"})
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.assignee == colleague
+    response = client.post(f"/workbench/tasks/{review.pk}/reassign/", {"assignee": colleague.pk, "reason": ""})
+    assert response.status_code == 200  # the handler no longer holds the task: only a form error, nothing changed
+
+    case_task_complete(actor=colleague, task=review, outcome="approve")
+    client.force_login(leader)
+    decision = open_task(case, "decide")
+    html = client.get(f"/workbench/tasks/{decision.pk}/").content.decode()
+    assert '<option value="review">审查</option>' in html
+    assert '<option value="accept">' not in html
+    response = client.post(f"/workbench/tasks/{decision.pk}/return/", {"to_task_id": "review", "reason": "补充核查"})
+    assert response.status_code == 302
+    decision.refresh_from_db()
+    assert decision.state == TaskState.RETURNED
+    assert open_task(case, "review").state == TaskState.READY
