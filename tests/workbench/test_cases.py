@@ -284,6 +284,19 @@ def test_accept_through_the_page(client, hall):
     assert "办理期限" in page
 
 
+def test_case_page_lists_process_steps_with_their_clocks_and_the_diagram(client, hall):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    client.post(case_url(case, "accept"))
+    response = client.get(case_url(case))
+    steps = [row["task"] for row in response.context["steps"]]
+    assert [(task.bpmn_id, task.state) for task in steps] == [("accept", "completed"), ("review", "ready")]
+    html = response.content.decode()
+    assert reverse("workbench:task", args=[steps[1].pk]) in html
+    assert reverse("workflow:instance_diagram", args=[response.context["instances"][0].pk]) in html
+    assert 'class="urgency urgency--running"' in html
+
+
 def test_second_accept_loses_with_the_domain_chinese_error(client, hall):
     case = registered(hall)
     client.force_login(hall.handler)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -39,6 +40,7 @@ from zhengwu.catalog.models import ItemVersion
 from zhengwu.org.models import Department
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workcal.domain.clock import clock_explain
+from zhengwu.workflow.models import ProcessInstance, WorkTask
 
 PER_PAGE = 50
 ITEM_LIMIT = 50
@@ -362,6 +364,25 @@ def _clocks(case: Case) -> list[ClockView]:
     return views
 
 
+def _steps(case: Case) -> tuple[list[dict], list]:
+    """The case's process instances (newest first) and every step of them, oldest first, with its urgency."""
+    now = timezone.now()
+    instances = list(
+        ProcessInstance.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk))
+        .select_related("definition")
+        .order_by("-created_at", "-pk")
+    )
+    tasks = (
+        WorkTask.objects.filter(instance__in=instances)
+        .select_related("department", "assignee", "completed_by", "clock")
+        .order_by("created_at", "pk")
+    )
+    rows = [
+        {"task": task, "urgency": task.clock.display_status(now) if task.clock is not None else None} for task in tasks
+    ]
+    return rows, instances
+
+
 def _case_context(request, case: Case, **extra) -> dict:
     user = request.user
     can_decide = case.state == CaseState.SUBMITTED and rules.can_decide_acceptance(user, case)
@@ -372,6 +393,7 @@ def _case_context(request, case: Case, **extra) -> dict:
     )
     materials = list(case.materials.select_related("file", "licence", "item_material").order_by("position", "pk"))
     notices = list(case.correction_notices.order_by("sequence"))
+    steps, instances = _steps(case)
     return {
         "case": case,
         "masked_id": mask_id_number(case.applicant_id_number),
@@ -379,6 +401,8 @@ def _case_context(request, case: Case, **extra) -> dict:
         "notices": notices,
         "timeline": _timeline(case),
         "clocks": _clocks(case),
+        "steps": steps,
+        "instances": instances,
         "can_decide": can_decide,
         "can_immediate": can_immediate,
         "is_proxy": case.channel == Channel.PROXY,
