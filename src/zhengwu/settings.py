@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "zhengwu.catalog",
     "zhengwu.licences",
     "zhengwu.search",
+    "zhengwu.ratings",
     # interface apps
     "zhengwu.portal",
     "zhengwu.workbench",
