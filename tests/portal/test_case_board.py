@@ -78,7 +78,10 @@ def cases(hall):
         received_at=at(2),
     )
     CaseDecision.objects.create(
-        case=decided, outcome=DecisionOutcome.GRANT, reasons="符合条件", legal_basis="《行政许可法》第三十八条",
+        case=decided,
+        outcome=DecisionOutcome.GRANT,
+        reasons="符合条件",
+        legal_basis="《行政许可法》第三十八条",
         decided_at=at(5),
     )
     case_in(
@@ -132,7 +135,9 @@ def test_the_board_filters_by_department_and_item_name(client, hall, cases):
     assert [row[0] for row in mine] == ["B3", "B2", "B1"]
 
 
-def test_the_board_is_paginated_with_a_fixed_number_of_queries(client, hall, cases, django_assert_num_queries, settings):
+def test_the_board_is_paginated_with_a_fixed_number_of_queries(
+    client, hall, cases, django_assert_num_queries, settings
+):
     for n in range(board.PER_PAGE):
         case_in(hall, CaseState.ACCEPTED, number=f"P{n:03d}", applicant_name="孙八", received_at=at(10))
 

@@ -42,9 +42,7 @@ def case_in(hall: Hall, state: str = CaseState.DECIDED, *, applicant=None, walk_
         "channel": Channel.WINDOW if walk_in else Channel.ONLINE,
         "state": state,
         "received_at": received,
-        "accepted_at": received + timedelta(hours=1)
-        if state not in (CaseState.SUBMITTED, CaseState.REFUSED)
-        else None,
+        "accepted_at": received + timedelta(hours=1) if state not in (CaseState.SUBMITTED, CaseState.REFUSED) else None,
     }
     if state == CaseState.REFUSED:
         values["refusal_reason"] = "不属于本机关职权范围"

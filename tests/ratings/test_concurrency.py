@@ -25,7 +25,9 @@ def test_two_ratings_at_once_keep_exactly_one(hall):
 
     results = race(
         lambda: rating_submit(actor=hall.citizen, case=case, level=Level.VERY_SATISFIED),
-        lambda: rating_submit(actor=hall.clerk, case=case, level=Level.DISSATISFIED, comment="慢", channel=RatingChannel.WINDOW),
+        lambda: rating_submit(
+            actor=hall.clerk, case=case, level=Level.DISSATISFIED, comment="慢", channel=RatingChannel.WINDOW
+        ),
     )
 
     assert results["contender_waited"] is True

@@ -51,7 +51,9 @@ def refused(call, message) -> None:
 
 def test_the_whole_loop_closes_on_time_and_stops_the_clock(hall, follow_up):
     with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
-        rating_follow_up_verify(actor=hall.handler, follow_up=follow_up, finding="窗口排队超过一小时", substantiated=True)
+        rating_follow_up_verify(
+            actor=hall.handler, follow_up=follow_up, finding="窗口排队超过一小时", substantiated=True
+        )
     with time_machine.travel(MONDAY + timedelta(days=2), tick=False):
         rating_follow_up_rectify(actor=hall.handler, follow_up=follow_up, rectification="增设午间窗口")
     with time_machine.travel(MONDAY + timedelta(days=3), tick=False):
@@ -143,7 +145,9 @@ def test_steps_out_of_order_are_refused_and_change_nothing(hall, follow_up):
 
     rating_follow_up_verify(actor=hall.handler, follow_up=follow_up, finding="属实", substantiated=True)
     refused(
-        lambda: rating_follow_up_verify(actor=hall.handler, follow_up=follow_up, finding="再次核实", substantiated=False),
+        lambda: rating_follow_up_verify(
+            actor=hall.handler, follow_up=follow_up, finding="再次核实", substantiated=False
+        ),
         "差评整改当前状态为“已核实”，不能核实。",
     )
     assert state_of(follow_up)[:3] == (FollowUpState.VERIFIED, "属实", True)

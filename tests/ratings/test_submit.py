@@ -177,7 +177,9 @@ def test_a_case_decided_through_its_process_is_rated_by_its_enterprise_applicant
     review = WorkTask.objects.get(instance__object_id=str(case.pk), bpmn_id="review")
     case_task_complete(actor=hall.handler, task=review, outcome="approve")
     decide = WorkTask.objects.get(instance__object_id=str(case.pk), bpmn_id="decide")
-    case_task_complete(actor=leader, task=decide, outcome="grant", reasons="符合条件", legal_basis="《行政许可法》第三十八条")
+    case_task_complete(
+        actor=leader, task=decide, outcome="grant", reasons="符合条件", legal_basis="《行政许可法》第三十八条"
+    )
     case.refresh_from_db()
     assert case.state == CaseState.DECIDED
 

@@ -13,8 +13,48 @@ MASK = "*"
 # Separators kept visible: the middle dots of transliterated minority and foreign names, and spaces.
 SEPARATORS = frozenset("·・•‧･. -")
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 轩辕 令狐 钟离 闻人 澹台 濮阳 淳于 "
-    "单于 太叔 申屠 赫连 端木 独孤 南宫 西门 呼延 百里 东郭 万俟 第五 拓跋 公冶 子车 左丘 谷梁 乐正".split()
+    {
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "司空",
+        "夏侯",
+        "轩辕",
+        "令狐",
+        "钟离",
+        "闻人",
+        "澹台",
+        "濮阳",
+        "淳于",
+        "单于",
+        "太叔",
+        "申屠",
+        "赫连",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "呼延",
+        "百里",
+        "东郭",
+        "万俟",
+        "第五",
+        "拓跋",
+        "公冶",
+        "子车",
+        "左丘",
+        "谷梁",
+        "乐正",
+    }
 )
 
 
@@ -26,10 +66,8 @@ def mask_person_name(name: str) -> str:
     letters = [ch for ch in name if ch not in SEPARATORS]
     if len(letters) <= 1:
         return "".join(MASK if ch not in SEPARATORS else ch for ch in name)
-    if any(ch in SEPARATORS for ch in name):
-        keep = 1
-    else:
-        keep = 2 if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES else 1
+    compound = len(name) >= 3 and name[:2] in COMPOUND_SURNAMES and not any(ch in SEPARATORS for ch in name)
+    keep = 2 if compound else 1
     shown = 0
     out = []
     for ch in name:

@@ -63,9 +63,7 @@ class RatingFollowUp(models.Model):
     """差评整改: the department verifies the complaint, rectifies, calls the applicant back, and closes, all
     within its own clock (the `rating_bad_rectification` preset)."""
 
-    rating = models.OneToOneField(
-        Rating, verbose_name=_("差评"), on_delete=models.CASCADE, related_name="follow_up"
-    )
+    rating = models.OneToOneField(Rating, verbose_name=_("差评"), on_delete=models.CASCADE, related_name="follow_up")
     department = models.ForeignKey(
         "org.Department", verbose_name=_("整改部门"), on_delete=models.PROTECT, related_name="rating_follow_ups"
     )

@@ -90,7 +90,9 @@ def rating_follow_up_verify(
         locked.verified_by = _user(actor)
         locked.verified_at = now
         locked.save(update_fields=["state", "verification_finding", "substantiated", "verified_by", "verified_at"])
-        audit_record(actor=actor, action="ratings.follow_up_verified", obj=locked, before=before, after=_snapshot(locked))
+        audit_record(
+            actor=actor, action="ratings.follow_up_verified", obj=locked, before=before, after=_snapshot(locked)
+        )
     return _sync(follow_up, locked)
 
 
@@ -204,5 +206,3 @@ def rating_follow_up_close(*, actor: Any, follow_up: RatingFollowUp) -> RatingFo
             },
         )
     return _sync(follow_up, locked)
-
-

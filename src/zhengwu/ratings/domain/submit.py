@@ -124,7 +124,8 @@ def rating_submit(
         _permit(actor, locked, channel)
         if locked.state not in RATEABLE_STATES:
             raise ValidationError(
-                _("办件当前状态为“%(state)s”，作出办理决定或办结后才能评价。") % {"state": CaseState(locked.state).label}
+                _("办件当前状态为“%(state)s”，作出办理决定或办结后才能评价。")
+                % {"state": CaseState(locked.state).label}
             )
         if Rating.objects.filter(case=locked).exists():
             raise ValidationError(_("该办件已经评价过，每个办件只能评价一次。"))

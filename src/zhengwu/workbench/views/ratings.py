@@ -42,9 +42,7 @@ def follow_ups(request):
     tab = request.GET.get("tab", "open")
     if tab not in TABS:
         tab = "open"
-    rows = rules.follow_ups_visible_to(user).select_related(
-        "rating__case__item_version", "department", "clock"
-    )
+    rows = rules.follow_ups_visible_to(user).select_related("rating__case__item_version", "department", "clock")
     if tab == "open":
         rows = rows.filter(state__in=OPEN_FOLLOW_UP_STATES).order_by(F("clock__due_at").asc(nulls_last=True), "pk")
     else:
@@ -65,8 +63,13 @@ def follow_ups(request):
 def _visible(request, follow_up_id: int) -> RatingFollowUp:
     follow_up = get_object_or_404(
         RatingFollowUp.objects.select_related(
-            "rating__case__item_version", "rating__case__department", "department", "clock", "verified_by",
-            "rectified_by", "closed_by",
+            "rating__case__item_version",
+            "rating__case__department",
+            "department",
+            "clock",
+            "verified_by",
+            "rectified_by",
+            "closed_by",
         ),
         pk=follow_up_id,
     )
