@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from tests.ratings.conftest import MONDAY, case_in
 from zhengwu.audit.models import AuditEvent
+from zhengwu.notifications.enums import Category
+from zhengwu.notifications.models import Message
 from zhengwu.ratings.domain import (
     rating_callback_record,
     rating_follow_up_close,
@@ -16,7 +18,7 @@ from zhengwu.ratings.domain import (
     rating_follow_up_verify,
     rating_submit,
 )
-from zhengwu.ratings.enums import FollowUpState, Level
+from zhengwu.ratings.enums import FollowUpState, Level, RatingChannel
 from zhengwu.ratings.models import CallbackRecord, RatingFollowUp
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus
 
@@ -224,3 +226,25 @@ def test_a_callback_records_whether_the_applicant_was_reached_and_satisfied(hall
         rating_callback_record(actor=hall.handler, follow_up=follow_up, **kwargs)
     assert error.value.message_dict == errors
     assert CallbackRecord.objects.count() == 0
+
+
+def test_the_rectification_is_reported_back_to_the_applicant(hall, follow_up):
+    rating_follow_up_verify(actor=hall.handler, follow_up=follow_up, finding="属实", substantiated=True)
+    rating_follow_up_rectify(actor=hall.handler, follow_up=follow_up, rectification="增设午间窗口")
+
+    message = Message.objects.get(recipient=hall.citizen, category=Category.RATING_FOLLOW_UP)
+    assert message.subject == f"您的评价已整改反馈：{follow_up.rating.case.number}"
+    assert message.body == "感谢您的评价。区市场监督管理局整改情况：增设午间窗口\n我们将回访您，听取您对整改的意见。"
+
+
+def test_a_walk_in_applicant_without_an_account_hears_of_the_rectification_in_the_callback(hall):
+    case = case_in(hall, walk_in=True)
+    rating_submit(actor=hall.clerk, case=case, level=Level.DISSATISFIED, comment="慢", channel=RatingChannel.WINDOW)
+    follow_up = RatingFollowUp.objects.get()
+    rating_follow_up_verify(actor=hall.handler, follow_up=follow_up, finding="属实", substantiated=True)
+    sent = Message.objects.count()
+
+    rating_follow_up_rectify(actor=hall.handler, follow_up=follow_up, rectification="增设窗口")
+
+    assert Message.objects.count() == sent
+    assert RatingFollowUp.objects.get().state == FollowUpState.RECTIFIED

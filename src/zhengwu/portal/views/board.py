@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -73,7 +72,7 @@ def case_board(request):
         department = ""
     item = " ".join(request.GET.get("item", "").split())[:MAX_QUERY]
     if item:
-        cases = cases.filter(Q(item_version__name__icontains=item))
+        cases = cases.filter(item_version__name__icontains=item)
     page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record
+from zhengwu.notifications.domain import notify
+from zhengwu.notifications.enums import Category
 from zhengwu.ratings.enums import RECTIFIABLE_STATES, FollowUpState
 from zhengwu.ratings.models import CallbackRecord, RatingFollowUp
 from zhengwu.ratings.rules import can_close_follow_up, can_handle_follow_up, can_record_callback
@@ -38,7 +40,11 @@ def _text(value: str | None, field: str, message: str) -> str:
 
 
 def _lock(follow_up: RatingFollowUp) -> RatingFollowUp:
-    return RatingFollowUp.objects.select_for_update(of=("self",)).select_related("rating__case").get(pk=follow_up.pk)
+    return (
+        RatingFollowUp.objects.select_for_update(of=("self",))
+        .select_related("rating__case__applicant", "department")
+        .get(pk=follow_up.pk)
+    )
 
 
 def _sync(target: RatingFollowUp, source: RatingFollowUp) -> RatingFollowUp:
@@ -97,8 +103,8 @@ def rating_follow_up_verify(
 
 
 def rating_follow_up_rectify(*, actor: Any, follow_up: RatingFollowUp, rectification: str) -> RatingFollowUp:
-    """整改 (or, for an unsubstantiated 差评, the explanation given): verified → rectified. May be redone while
-    rectified, after a callback in which the applicant was still dissatisfied."""
+    """整改 (or, for an unsubstantiated 差评, the explanation given): verified → rectified, and the applicant is
+    told (反馈). May be redone while rectified, after a callback in which the applicant was still dissatisfied."""
     rectification = _text(rectification, "rectification", _("请填写整改情况。"))
     now = timezone.now()
     with transaction.atomic():
@@ -114,6 +120,16 @@ def rating_follow_up_rectify(*, actor: Any, follow_up: RatingFollowUp, rectifica
         audit_record(
             actor=actor, action="ratings.follow_up_rectified", obj=locked, before=before, after=_snapshot(locked)
         )
+        case = locked.rating.case
+        if case.applicant_id is not None:  # walk-in applicants hear it in the callback
+            notify(
+                recipients=[case.applicant],
+                category=Category.RATING_FOLLOW_UP,
+                subject=_("您的评价已整改反馈：%(number)s") % {"number": case.number},
+                body=_("感谢您的评价。%(department)s整改情况：%(text)s\n我们将回访您，听取您对整改的意见。")
+                % {"department": locked.department.name, "text": rectification},
+                actor=actor,
+            )
     return _sync(follow_up, locked)
 
 
