@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "zhengwu.licences",
     "zhengwu.search",
     "zhengwu.supervision",
+    "zhengwu.ratings",
     # interface apps
     "zhengwu.portal",
     "zhengwu.workbench",

@@ -27,7 +27,7 @@ def test_home_describes_the_four_services_without_linking_missing_pages(client):
     page = audit_page(client.get("/").content.decode())
 
     links = sorted({attributes["href"] for tag, attributes in page.elements if tag == "a"})
-    assert links == ["#main", "/", "/login/", "/register/", "/services/", "/workbench/login/"]
+    assert links == ["#main", "/", "/cases/board/", "/login/", "/register/", "/services/", "/workbench/login/"]
 
 
 def test_home_names_the_services_in_chinese(client):

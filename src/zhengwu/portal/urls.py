@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, cases, catalog, home
+from zhengwu.portal.views import accounts, board, cases, catalog, home, ratings
 
 app_name = "portal"
 
@@ -31,7 +31,9 @@ urlpatterns = [
         name="services_result_sample",
     ),
     path("services/item/<str:implementation_code>/apply/", cases.apply, name="services_apply"),
+    path("cases/board/", board.case_board, name="case_board"),
     path("cases/mine/", cases.mine, name="cases_mine"),
     path("cases/mine/<str:number>/", cases.detail, name="case_detail"),
     path("cases/mine/<str:number>/receipt.pdf", cases.receipt, name="case_receipt"),
+    path("cases/mine/<str:number>/rate/", ratings.rate, name="case_rate"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.workbench.views import auth, catalog_excel, home, tasks
+from zhengwu.workbench.views import auth, catalog_excel, home, ratings, tasks
 from zhengwu.workbench.views import cases as case_views
 from zhengwu.workbench.views import catalog as catalog_views
 
@@ -59,4 +59,14 @@ urlpatterns = [
     path("cases/<str:number>/immediate/", case_views.case_immediate_view, name="case_immediate"),
     path("cases/<str:number>/materials/<int:material_id>/", case_views.case_material_file, name="case_material_file"),
     path("cases/<str:number>/consent/", case_views.case_consent_file, name="case_consent_file"),
+    # 好差评 (ratings and 差评整改)
+    path("cases/<str:number>/rate/", ratings.case_rate_at_window, name="case_rate"),
+    path("ratings/follow-ups/", ratings.follow_ups, name="rating_follow_ups"),
+    path("ratings/follow-ups/<int:follow_up_id>/", ratings.follow_up_detail, name="rating_follow_up"),
+    path("ratings/follow-ups/<int:follow_up_id>/verify/", ratings.follow_up_verify, name="rating_follow_up_verify"),
+    path("ratings/follow-ups/<int:follow_up_id>/rectify/", ratings.follow_up_rectify, name="rating_follow_up_rectify"),
+    path(
+        "ratings/follow-ups/<int:follow_up_id>/callback/", ratings.follow_up_callback, name="rating_follow_up_callback"
+    ),
+    path("ratings/follow-ups/<int:follow_up_id>/close/", ratings.follow_up_close, name="rating_follow_up_close"),
 ]

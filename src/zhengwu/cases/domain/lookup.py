@@ -40,6 +40,7 @@ _LABELS = {
     "cases.deemed_accepted": _lazy("视为受理"),
     "cases.refused": _lazy("不予受理"),
     "cases.handled_immediately": _lazy("当场办结"),
+    "ratings.submitted": _lazy("服务评价"),
 }
 
 
@@ -63,6 +64,8 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
         elif event.action == "cases.deemed_accepted":
             detail = _("逾期未作决定，依法自收到申请材料之日起视为受理")
+        elif event.action == "ratings.submitted":
+            detail = after.get("level_label", "")
         elif event.action == "cases.accepted" and after.get("deemed_accepted"):
             detail = _("受理期限届满后作出，自收到申请材料之日起视为受理")
         entries.append(TimelineEntry(at=event.occurred_at, label=str(label), detail=detail))

@@ -53,6 +53,7 @@ TIMELINE_LABELS = {
     "cases.deemed_accepted": gettext_lazy("视为受理"),
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
+    "ratings.submitted": gettext_lazy("好差评"),
 }
 
 
