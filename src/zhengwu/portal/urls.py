@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, cases, catalog, home
+from zhengwu.portal.views import accounts, cases, catalog, home, supervision
 
 app_name = "portal"
 
@@ -34,4 +34,5 @@ urlpatterns = [
     path("cases/mine/", cases.mine, name="cases_mine"),
     path("cases/mine/<str:number>/", cases.detail, name="case_detail"),
     path("cases/mine/<str:number>/receipt.pdf", cases.receipt, name="case_receipt"),
+    path("supervision/violations/", supervision.violations, name="supervision_violations"),
 ]

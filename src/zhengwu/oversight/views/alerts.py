@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhengwu.cases.models import Case
 from zhengwu.org.models import Department
 from zhengwu.oversight import queries
 from zhengwu.oversight.access import oversight_required, supervisor_only
@@ -49,6 +51,10 @@ def _filtered(request):
     elif int_param(department) is not None:
         queryset = queryset.filter(department_id=int(department))
         filters["department"] = department
+    case = int_param(params.get("case"))
+    if case is not None:
+        queryset = queryset.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case))
+        filters["case"] = str(case)
     opened = date_param(params.get("opened"))
     if opened is not None:
         start = timezone.make_aware(datetime.combine(opened, datetime.min.time()))

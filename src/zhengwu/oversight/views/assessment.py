@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,7 +45,7 @@ def _results(user, kind: str, start: date):
         rules.results_visible_to(user)
         .filter(period_kind=kind, period_start=start)
         .select_related("department", "scheme")
-        .order_by("rank", "department__code")
+        .order_by(F("rank").asc(nulls_last=True), "department__code")
     )
 
 
