@@ -7,7 +7,6 @@ from io import BytesIO
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.html import assert_page_shell, audit_page
@@ -402,5 +401,3 @@ def test_department_leaders_get_the_supervision_centre_in_their_navigation(clien
 
     client.force_login(office.hall.handler)
     assert "/oversight/" not in html_of(client.get("/workbench/"))
-
-

@@ -1,11 +1,10 @@
 """The supervision centre is for supervisors, administrators and department leaders only."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from tests.accounts.factories import make_citizen, make_staff
 from tests.html import assert_navigation_labelled, assert_page_shell, audit_page
-from django.contrib.contenttypes.models import ContentType
-
 from zhengwu.accounts.models import User
 from zhengwu.cases.models import Case
 
@@ -49,7 +48,7 @@ def test_supervisor_and_administrator_enter(client, role):
     page = assert_page_shell(html, stylesheets=STYLES, scripts=SCRIPTS)
     assert_navigation_labelled(page)
     assert "<h1>电子监察中心</h1>" in html
-    assert "<h2 id=\"colours-title\">监察对象状态</h2>" in html
+    assert '<h2 id="colours-title">监察对象状态</h2>' in html
     assert "<title>首页 - 电子监察中心 - 政务服务平台</title>" in html
 
 

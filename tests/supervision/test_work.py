@@ -184,7 +184,11 @@ def test_an_order_cannot_mix_departments_or_come_from_a_leader(office, alert):
         )
     with pytest.raises(ValidationError, match="您无权进行该监察操作。"):
         supervision_order_issue(
-            actor=office.unit_head, department=office.hall.department, alerts=[alert], requirement="整改", due_working_days=3
+            actor=office.unit_head,
+            department=office.hall.department,
+            alerts=[alert],
+            requirement="整改",
+            due_working_days=3,
         )
     assert not SupervisionOrder.objects.exists()
 
@@ -309,7 +313,9 @@ def test_a_spot_check_takes_everything_when_fewer_exist_and_refuses_an_empty_per
             actor=office.supervisor, period_start=day(2026, 9, 1), period_end=day(2026, 9, 30), sample_size=5
         )
     with pytest.raises(ValidationError, match="您无权进行该监察操作。"):
-        spot_check_draw(actor=office.unit_head, period_start=day(2026, 11, 1), period_end=day(2026, 11, 30), sample_size=5)
+        spot_check_draw(
+            actor=office.unit_head, period_start=day(2026, 11, 1), period_end=day(2026, 11, 30), sample_size=5
+        )
     assert SpotCheck.objects.count() == 1
 
 
@@ -383,7 +389,9 @@ def test_a_violation_is_confirmed_then_published_only_with_a_text(office, alert)
     violation.refresh_from_db()
     assert violation.state == "confirmed"
 
-    violation_publish(actor=office.supervisor, violation=violation, published_text="区市场监督管理局一件办件超期办结，已责令整改。")
+    violation_publish(
+        actor=office.supervisor, violation=violation, published_text="区市场监督管理局一件办件超期办结，已责令整改。"
+    )
     violation.refresh_from_db()
     assert (violation.state, violation.published_by) == ("published", office.supervisor)
     with pytest.raises(ValidationError, match="该违规已公开，不能重复公开。"):

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import Case as CaseWhen
+from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
@@ -50,7 +50,10 @@ def supervised_cases(user: Any, now: datetime | None = None) -> QuerySet:
     return queryset.annotate(
         colour=CaseWhen(
             When(top_level=AlertLevel.RED, then=Value(ColourStatus.RED.value)),
-            When(Q(top_level=AlertLevel.YELLOW) | running & Q(handling_clock__due_at__lt=now), then=Value(ColourStatus.YELLOW.value)),
+            When(
+                Q(top_level=AlertLevel.YELLOW) | running & Q(handling_clock__due_at__lt=now),
+                then=Value(ColourStatus.YELLOW.value),
+            ),
             When(
                 Q(top_level=AlertLevel.WARNING) | running & Q(handling_clock__warn_at__lte=now),
                 then=Value(ColourStatus.WARNING.value),
@@ -107,9 +110,7 @@ def alert_trend(user: Any, today: date | None = None) -> list[dict[str, Any]]:
         .values_list("day")
         .annotate(n=Count("pk"))
     )
-    return [
-        {"day": d, "count": counts.get(d, 0)} for d in (first + timedelta(days=i) for i in range(TREND_DAYS))
-    ]
+    return [{"day": d, "count": counts.get(d, 0)} for d in (first + timedelta(days=i) for i in range(TREND_DAYS))]
 
 
 def case_numbers(alerts) -> dict[int, str]:

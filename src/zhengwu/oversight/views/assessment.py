@@ -111,6 +111,6 @@ def assessment_export_xlsx(request):
 def assessment_export_pdf(request):
     kind, start, _end = _period(request.GET)
     title = _title(kind, start)
-    return _download(assessment_pdf(_results(request.user, kind, start), title=title), "application/pdf", f"{title}.pdf")
-
-
+    return _download(
+        assessment_pdf(_results(request.user, kind, start), title=title), "application/pdf", f"{title}.pdf"
+    )

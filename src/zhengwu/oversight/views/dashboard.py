@@ -96,4 +96,3 @@ def objects(request):
         "oversight/objects.html",
         {"page": page, "colour": colour, "colour_label": labels.get(colour, ""), "colours": ColourStatus.choices},
     )
-

@@ -56,7 +56,10 @@ def spot_checks(request):
             )
         except ValidationError as error:
             return render(
-                request, "oversight/spot_checks.html", _spot_checks_context(request, errors=error_list(error)), status=400
+                request,
+                "oversight/spot_checks.html",
+                _spot_checks_context(request, errors=error_list(error)),
+                status=400,
             )
         messages.success(request, _("已抽取 %(n)d 件办件。") % {"n": check.sample_size})
         return redirect("oversight:spot_check_detail", pk=check.pk)
@@ -66,7 +69,9 @@ def spot_checks(request):
 @oversight_required
 def spot_check_detail(request, pk: int):
     check = get_object_or_404(SpotCheck.objects.select_related("department", "drawn_by"), pk=pk)
-    items = rules.spot_check_items_visible_to(request.user, check.items.select_related("case__department", "recorded_by"))
+    items = rules.spot_check_items_visible_to(
+        request.user, check.items.select_related("case__department", "recorded_by")
+    )
     items = list(items)
     if not items and not rules.is_county_wide(request.user):
         raise Http404
@@ -177,12 +182,12 @@ def violation_publish_view(request, pk: int):
     supervisor_only(request.user)
     violation = get_object_or_404(rules.violations_visible_to(request.user), pk=pk)
     try:
-        violation_publish(actor=request.user, violation=violation, published_text=request.POST.get("published_text", ""))
+        violation_publish(
+            actor=request.user, violation=violation, published_text=request.POST.get("published_text", "")
+        )
     except ValidationError as error:
         for message in error_list(error):
             messages.error(request, message)
     else:
         messages.success(request, _("已决定公开。"))
     return redirect("oversight:violations")
-
-

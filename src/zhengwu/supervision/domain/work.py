@@ -139,7 +139,11 @@ def alert_acknowledge(*, actor: Any, alert: Alert, note: str = "") -> Alert:
         locked.handling_note = note
         locked.save(update_fields=["status", "handled_by", "handled_at", "handling_note"])
         audit_record(
-            actor=actor, action="supervision.alert_acknowledged", obj=locked, before=before, after=_alert_snapshot(locked)
+            actor=actor,
+            action="supervision.alert_acknowledged",
+            obj=locked,
+            before=before,
+            after=_alert_snapshot(locked),
         )
     return _sync(alert, locked)
 
@@ -219,9 +223,7 @@ def supervision_order_issue(
     except (TypeError, ValueError):
         days = 0
     if not 1 <= days <= MAX_ORDER_DAYS:
-        raise ValidationError(
-            {"due_working_days": _("整改期限须为 1 至 %(max)d 个工作日。") % {"max": MAX_ORDER_DAYS}}
-        )
+        raise ValidationError({"due_working_days": _("整改期限须为 1 至 %(max)d 个工作日。") % {"max": MAX_ORDER_DAYS}})
     alert_ids = sorted({a.pk for a in alerts})
     if department is None or department.pk is None:
         raise ValidationError({"department": _("请选择责任部门。")})
@@ -301,9 +303,7 @@ def supervision_order_report(*, actor: Any, order: SupervisionOrder, text: str) 
         )
         clock = _order_clock(locked)
         if clock is not None and clock.status == ClockStatus.RUNNING:
-            clock_pause(
-                actor=actor, clock=clock, reason=PauseReason.OTHER, basis=_("整改报告待监察核查"), at=now
-            )
+            clock_pause(actor=actor, clock=clock, reason=PauseReason.OTHER, basis=_("整改报告待监察核查"), at=now)
         locked.state = OrderState.REPORTED
         locked.save(update_fields=["state"])
         audit_record(
@@ -609,8 +609,4 @@ def violation_publish(*, actor: Any, violation: Violation, published_text: str) 
 def subject_case_ids(alerts: Iterable[Alert]) -> dict[int, int]:
     """alert id → case id, for alerts whose subject is a case."""
     case_type = ContentType.objects.get_for_model(Case)
-    return {
-        a.pk: int(a.object_id)
-        for a in alerts
-        if a.content_type_id == case_type.pk and str(a.object_id).isdigit()
-    }
+    return {a.pk: int(a.object_id) for a in alerts if a.content_type_id == case_type.pk and str(a.object_id).isdigit()}

@@ -56,9 +56,7 @@ class AssessmentResult(models.Model):
     """One department's computed result for one period (a snapshot; recomputing replaces it)."""
 
     scheme = models.ForeignKey(AssessmentScheme, verbose_name=_("考核方案"), on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(
-        "org.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+"
-    )
+    department = models.ForeignKey("org.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+")
     period_kind = models.CharField(_("考核周期"), max_length=8, choices=PeriodKind.choices)
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"), help_text=_("不含当日。"))

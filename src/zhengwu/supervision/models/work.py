@@ -32,9 +32,7 @@ class SupervisionOrder(models.Model):
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("办件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    alerts = models.ManyToManyField(
-        "supervision.Alert", verbose_name=_("所涉告警"), blank=True, related_name="orders"
-    )
+    alerts = models.ManyToManyField("supervision.Alert", verbose_name=_("所涉告警"), blank=True, related_name="orders")
     requirement = models.TextField(_("督办要求"))
     due_working_days = models.PositiveSmallIntegerField(_("整改期限（工作日）"))
     clock = models.ForeignKey(
@@ -60,7 +58,9 @@ class SupervisionOrder(models.Model):
 class RectificationReport(models.Model):
     """整改报告: the department's answer to an order; the supervisor accepts it or returns it."""
 
-    order = models.ForeignKey(SupervisionOrder, verbose_name=_("督办单"), on_delete=models.CASCADE, related_name="reports")
+    order = models.ForeignKey(
+        SupervisionOrder, verbose_name=_("督办单"), on_delete=models.CASCADE, related_name="reports"
+    )
     sequence = models.PositiveSmallIntegerField(_("次序"))
     text = models.TextField(_("整改情况"))
     submitted_by = _user_fk(_("报告人"))
@@ -169,9 +169,7 @@ class Violation(models.Model):
         SupervisionOrder, verbose_name=_("督办单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     summary = models.TextField(_("认定情况（内部）"))
-    state = models.CharField(
-        _("状态"), max_length=10, choices=ViolationState.choices, default=ViolationState.CONFIRMED
-    )
+    state = models.CharField(_("状态"), max_length=10, choices=ViolationState.choices, default=ViolationState.CONFIRMED)
     confirmed_by = _user_fk(_("认定人"))
     confirmed_at = models.DateTimeField(_("认定时间"), default=timezone.now)
     published_text = models.TextField(_("公开内容"), blank=True)
