@@ -51,6 +51,7 @@ TIMELINE_LABELS = {
     "cases.deemed_accepted": gettext_lazy("视为受理"),
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
+    "supervision.callback_recorded": gettext_lazy("监察回访"),
 }
 
 

@@ -21,6 +21,7 @@
     var palette = { red: "#b42318", yellow: "#d4a017", warning: "#ea580c", paused: "#1e40af", on_track: "#1a7f37" };
     var base = { animation: false, tooltip: { show: false }, grid: { left: 48, right: 16, top: 24, bottom: 48 } };
     mount("chart-trend", Object.assign({}, base, {
+      grid: { left: 48, right: 16, top: 24, bottom: 80 },
       xAxis: { type: "category", data: data.trend.days, axisLabel: { rotate: 45 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "line", name: data.trend.title, data: data.trend.counts, label: { show: false } }]
