@@ -401,3 +401,28 @@ def test_department_leaders_get_the_supervision_centre_in_their_navigation(clien
 
     client.force_login(office.hall.handler)
     assert "/oversight/" not in html_of(client.get("/workbench/"))
+
+
+def test_callbacks_and_violations_lists_query_counts_do_not_grow(client, office, board, django_assert_num_queries):
+    from zhengwu.supervision.domain.work import callback_record, violation_confirm
+
+    cases, alerts = board
+    client.force_login(office.supervisor)
+
+    def add(n):
+        for _i in range(n):
+            callback_record(actor=office.supervisor, case=cases["yellow"], reached=False)
+            violation_confirm(actor=office.supervisor, alert=alerts["red"], summary="超期")
+
+    add(1)
+    client.get("/oversight/callbacks/")
+    # session, user, roles, profile; count, page
+    with django_assert_num_queries(6):
+        client.get("/oversight/callbacks/")
+    with django_assert_num_queries(6):
+        client.get("/oversight/violations/")
+    add(3)
+    with django_assert_num_queries(6):
+        client.get("/oversight/callbacks/")
+    with django_assert_num_queries(6):
+        client.get("/oversight/violations/")
