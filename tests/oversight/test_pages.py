@@ -426,3 +426,19 @@ def test_callbacks_and_violations_lists_query_counts_do_not_grow(client, office,
         client.get("/oversight/callbacks/")
     with django_assert_num_queries(6):
         client.get("/oversight/violations/")
+
+
+def test_the_objects_list_query_count_does_not_grow(client, office, board, django_assert_num_queries):
+    client.force_login(office.supervisor)
+    ContentType.objects.get_for_model(Case)
+    client.get("/oversight/objects/")
+
+    # session, user, roles, profile; count, page of cases with their clocks and departments
+    with django_assert_num_queries(6):
+        client.get("/oversight/objects/")
+    hall = office.hall
+    for _i in range(4):
+        give_handling_clock(make_case(hall.version, hall.department, received_at=NOW - timedelta(days=9)))
+    with django_assert_num_queries(6):
+        html = client.get("/oversight/objects/").content.decode()
+    assert "共 10 件在办办件。" in html
