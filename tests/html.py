@@ -15,7 +15,7 @@ class PageAudit(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.elements: list[tuple[str, dict[str, str]]] = []
-        self.inline_scripts: list[str] = []
+        self.inline_scripts: list[str] = []  # executable inline code (json_script data blocks excluded)
         self.style_elements = 0
         self.style_attributes: list[str] = []
         self.handler_attributes: list[str] = []
@@ -35,7 +35,8 @@ class PageAudit(HTMLParser):
             if name.startswith(INLINE_EVENT_PREFIX):
                 self.handler_attributes.append(f"{tag}[{name}]")
         if tag == "script":
-            self._in_script = True
+            # A json_script data block (type="application/json") is never executed, so CSP allows it.
+            self._in_script = attributes.get("type") != "application/json"
             self._script_text = []
             if "src" in attributes:
                 self.script_sources.append(attributes["src"])
@@ -109,7 +110,7 @@ def assert_page_shell(
     if scripts is not None:
         assert page.script_sources == SHELL_SCRIPTS + scripts
     assert all(url.startswith("/static/") for url in page.stylesheets + page.script_sources)
-    assert all("defer" in script for script in page.find_all("script"))
+    assert all("defer" in script for script in page.find_all("script") if script.get("type") != "application/json")
     for url in page.stylesheets + page.script_sources:
         assert finders.find(static_path(url)), f"missing static file {url}"
     return page

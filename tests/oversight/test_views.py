@@ -1,12 +1,17 @@
-"""The supervision centre is for supervisors and administrators only."""
+"""The supervision centre is for supervisors, administrators and department leaders only."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from tests.accounts.factories import make_citizen, make_staff
 from tests.html import assert_navigation_labelled, assert_page_shell, audit_page
 from zhengwu.accounts.models import User
+from zhengwu.cases.models import Case
 
 pytestmark = pytest.mark.django_db
+
+STYLES = ["/static/workbench/cases.css", "/static/oversight/oversight.css"]
+SCRIPTS = ["/static/oversight/vendor/echarts.min.js", "/static/oversight/dashboard.js"]
 
 
 def test_anonymous_visitor_is_sent_to_the_staff_login(client):
@@ -40,10 +45,10 @@ def test_supervisor_and_administrator_enter(client, role):
 
     assert response.status_code == 200
     html = response.content.decode()
-    page = assert_page_shell(html)
+    page = assert_page_shell(html, stylesheets=STYLES, scripts=SCRIPTS)
     assert_navigation_labelled(page)
     assert "<h1>电子监察中心</h1>" in html
-    assert "目前尚无监察数据。" in html
+    assert '<h2 id="colours-title">监察对象状态</h2>' in html
     assert "<title>首页 - 电子监察中心 - 政务服务平台</title>" in html
 
 
@@ -66,6 +71,8 @@ def test_oversight_home_marks_its_link_current_once(client):
 def test_oversight_home_query_count_is_fixed(client, django_assert_num_queries):
     client.force_login(make_staff(roles=("supervisor",)))
 
-    # session, user, roles (shared with the side navigation), staff profile with department for the header
-    with django_assert_num_queries(4):
+    # session, user, roles (shared with the side navigation), staff profile with department for the header;
+    # colour counts, alerts by point, alerts by department, the 30-day trend (content types are cached)
+    ContentType.objects.get_for_model(Case)
+    with django_assert_num_queries(8):
         client.get("/oversight/")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, board, cases, catalog, home, ratings
+from zhengwu.portal.views import accounts, board, cases, catalog, home, ratings, supervision
 
 app_name = "portal"
 
@@ -36,4 +36,5 @@ urlpatterns = [
     path("cases/mine/<str:number>/", cases.detail, name="case_detail"),
     path("cases/mine/<str:number>/receipt.pdf", cases.receipt, name="case_receipt"),
     path("cases/mine/<str:number>/rate/", ratings.rate, name="case_rate"),
+    path("supervision/violations/", supervision.violations, name="supervision_violations"),
 ]

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from zhengwu.accounts.rules import can_manage_accounts, is_county_wide, is_staff_member
+from zhengwu.accounts.rules import can_manage_accounts, is_staff_member
 from zhengwu.cases import rules as case_rules
 from zhengwu.catalog import rules as catalog_rules
 from zhengwu.ratings import rules as rating_rules
+from zhengwu.supervision import rules as supervision_rules
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class NavLink:
 
 def staff_nav_links(request) -> list[NavLink]:
     user = request.user
+    oversight = supervision_rules.can_enter_oversight(user)
     entries = [
         (_("工作台首页"), "workbench:home", is_staff_member(user)),
         (_("我的待办"), "workbench:tasks", is_staff_member(user)),
@@ -29,7 +31,13 @@ def staff_nav_links(request) -> list[NavLink]:
         (_("事项管理"), "workbench:catalog_items", catalog_rules.can_view_items(user)),
         (_("事项审核"), "workbench:catalog_review_queue", user.is_superuser or catalog_rules.can_review(user)),
         (_("事项导入导出"), "workbench:catalog_excel_import", catalog_rules.can_exchange_items(user)),
-        (_("电子监察中心"), "oversight:home", is_county_wide(user)),
+        (_("电子监察中心"), "oversight:home", oversight),
+        (_("监察告警"), "oversight:alerts", oversight),
+        (_("督办整改"), "oversight:orders", oversight),
+        (_("抽查"), "oversight:spot_checks", oversight),
+        (_("回访"), "oversight:callbacks", oversight),
+        (_("违规认定"), "oversight:violations", oversight),
+        (_("绩效考核"), "oversight:assessment", oversight),
         (_("系统管理"), "admin:index", user.is_staff and can_manage_accounts(user)),
     ]
     links = []

@@ -54,6 +54,7 @@ TIMELINE_LABELS = {
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
     "ratings.submitted": gettext_lazy("好差评"),
+    "supervision.callback_recorded": gettext_lazy("监察回访"),
 }
 
 

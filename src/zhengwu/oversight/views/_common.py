@@ -1,0 +1,36 @@
+"""Helpers shared by the supervision centre's views."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+
+PER_PAGE = 50
+
+
+def error_list(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [message for messages in error.message_dict.values() for message in messages]
+    return list(error.messages)
+
+
+def page_of(request, queryset, per_page: int = PER_PAGE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def int_param(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def date_param(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def bad_request(message: str):
+    return HttpResponseBadRequest(message)

@@ -1,0 +1,1 @@
+from tests.supervision.conftest import hall, office  # noqa: F401
