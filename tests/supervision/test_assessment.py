@@ -18,7 +18,6 @@ from zhengwu.supervision.domain.assessment import (
     grade_for,
     period_bounds,
     rank,
-    ratings_installed,
 )
 from zhengwu.supervision.enums import AlertLevel, AlertStatus, Grade, PeriodKind
 from zhengwu.supervision.models import AssessmentResult, AssessmentScheme
@@ -92,7 +91,12 @@ def test_each_metric_is_computed_from_the_rows(fixture):
     }
     assert ma["one_time_correction"]["detail"] == {"any": 2, "one": 1}
     assert ma["online_share"]["detail"] == {"online": 3, "cases": 4}
-    assert ma["bad_ratings"] == {"value": None, "score": None, "weight": 15.0, "detail": {"installed": False}}
+    assert ma["bad_ratings"] == {
+        "value": None,
+        "score": None,
+        "weight": 15.0,
+        "detail": {"total": 0, "bad": 0, "rectified": 0},
+    }
     assert scores(ma) == {
         "on_time": 66.67,
         "time_ratio": 85.0,
@@ -195,5 +199,28 @@ def test_grades_and_competition_ranking():
     }
 
 
-def test_ratings_count_as_no_data_while_the_app_is_absent():
-    assert ratings_installed() is False
+def test_bad_ratings_and_their_rectification_score_the_department(fixture):
+    from zhengwu.ratings.enums import FollowUpState
+    from zhengwu.ratings.models import Rating, RatingFollowUp
+
+    a, _b, _c = fixture
+    cases = list(a.cases.order_by("received_at", "pk"))
+    Rating.objects.create(case=cases[0], department=a, level=5, channel="online")
+    Rating.objects.create(case=cases[1], department=a, level=4, channel="online")
+    fixed = Rating.objects.create(case=cases[2], department=a, level=1, comment="等了很久", channel="online")
+    RatingFollowUp.objects.create(
+        rating=fixed,
+        department=a,
+        state=FollowUpState.CLOSED,
+        verification_finding="属实",
+        substantiated=True,
+        rectification="已约谈承办人并压缩办理时限。",
+    )
+    Rating.objects.create(case=cases[3], department=a, level=2, comment="态度差", channel="window")
+
+    measured = assessment_measure(department_ids=[a.pk], period_start=NOV[0], period_end=NOV[1])
+
+    bad = measured[a.pk]["bad_ratings"]
+    assert bad["detail"] == {"total": 4, "bad": 2, "rectified": 1}
+    assert bad["value"] == 0.5
+    assert bad["score"] == 50.0  # 70 × (1 − 0.5) + 30 × 0.5

@@ -1,5 +1,5 @@
 """Performance assessment (绩效考核, ADR 0021): per department and period, computed only from case rows,
-their clocks, correction notices, supervision alerts and (when the ratings app is installed) ratings.
+their clocks, correction notices, supervision alerts and ratings.
 Nothing is typed in. Each metric is scored 0–100; the total is the weighted mean over the metrics that
 have data; the grade comes from the scheme's thresholds; departments are ranked by total.
 
@@ -12,8 +12,8 @@ Scores:
 * one_time_correction — 一次性告知率: cases received in the period with exactly one correction notice /
   those with any, × 100.
 * bad_ratings — 差评率及整改: ratings (level ≤ 2 is 差评) of cases received in the period; score
-  70 × (1 − bad share) + 30 × rectified share of the bad ones (1 when there are none). 无数据 when the
-  ratings app is not installed.
+  70 × (1 − bad share) + 30 × rectified share of the bad ones (1 when there are none); 无数据 without
+  ratings.
 * online_share — 网上申报占比: cases received online / received, × 100.
 """
 
@@ -26,8 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldError, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
@@ -38,6 +37,8 @@ from zhengwu.audit.domain import audit_record
 from zhengwu.cases.enums import Channel
 from zhengwu.cases.models import Case, CorrectionNotice
 from zhengwu.org.models import Department
+from zhengwu.ratings.enums import NEGATIVE_LEVELS, FollowUpState
+from zhengwu.ratings.models import Rating, RatingFollowUp
 from zhengwu.supervision import rules
 from zhengwu.supervision.enums import AlertLevel, AlertStatus, Grade, Metric, PeriodKind
 from zhengwu.supervision.models import Alert, AssessmentResult, AssessmentScheme
@@ -49,10 +50,6 @@ from zhengwu.workcal.models.clock import local_date, start_of_day
 
 logger = logging.getLogger(__name__)
 
-RATINGS_APP = "zhengwu.ratings"
-BAD_RATING_MAX_LEVEL = 2
-# RatingFollowUp states that count as rectified (整改完成).
-RATING_FOLLOW_UP_DONE = ("done", "closed", "rectified")
 RUNGS = (AlertLevel.WARNING, AlertLevel.YELLOW, AlertLevel.RED)
 TWO = Decimal("0.01")
 
@@ -132,35 +129,24 @@ def _clamp(value: float) -> float:
 # ---- the measures --------------------------------------------------------------------------
 
 
-def ratings_installed() -> bool:
-    return apps.is_installed(RATINGS_APP)
-
-
-def _ratings(department_ids: list[int], lo, hi) -> dict[int, dict[str, int]] | None:
-    """{department: {total, bad, rectified}} from ratings.Rating(level, case) and RatingFollowUp(rating,
-    state); None when the app is absent or its models do not have those fields."""
-    if not ratings_installed():
-        return None
-    try:
-        rating_model = apps.get_model("ratings", "Rating")
-        follow_up_model = apps.get_model("ratings", "RatingFollowUp")
-        rectified = Exists(follow_up_model.objects.filter(rating=OuterRef("pk"), state__in=RATING_FOLLOW_UP_DONE))
-        bad = Q(level__lte=BAD_RATING_MAX_LEVEL)
-        rows = (
-            rating_model.objects.filter(
-                case__department_id__in=department_ids, case__received_at__gte=lo, case__received_at__lt=hi
-            )
-            .annotate(fixed=rectified)
-            .values("case__department_id")
-            .annotate(total=Count("pk"), bad=Count("pk", filter=bad), rectified=Count("pk", filter=bad & Q(fixed=True)))
+def _ratings(department_ids: list[int], lo, hi) -> dict[int, dict[str, int]]:
+    """{department: {total, bad, rectified}} of the ratings of cases received in [lo, hi)."""
+    rectified = Exists(
+        RatingFollowUp.objects.filter(rating=OuterRef("pk"), state__in=(FollowUpState.RECTIFIED, FollowUpState.CLOSED))
+    )
+    bad = Q(level__in=[int(level) for level in NEGATIVE_LEVELS])
+    rows = (
+        Rating.objects.filter(
+            case__department_id__in=department_ids, case__received_at__gte=lo, case__received_at__lt=hi
         )
-        return {
-            row["case__department_id"]: {"total": row["total"], "bad": row["bad"], "rectified": row["rectified"]}
-            for row in rows
-        }
-    except (LookupError, FieldError):
-        logger.warning("ratings app installed but Rating/RatingFollowUp lack the expected fields; 差评 skipped")
-        return None
+        .annotate(fixed=rectified)
+        .values("case__department_id")
+        .annotate(total=Count("pk"), bad=Count("pk", filter=bad), rectified=Count("pk", filter=bad & Q(fixed=True)))
+    )
+    return {
+        row["case__department_id"]: {"total": row["total"], "bad": row["bad"], "rectified": row["rectified"]}
+        for row in rows
+    }
 
 
 def _used_days(row: dict[str, Any], index) -> int:
@@ -273,19 +259,10 @@ def assessment_measure(
         n = notices[pk]
         share = n["one"] / n["any"] if n["any"] else None
         put(pk, Metric.ONE_TIME_CORRECTION, share, None if share is None else 100 * share, dict(n))
-        if ratings is None:
-            put(pk, Metric.BAD_RATINGS, None, None, {"installed": False})
-        else:
-            r = ratings.get(pk, {"total": 0, "bad": 0, "rectified": 0})
-            bad_rate = r["bad"] / r["total"] if r["total"] else None
-            fixed = r["rectified"] / r["bad"] if r["bad"] else 1.0
-            put(
-                pk,
-                Metric.BAD_RATINGS,
-                bad_rate,
-                None if bad_rate is None else 70 * (1 - bad_rate) + 30 * fixed,
-                {**r, "installed": True},
-            )
+        r = ratings.get(pk, {"total": 0, "bad": 0, "rectified": 0})
+        bad_rate = r["bad"] / r["total"] if r["total"] else None
+        fixed = r["rectified"] / r["bad"] if r["bad"] else 1.0
+        put(pk, Metric.BAD_RATINGS, bad_rate, None if bad_rate is None else 70 * (1 - bad_rate) + 30 * fixed, r)
         online = received.get(pk, {}).get("online", 0)
         share = online / total if total else None
         put(pk, Metric.ONLINE_SHARE, share, None if share is None else 100 * share, {"online": online, "cases": total})
