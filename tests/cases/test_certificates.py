@@ -5,8 +5,18 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tests.accounts.factories import credit_code
-from tests.cases.outcome import FORM, SOURCES, denied, food_type, granted, leader_of, map_food, online_case, walk_in_case
-from tests.cases.outcome import decide
+from tests.cases.outcome import (
+    FORM,
+    SOURCES,
+    decide,
+    denied,
+    food_type,
+    granted,
+    leader_of,
+    map_food,
+    online_case,
+    walk_in_case,
+)
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_certificate_issue, case_certificate_revoke, case_complete
 from zhengwu.cases.domain.certificates import item_certificate_map
@@ -235,7 +245,10 @@ def test_revoked_certificate_blocks_completion(hall, leader):
     ("sources", "message"),
     [
         ({**SOURCES, "colour": "fixed:红"}, "证照类型“食品经营许可证”没有这些信息项：colour。"),
-        ({**SOURCES, "premises": "premises"}, "信息项“premises”的取值规则应为 form:键名、applicant:属性、case:属性 或 fixed:文字。"),
+        (
+            {**SOURCES, "premises": "premises"},
+            "信息项“premises”的取值规则应为 form:键名、applicant:属性、case:属性 或 fixed:文字。",
+        ),
         ({**SOURCES, "premises": "applicant:address"}, "applicant: 只能取 name、id_number、phone。"),
         ({**SOURCES, "premises": "case:secret"}, "case: 只能取 number、item_name、department。"),
         ({k: v for k, v in SOURCES.items() if k != "scope"}, "必填信息项没有取值规则：经营项目。"),

@@ -291,15 +291,20 @@ CERTIFICATE_CASE_ATTRS = ("number", "item_name", "department")
 def certificate_sources_error(licence_type, sources) -> str | None:
     """Why a mapping's field sources do not fit the licence type (a Chinese message), or None."""
     if not isinstance(sources, dict):
-        return _("取值规则应为 JSON 对象，例如 {\"premises\": \"form:premises\"}。")
+        return _('取值规则应为 JSON 对象，例如 {"premises": "form:premises"}。')
     specs = {spec["key"]: spec for spec in (licence_type.fields or [])}
     unknown = sorted(set(sources) - set(specs))
     if unknown:
-        return _("证照类型“%(type)s”没有这些信息项：%(keys)s。") % {"type": licence_type.name, "keys": "、".join(unknown)}
+        return _("证照类型“%(type)s”没有这些信息项：%(keys)s。") % {
+            "type": licence_type.name,
+            "keys": "、".join(unknown),
+        }
     for key, source in sources.items():
         prefix, _sep, rest = source.partition(":") if isinstance(source, str) else ("", "", "")
         if prefix not in CERTIFICATE_SOURCE_PREFIXES or not rest.strip():
-            return _("信息项“%(key)s”的取值规则应为 form:键名、applicant:属性、case:属性 或 fixed:文字。") % {"key": key}
+            return _("信息项“%(key)s”的取值规则应为 form:键名、applicant:属性、case:属性 或 fixed:文字。") % {
+                "key": key
+            }
         if prefix == "applicant" and rest not in CERTIFICATE_APPLICANT_ATTRS:
             return _("applicant: 只能取 %(attrs)s。") % {"attrs": "、".join(CERTIFICATE_APPLICANT_ATTRS)}
         if prefix == "case" and rest not in CERTIFICATE_CASE_ATTRS:
@@ -326,8 +331,8 @@ class ItemCertificate(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            'JSON 对象：证面信息项 key → 取值规则。form:键名（申请表）、applicant:name|id_number|phone（申请人）、'
-            'case:number|item_name|department（办件）、fixed:文字（固定值）。'
+            "JSON 对象：证面信息项 key → 取值规则。form:键名（申请表）、applicant:name|id_number|phone（申请人）、"
+            "case:number|item_name|department（办件）、fixed:文字（固定值）。"
         ),
     )
 
@@ -400,7 +405,9 @@ class CaseDelivery(models.Model):
 
     case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="delivery")
     method = models.CharField(_("送达方式"), max_length=10, choices=DeliveryMethod.choices)
-    state = models.CharField(_("送达状态"), max_length=12, choices=DeliveryState.choices, default=DeliveryState.ARRANGED)
+    state = models.CharField(
+        _("送达状态"), max_length=12, choices=DeliveryState.choices, default=DeliveryState.ARRANGED
+    )
     recipient = models.CharField(_("收件人"), max_length=150, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     address = models.CharField(_("邮寄地址"), max_length=300, blank=True)

@@ -62,7 +62,9 @@ REVIEW_DAYS = 60
 LAWSUIT_MONTHS = 6
 
 
-def item_certificate_map(*, item: ServiceItem, licence_type: LicenceType, field_sources: dict[str, str]) -> ItemCertificate:
+def item_certificate_map(
+    *, item: ServiceItem, licence_type: LicenceType, field_sources: dict[str, str]
+) -> ItemCertificate:
     """Map an item to the licence its granted cases produce (idempotent: updates an existing mapping).
     Configuration, like ItemProcess: used by the admin's save and the demo loader."""
     problem = certificate_sources_error(licence_type, field_sources)
@@ -110,9 +112,7 @@ def certificate_holder(case: Case):
             .first()
         )
     if profile is None:
-        raise ValidationError(
-            _("申请人尚未在本平台实名注册，电子证照无法归入其证照库。请申请人注册后再签发。")
-        )
+        raise ValidationError(_("申请人尚未在本平台实名注册，电子证照无法归入其证照库。请申请人注册后再签发。"))
     return profile.user
 
 
@@ -175,7 +175,10 @@ def case_certificate_issue(*, actor: Any, case: Case) -> Licence:
             category=Category.CASE_CERTIFICATE_ISSUED,
             subject=_("电子证照已签发：%(type)s %(number)s")
             % {"type": mapping.licence_type.name, "number": licence.number},
-            body=_("您申请的“%(item)s”（办件编号 %(case)s）已签发%(type)s，证照编号 %(number)s，可在“我的证照”中查看和下载。")
+            body=_(
+                "您申请的“%(item)s”（办件编号 %(case)s）已签发%(type)s，证照编号 %(number)s，"
+                "可在“我的证照”中查看和下载。"
+            )
             % {
                 "item": locked.item_version.name,
                 "case": locked.number,
@@ -269,7 +272,9 @@ def case_decision_document(*, actor: Any, case: Case) -> CaseDecisionDocument:
             "title": DecisionOutcome(decision.outcome).label,
             "official": _official(decision),
         }
-        signed, key = pdf_sign(pdf, department=locked.department, reason=reason, location=county_name(locked.department))
+        signed, key = pdf_sign(
+            pdf, department=locked.department, reason=reason, location=county_name(locked.department)
+        )
         document = CaseDecisionDocument(
             case=locked,
             decision=decision,
@@ -298,4 +303,3 @@ def case_decision_document(*, actor: Any, case: Case) -> CaseDecisionDocument:
             raise
     sync(case, locked)
     return document
-

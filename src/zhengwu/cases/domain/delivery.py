@@ -77,7 +77,7 @@ def case_delivery_arrange(
         delivery = _locked_delivery(locked)
         if delivery is not None and delivery.state != DeliveryState.ARRANGED:
             raise ValidationError(
-                _("办理结果已%(state)s，不能再更改送达方式。") % {"state": delivery.get_state_display()}
+                _("办理结果%(state)s，不能再更改送达方式。") % {"state": delivery.get_state_display()}
             )
         before = _snapshot(delivery)
         if delivery is None:
@@ -124,7 +124,7 @@ def case_ship(*, actor: Any, case: Case, carrier: str, tracking_number: str) -> 
         if delivery is None or delivery.method != DeliveryMethod.EXPRESS:
             raise ValidationError(_("申请人没有选择邮寄送达，不能寄出。"))
         if delivery.state != DeliveryState.ARRANGED:
-            raise ValidationError(_("办理结果已%(state)s，不能重复寄出。") % {"state": delivery.get_state_display()})
+            raise ValidationError(_("办理结果%(state)s，不能重复寄出。") % {"state": delivery.get_state_display()})
         before = _snapshot(delivery)
         delivery.state = DeliveryState.SHIPPED
         delivery.carrier = carrier
@@ -143,7 +143,9 @@ def case_ship(*, actor: Any, case: Case, carrier: str, tracking_number: str) -> 
             locked,
             category=Category.CASE_SHIPPED,
             subject=_("办理结果已寄出：%(number)s") % {"number": locked.number},
-            body=_("您申请的“%(item)s”办理结果已于 %(at)s 交%(carrier)s寄出，运单号 %(tracking)s，收件地址：%(address)s。")
+            body=_(
+                "您申请的“%(item)s”办理结果已于 %(at)s 交%(carrier)s寄出，运单号 %(tracking)s，收件地址：%(address)s。"
+            )
             % {
                 "item": locked.item_version.name,
                 "at": fmt(now),
