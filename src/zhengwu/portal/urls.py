@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, cases, catalog, home
+from zhengwu.portal.views import accounts, case_outcome, cases, catalog, home
 
 app_name = "portal"
 
@@ -34,4 +34,7 @@ urlpatterns = [
     path("cases/mine/", cases.mine, name="cases_mine"),
     path("cases/mine/<str:number>/", cases.detail, name="case_detail"),
     path("cases/mine/<str:number>/receipt.pdf", cases.receipt, name="case_receipt"),
+    path("cases/mine/<str:number>/certificate.pdf", case_outcome.case_certificate_pdf, name="case_certificate_pdf"),
+    path("cases/mine/<str:number>/decision.pdf", case_outcome.case_decision_pdf, name="case_decision_pdf"),
+    path("cases/mine/<str:number>/delivery/", case_outcome.case_delivery, name="case_delivery"),
 ]

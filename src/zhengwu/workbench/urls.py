@@ -1,6 +1,7 @@
 from django.urls import path
 
 from zhengwu.workbench.views import auth, catalog_excel, home, tasks
+from zhengwu.workbench.views import case_outcome as outcome_views
 from zhengwu.workbench.views import cases as case_views
 from zhengwu.workbench.views import catalog as catalog_views
 
@@ -59,4 +60,25 @@ urlpatterns = [
     path("cases/<str:number>/immediate/", case_views.case_immediate_view, name="case_immediate"),
     path("cases/<str:number>/materials/<int:material_id>/", case_views.case_material_file, name="case_material_file"),
     path("cases/<str:number>/consent/", case_views.case_consent_file, name="case_consent_file"),
+    path(
+        "cases/<str:number>/certificate/issue/",
+        outcome_views.case_certificate_issue_view,
+        name="case_certificate_issue",
+    ),
+    path(
+        "cases/<str:number>/certificate/revoke/",
+        outcome_views.case_certificate_revoke_view,
+        name="case_certificate_revoke",
+    ),
+    path("cases/<str:number>/certificate.pdf", outcome_views.case_certificate_pdf, name="case_certificate_pdf"),
+    path(
+        "cases/<str:number>/decision-document/",
+        outcome_views.case_decision_document_view,
+        name="case_decision_document",
+    ),
+    path("cases/<str:number>/decision.pdf", outcome_views.case_decision_pdf, name="case_decision_pdf"),
+    path("cases/<str:number>/delivery/", outcome_views.case_delivery_view, name="case_delivery"),
+    path("cases/<str:number>/ship/", outcome_views.case_ship_view, name="case_ship"),
+    path("cases/<str:number>/hand-over/", outcome_views.case_hand_over_view, name="case_hand_over"),
+    path("cases/<str:number>/complete/", outcome_views.case_complete_view, name="case_complete"),
 ]

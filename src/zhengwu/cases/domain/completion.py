@@ -32,7 +32,7 @@ from zhengwu.workcal.models.clock import Clock
 from zhengwu.workflow.models import WorkTask
 from zhengwu.workflow.rules import is_system_actor
 
-__all__ = ["case_clocks", "case_complete"]
+__all__ = ["case_clocks", "case_complete", "completion_blocker"]
 
 
 def case_clocks(case: Case):
@@ -47,23 +47,25 @@ def case_clocks(case: Case):
     )
 
 
-def _requirements(locked: Case) -> None:
-    decision = decision_of(locked)
+def completion_blocker(case: Case) -> str | None:
+    """Why the decided case cannot be completed yet (a Chinese message), or None when it can."""
+    decision = decision_of(case)
     if decision is None:
-        raise ValidationError(_("办件尚未作出决定，不能办结。"))
+        return _("办件尚未作出决定，不能办结。")
     if decision.outcome != DecisionOutcome.GRANT:
-        return
-    if not case_fees_settled(case=locked):
-        raise ValidationError(_("办件尚有未缴清的费用，不能办结。"))
-    if certificate_mapping(locked) is not None:
-        link = certificate_of(locked)
+        return None
+    if not case_fees_settled(case=case):
+        return _("办件尚有未缴清的费用，不能办结。")
+    if certificate_mapping(case) is not None:
+        link = certificate_of(case)
         if link is None:
-            raise ValidationError(_("证照尚未签发，不能办结。"))
+            return _("证照尚未签发，不能办结。")
         if link.licence.state != LicenceState.VALID:
-            raise ValidationError(_("该办件的证照已撤销，不能办结。"))
-    delivery = delivery_of(locked)
+            return _("该办件的证照已撤销，不能办结。")
+    delivery = delivery_of(case)
     if delivery is None or delivery.state not in DELIVERED_STATES:
-        raise ValidationError(_("办理结果尚未送达（窗口领取或寄出），不能办结。"))
+        return _("办理结果尚未送达（窗口领取或寄出），不能办结。")
+    return None
 
 
 def case_complete(*, actor: Any, case: Case) -> Case:
@@ -74,7 +76,9 @@ def case_complete(*, actor: Any, case: Case) -> Case:
         if not (is_system_actor(actor) or can_deliver_case(actor, locked)):
             raise ValidationError(_("您无权办结该办件。"))
         require_state(locked, {CaseState.DECIDED}, _("办结"))
-        _requirements(locked)
+        blocker = completion_blocker(locked)
+        if blocker is not None:
+            raise ValidationError(blocker)
         document = case_decision_document(actor=actor, case=locked)
         now = timezone.now()
         before = snapshot(locked)
