@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.cases.outcome import denied, granted, leader_of, map_food, online_case
+from tests.cases.outcome import decide, denied, granted, leader_of, map_food, online_case
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_certificate_issue, case_delivery_arrange, case_hand_over, case_ship
+from zhengwu.cases.domain.intake import case_submit_by_proxy
 from zhengwu.cases.domain.lookup import case_timeline
 from zhengwu.cases.enums import DeliveryMethod, DeliveryState
 from zhengwu.cases.models import CaseDelivery
@@ -284,3 +285,18 @@ def test_denied_case_is_not_handed_over(hall, leader):
     with pytest.raises(ValidationError) as error:
         case_hand_over(actor=hall.clerk, case=case, recipient_name="李四", id_checked=True)
     assert error.value.messages == ["不予许可的办件没有需要送达的证照。"]
+
+
+def test_the_station_agent_who_filed_the_case_may_choose_for_the_applicant(hall, leader):
+    case = case_submit_by_proxy(
+        agent=hall.agent,
+        applicant=hall.enterprise,
+        item_version=hall.version,
+        materials=hall.full_materials(),
+        consent_text="委托代办员代为申请并选择送达方式。",
+    )
+    case = decide(hall, case, leader)
+
+    delivery = case_delivery_arrange(actor=hall.agent, case=case, method=DeliveryMethod.EXPRESS, **ADDRESS)
+
+    assert (delivery.method, delivery.arranged_by) == (DeliveryMethod.EXPRESS, hall.agent)

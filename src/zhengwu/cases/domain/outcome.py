@@ -100,16 +100,9 @@ def case_outcome(case: Case, user: Any) -> CaseOutcome | None:
     outcome.can_revoke = outcome.certificate_valid and rules.can_revoke_case_certificate(user, certificate.licence)
     outcome.can_make_document = outcome.document is None and staff_delivers
     outcome.can_arrange = decided and granted and open_delivery and rules.can_arrange_delivery(user, case)
-    ready = outcome.not_ready is None
-    outcome.can_ship = (
-        decided and ready and staff_delivers and delivery is not None and delivery.method == DeliveryMethod.EXPRESS
-    ) and delivery.state == DeliveryState.ARRANGED
-    outcome.can_hand_over = (
-        decided
-        and granted
-        and ready
-        and staff_delivers
-        and (delivery is None or delivery.method == DeliveryMethod.PICKUP)
-    ) and open_delivery
+    deliverable = decided and granted and outcome.not_ready is None and staff_delivers and open_delivery
+    method = delivery.method if delivery is not None else None
+    outcome.can_ship = deliverable and method == DeliveryMethod.EXPRESS
+    outcome.can_hand_over = deliverable and method in (None, DeliveryMethod.PICKUP)
     outcome.can_complete = decided and staff_delivers
     return outcome
