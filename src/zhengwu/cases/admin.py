@@ -3,7 +3,18 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.audit.admin import AuditedModelAdmin, AuditHistoryMixin
-from zhengwu.cases.models import Case, CaseDecision, CaseMaterial, CorrectionNotice, ItemProcess, StoredFile
+from zhengwu.cases.models import (
+    Case,
+    CaseCertificate,
+    CaseDecision,
+    CaseDecisionDocument,
+    CaseDelivery,
+    CaseMaterial,
+    CorrectionNotice,
+    ItemCertificate,
+    ItemProcess,
+    StoredFile,
+)
 
 
 class _ReadOnly:
@@ -74,3 +85,35 @@ class CaseDecisionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     list_filter = ("outcome", "negative")
     search_fields = ("case__number",)
     readonly_fields = ("case", "outcome", "reasons", "legal_basis", "negative", "task", "decided_by", "decided_at")
+
+
+@admin.register(ItemCertificate)
+class ItemCertificateAdmin(AuditedModelAdmin):
+    list_display = ("item", "licence_type")
+    list_select_related = ("item", "licence_type")
+    list_filter = ("licence_type",)
+    autocomplete_fields = ("item",)
+    search_fields = ("item__implementation_code", "item__versions__name", "licence_type__name")
+
+
+@admin.register(CaseCertificate)
+class CaseCertificateAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "licence", "issued_by", "issued_at")
+    list_select_related = ("case", "licence__licence_type", "issued_by")
+    search_fields = ("case__number", "licence__number")
+
+
+@admin.register(CaseDecisionDocument)
+class CaseDecisionDocumentAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "signature_reason", "created_by", "created_at")
+    list_select_related = ("case", "created_by")
+    search_fields = ("case__number",)
+    exclude = ("pdf",)
+
+
+@admin.register(CaseDelivery)
+class CaseDeliveryAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "method", "state", "carrier", "tracking_number", "shipped_at", "handed_over_at")
+    list_select_related = ("case",)
+    list_filter = ("method", "state")
+    search_fields = ("case__number", "tracking_number")

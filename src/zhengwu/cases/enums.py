@@ -79,3 +79,20 @@ class DecisionOutcome(models.TextChoices):
 
     GRANT = "grant", _("准予许可")
     DENY = "deny", _("不予许可")
+
+
+class DeliveryMethod(models.TextChoices):
+    """How the result (证照、决定书) reaches the applicant."""
+
+    PICKUP = "pickup", _("窗口领取")
+    EXPRESS = "express", _("邮寄送达")
+
+
+class DeliveryState(models.TextChoices):
+    ARRANGED = "arranged", _("待送达")
+    SHIPPED = "shipped", _("已寄出")
+    HANDED_OVER = "handed_over", _("已领取")
+
+
+# Delivery finished: the result has left the department (shipped) or was handed over at the window.
+DELIVERED_STATES = frozenset({DeliveryState.SHIPPED, DeliveryState.HANDED_OVER})

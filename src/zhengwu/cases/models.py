@@ -13,6 +13,8 @@ from zhengwu.cases.enums import (
     CaseState,
     Channel,
     DecisionOutcome,
+    DeliveryMethod,
+    DeliveryState,
     FileKind,
     MaterialStatus,
 )
@@ -277,3 +279,175 @@ class CaseDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_outcome_display()}"
+
+
+# Where a certificate field's value comes from (ItemCertificate.field_sources): "form:<key>" (the case's
+# application form), "applicant:<attr>", "case:<attr>", or "fixed:<text>".
+CERTIFICATE_SOURCE_PREFIXES = ("form", "applicant", "case", "fixed")
+CERTIFICATE_APPLICANT_ATTRS = {"name": "applicant_name", "id_number": "applicant_id_number", "phone": "applicant_phone"}
+CERTIFICATE_CASE_ATTRS = ("number", "item_name", "department")
+
+
+def certificate_sources_error(licence_type, sources) -> str | None:
+    """Why a mapping's field sources do not fit the licence type (a Chinese message), or None."""
+    if not isinstance(sources, dict):
+        return _('取值规则应为 JSON 对象，例如 {"premises": "form:premises"}。')
+    specs = {spec["key"]: spec for spec in (licence_type.fields or [])}
+    unknown = sorted(set(sources) - set(specs))
+    if unknown:
+        return _("证照类型“%(type)s”没有这些信息项：%(keys)s。") % {
+            "type": licence_type.name,
+            "keys": "、".join(unknown),
+        }
+    for key, source in sources.items():
+        prefix, _sep, rest = source.partition(":") if isinstance(source, str) else ("", "", "")
+        if prefix not in CERTIFICATE_SOURCE_PREFIXES or not rest.strip():
+            return _("信息项“%(key)s”的取值规则应为 form:键名、applicant:属性、case:属性 或 fixed:文字。") % {
+                "key": key
+            }
+        if prefix == "applicant" and rest not in CERTIFICATE_APPLICANT_ATTRS:
+            return _("applicant: 只能取 %(attrs)s。") % {"attrs": "、".join(CERTIFICATE_APPLICANT_ATTRS)}
+        if prefix == "case" and rest not in CERTIFICATE_CASE_ATTRS:
+            return _("case: 只能取 %(attrs)s。") % {"attrs": "、".join(CERTIFICATE_CASE_ATTRS)}
+    missing = [spec["label"] for key, spec in specs.items() if spec.get("required", True) and key not in sources]
+    if missing:
+        return _("必填信息项没有取值规则：%(labels)s。") % {"labels": "、".join(missing)}
+    return None
+
+
+class ItemCertificate(models.Model):
+    """Which licence (电子证照) an item's granted cases produce, and how its fields are filled from the case.
+
+    Items without a row produce no certificate: their result is delivered as the decision document."""
+
+    item = models.OneToOneField(
+        "catalog.ServiceItem", verbose_name=_("事项"), on_delete=models.CASCADE, related_name="certificate_mapping"
+    )
+    licence_type = models.ForeignKey(
+        "licences.LicenceType", verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    field_sources = models.JSONField(
+        _("证面信息取值规则"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "JSON 对象：证面信息项 key → 取值规则。form:键名（申请表）、applicant:name|id_number|phone（申请人）、"
+            "case:number|item_name|department（办件）、fixed:文字（固定值）。"
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("事项证照")
+        verbose_name_plural = _("事项证照")
+
+    def __str__(self) -> str:
+        return f"{self.item} → {self.licence_type}"
+
+    def clean(self) -> None:
+        if self.licence_type_id is not None:
+            problem = certificate_sources_error(self.licence_type, self.field_sources)
+            if problem:
+                raise ValidationError({"field_sources": problem})
+
+
+class CaseCertificate(models.Model):
+    """The licence a granted case produced; one per case (the unique case makes a double issue impossible)."""
+
+    case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="certificate")
+    licence = models.OneToOneField(
+        "licences.Licence", verbose_name=_("电子证照"), on_delete=models.PROTECT, related_name="case_link"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("签发人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("签发时间"))
+
+    class Meta:
+        verbose_name = _("办件证照")
+        verbose_name_plural = _("办件证照")
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.licence.number}"
+
+
+def decision_document_upload_to(instance: "CaseDecisionDocument", filename: str) -> str:
+    return f"case_decisions/{timezone.localdate(instance.created_at).year}/{filename}"
+
+
+class CaseDecisionDocument(models.Model):
+    """The signed 准予 / 不予行政许可决定书 of a decided case, made once and kept."""
+
+    case = models.OneToOneField(
+        Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="decision_document"
+    )
+    decision = models.OneToOneField(
+        CaseDecision, verbose_name=_("办件决定"), on_delete=models.PROTECT, related_name="document"
+    )
+    pdf = models.FileField(_("决定书文件"), upload_to=decision_document_upload_to, max_length=200)
+    pdf_sha256 = models.CharField(_("文件 SHA-256"), max_length=64)
+    signer_fingerprint = models.CharField(_("签名证书指纹（SHA-256）"), max_length=64)
+    signature_reason = models.CharField(_("签名事由"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("出具人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("出具时间"))
+
+    class Meta:
+        verbose_name = _("行政许可决定书")
+        verbose_name_plural = _("行政许可决定书")
+
+    def __str__(self) -> str:
+        return f"{self.case.number} 决定书"
+
+
+class CaseDelivery(models.Model):
+    """How the result reaches the applicant (送达): window pickup or express, and when it did."""
+
+    case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="delivery")
+    method = models.CharField(_("送达方式"), max_length=10, choices=DeliveryMethod.choices)
+    state = models.CharField(
+        _("送达状态"), max_length=12, choices=DeliveryState.choices, default=DeliveryState.ARRANGED
+    )
+    recipient = models.CharField(_("收件人"), max_length=150, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("邮寄地址"), max_length=300, blank=True)
+    arranged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("选择人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    arranged_at = models.DateTimeField(_("选择时间"))
+    ready_notified_at = models.DateTimeField(_("领取通知时间"), null=True, blank=True)
+    carrier = models.CharField(_("快递公司"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("运单号"), max_length=50, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("寄件人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shipped_at = models.DateTimeField(_("寄出时间"), null=True, blank=True)
+    handed_over_to = models.CharField(_("领取人"), max_length=150, blank=True)
+    id_checked = models.BooleanField(_("已核验领取人身份"), default=False)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发放人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handed_over_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("办件送达")
+        verbose_name_plural = _("办件送达")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method=DeliveryMethod.PICKUP) | (~Q(address="") & ~Q(recipient="") & ~Q(phone="")),
+                name="cases_delivery_express_has_address",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DeliveryState.SHIPPED)
+                | Q(method=DeliveryMethod.EXPRESS, shipped_at__isnull=False) & ~Q(tracking_number=""),
+                name="cases_delivery_shipped_is_tracked",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DeliveryState.HANDED_OVER)
+                | Q(method=DeliveryMethod.PICKUP, handed_over_at__isnull=False, id_checked=True),
+                name="cases_delivery_handed_over_checked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_method_display()} {self.get_state_display()}"

@@ -159,3 +159,42 @@ def registrable_department_filter(user: Any) -> Q | None:
     if window.kind == WindowKind.REGISTRATION:
         return None
     return Q(pk__in=_window_department_ids(window))
+
+
+# ---------------------------------------------------------------- certificates, delivery, completion
+
+
+def can_issue_case_certificate(user: Any, case) -> bool:
+    """签发证照: whoever may issue licences in the case's department (handlers up to the unit head)."""
+    from zhengwu.licences.rules import can_issue
+
+    return can_issue(user, case.department_id)
+
+
+def can_revoke_case_certificate(user: Any, licence) -> bool:
+    """Section heads and leaders of the issuing department, or an administrator (licences' rule)."""
+    from zhengwu.licences.rules import can_revoke
+
+    return can_revoke(user, licence)
+
+
+def can_deliver_case(user: Any, case) -> bool:
+    """出具决定书, 送达 and 办结: the staff who may act on the case's acceptance (its department's handlers and
+    section heads, clerks at windows serving it, county-wide staff) or whoever may issue for the department."""
+    return can_decide_acceptance(user, case) or can_issue_case_certificate(user, case)
+
+
+def can_arrange_delivery(user: Any, case) -> bool:
+    """Choose pickup or express: the applicant, the station agent who filed the case, or staff delivering it."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if case.applicant_id is not None and case.applicant_id == user.pk:
+        return True
+    if case.proxy_agent_id is not None and case.proxy_agent_id == user.pk and can_submit_by_proxy(user):
+        return True
+    return can_deliver_case(user, case)
+
+
+def can_download_case_result(user: Any, case) -> bool:
+    """The certificate and decision document of a case: whoever may see the case."""
+    return can_view_case(user, case)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, board, cases, catalog, home, ratings, supervision
+from zhengwu.portal.views import accounts, board, case_outcome, cases, catalog, home, ratings, supervision
 
 app_name = "portal"
 
@@ -37,4 +37,7 @@ urlpatterns = [
     path("cases/mine/<str:number>/receipt.pdf", cases.receipt, name="case_receipt"),
     path("cases/mine/<str:number>/rate/", ratings.rate, name="case_rate"),
     path("supervision/violations/", supervision.violations, name="supervision_violations"),
+    path("cases/mine/<str:number>/certificate.pdf", case_outcome.case_certificate_pdf, name="case_certificate_pdf"),
+    path("cases/mine/<str:number>/decision.pdf", case_outcome.case_decision_pdf, name="case_decision_pdf"),
+    path("cases/mine/<str:number>/delivery/", case_outcome.case_delivery, name="case_delivery"),
 ]

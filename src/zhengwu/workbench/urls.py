@@ -1,6 +1,7 @@
 from django.urls import path
 
 from zhengwu.workbench.views import auth, catalog_excel, home, ratings, tasks
+from zhengwu.workbench.views import case_outcome as outcome_views
 from zhengwu.workbench.views import cases as case_views
 from zhengwu.workbench.views import catalog as catalog_views
 
@@ -69,4 +70,25 @@ urlpatterns = [
         "ratings/follow-ups/<int:follow_up_id>/callback/", ratings.follow_up_callback, name="rating_follow_up_callback"
     ),
     path("ratings/follow-ups/<int:follow_up_id>/close/", ratings.follow_up_close, name="rating_follow_up_close"),
+    path(
+        "cases/<str:number>/certificate/issue/",
+        outcome_views.case_certificate_issue_view,
+        name="case_certificate_issue",
+    ),
+    path(
+        "cases/<str:number>/certificate/revoke/",
+        outcome_views.case_certificate_revoke_view,
+        name="case_certificate_revoke",
+    ),
+    path("cases/<str:number>/certificate.pdf", outcome_views.case_certificate_pdf, name="case_certificate_pdf"),
+    path(
+        "cases/<str:number>/decision-document/",
+        outcome_views.case_decision_document_view,
+        name="case_decision_document",
+    ),
+    path("cases/<str:number>/decision.pdf", outcome_views.case_decision_pdf, name="case_decision_pdf"),
+    path("cases/<str:number>/delivery/", outcome_views.case_delivery_view, name="case_delivery"),
+    path("cases/<str:number>/ship/", outcome_views.case_ship_view, name="case_ship"),
+    path("cases/<str:number>/hand-over/", outcome_views.case_hand_over_view, name="case_hand_over"),
+    path("cases/<str:number>/complete/", outcome_views.case_complete_view, name="case_complete"),
 ]

@@ -6,6 +6,9 @@ from .acceptance import (
     case_request_correction,
     cases_deem_accepted,
 )
+from .certificates import case_certificate_issue, case_certificate_revoke, case_decision_document
+from .completion import case_complete
+from .delivery import case_delivery_arrange, case_hand_over, case_ship
 from .files import stored_file_open, stored_file_save
 from .intake import case_register_at_window, case_submit_by_proxy, case_submit_online
 from .lookup import TimelineEntry, case_lookup, case_timeline
@@ -13,12 +16,19 @@ from .lookup import TimelineEntry, case_lookup, case_timeline
 __all__ = [
     "TimelineEntry",
     "case_accept",
+    "case_certificate_issue",
+    "case_certificate_revoke",
+    "case_complete",
     "case_correction_submit",
+    "case_decision_document",
+    "case_delivery_arrange",
+    "case_hand_over",
     "case_handle_immediately",
     "case_lookup",
     "case_refuse",
     "case_register_at_window",
     "case_request_correction",
+    "case_ship",
     "case_submit_by_proxy",
     "case_submit_online",
     "case_timeline",

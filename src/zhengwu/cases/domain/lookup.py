@@ -9,7 +9,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from zhengwu.cases.enums import Channel
+from zhengwu.cases.enums import Channel, DeliveryMethod
 from zhengwu.cases.models import Case
 
 _DUMMY_CODE = "000000"
@@ -41,6 +41,13 @@ _LABELS = {
     "cases.refused": _lazy("不予受理"),
     "cases.handled_immediately": _lazy("当场办结"),
     "ratings.submitted": _lazy("服务评价"),
+    "cases.certificate_issued": _lazy("签发电子证照"),
+    "cases.certificate_revoked": _lazy("撤销电子证照"),
+    "cases.decision_document_issued": _lazy("出具行政许可决定书"),
+    "cases.delivery_arranged": _lazy("选择送达方式"),
+    "cases.shipped": _lazy("办理结果已寄出"),
+    "cases.handed_over": _lazy("办理结果已领取"),
+    "cases.completed": _lazy("办结"),
 }
 
 
@@ -66,6 +73,12 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             detail = _("逾期未作决定，依法自收到申请材料之日起视为受理")
         elif event.action == "ratings.submitted":
             detail = after.get("level_label", "")
+        elif event.action == "cases.certificate_issued":
+            detail = after.get("licence_number", "")
+        elif event.action == "cases.shipped":
+            detail = f"{after.get('carrier', '')} {after.get('tracking_number', '')}".strip()
+        elif event.action == "cases.delivery_arranged":
+            detail = str(DeliveryMethod(after["method"]).label) if after.get("method") in DeliveryMethod.values else ""
         elif event.action == "cases.accepted" and after.get("deemed_accepted"):
             detail = _("受理期限届满后作出，自收到申请材料之日起视为受理")
         entries.append(TimelineEntry(at=event.occurred_at, label=str(label), detail=detail))

@@ -492,6 +492,9 @@ def demo_load() -> DemoResult:
         from zhengwu.licences.demo import licences_demo_load  # signs PDFs for demo people: after them
 
         licences_demo_load(loader.result)
+        from zhengwu.cases.certificates_demo import certificates_demo_map  # items → the licence types above
+
+        certificates_demo_map(loader.result)
         result = loader.result
         result.totals = loader.totals()
         if result.changed:
