@@ -40,6 +40,9 @@ _LABELS = {
     "cases.deemed_accepted": _lazy("视为受理"),
     "cases.refused": _lazy("不予受理"),
     "cases.handled_immediately": _lazy("当场办结"),
+    "cases.external_suspended": _lazy("挂起"),
+    "cases.external_resumed": _lazy("恢复办理"),
+    "cases.external_completed": _lazy("办结"),
 }
 
 
