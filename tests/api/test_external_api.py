@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from tests.api.external_helpers import WALK_IN, SignedClient, registration
-from tests.cases.conftest import Hall, hall  # noqa: F401 (fixture)
+from tests.cases.conftest import Hall
 from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_register_at_window
@@ -19,7 +19,6 @@ from zhengwu.cases.domain.external import (
 )
 from zhengwu.cases.enums import CaseState, MaterialStatus
 from zhengwu.cases.models import ApiNonce, Case, CaseDecision, CorrectionNotice, ExternalCaseLink
-from zhengwu.workcal.clock_enums import ClockStatus
 from zhengwu.workflow.models import ProcessInstance
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +189,9 @@ def test_a_replayed_request_is_refused(api, hall):
     before = world()
 
     # Same nonce, even for a different (correctly signed) request.
-    assert_error(api.get(Case.objects.get().number, nonce=nonce), 401, "nonce_reused", "该随机数已使用过，请求被视为重放。")
+    assert_error(
+        api.get(Case.objects.get().number, nonce=nonce), 401, "nonce_reused", "该随机数已使用过，请求被视为重放。"
+    )
     assert_error(
         api.register(registration(hall, external_id="SCJG-2"), nonce=nonce),
         401,
@@ -354,7 +355,10 @@ def test_suspension_pauses_the_handling_clock_and_resumption_moves_its_due_date(
     # Monday's pause day still counts; Tuesday to Thursday (3 working days) do not.
     assert body["state"] == "in_progress"
     assert body["handling_clock"] == {"status": "running", "due_at": "2026-03-12T23:59:59.999999+08:00", "outcome": ""}
-    assert [action for action, _actor in case_events(case)][-2:] == ["cases.external_suspended", "cases.external_resumed"]
+    assert [action for action, _actor in case_events(case)][-2:] == [
+        "cases.external_suspended",
+        "cases.external_resumed",
+    ]
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -410,7 +414,11 @@ def test_a_denial_is_a_negative_decision_for_supervision(api, hall):
         ([], {"type": "completed"}, "办件当前状态为“待受理”，不能办结。"),
         ([{"type": "accepted"}], {"type": "resumed"}, "办件当前状态为“办理中”，不能恢复办理。"),
         ([{"type": "accepted"}], {"type": "accepted"}, "办件当前状态为“办理中”，不能受理。"),
-        ([{"type": "refused", "reason": "不符合"}], {"type": "correction_received"}, "办件当前状态为“不予受理”，不能接收补正材料。"),
+        (
+            [{"type": "refused", "reason": "不符合"}],
+            {"type": "correction_received"},
+            "办件当前状态为“不予受理”，不能接收补正材料。",
+        ),
     ],
 )
 @time_machine.travel(MONDAY, tick=False)

@@ -50,7 +50,9 @@ api = NinjaAPI(
     version=zhengwu.__version__,
     urls_namespace="external_api",
     auth=HmacSignature(),
-    description="部门自建业务系统登记办件、报告办件状态，纳入平台的法定时限计时和效能监察。签名方法见 docs/external-api.md。",
+    description=(
+        "部门自建业务系统登记办件、报告办件状态，纳入平台的法定时限计时和效能监察。签名方法见 docs/external-api.md。"
+    ),
 )
 
 
@@ -119,7 +121,9 @@ class MaterialIn(Schema):
 
 
 class CaseRegisterIn(Schema):
-    external_id: str = Field(description="部门系统自己的办件编号（同一系统内唯一；重复登记返回已有办件）", max_length=100)
+    external_id: str = Field(
+        description="部门系统自己的办件编号（同一系统内唯一；重复登记返回已有办件）", max_length=100
+    )
     implementation_code: str = Field(description="事项实施编码（须为本部门的现行事项）", max_length=40)
     applicant: ApplicantIn
     received_at: datetime = Field(description="部门系统收件时间（ISO 8601，含时区），受理期限自此起算")

@@ -22,7 +22,7 @@ class ExternalSystemActor(str):
     system_id: int
     department_id: int
 
-    def __new__(cls, system) -> "ExternalSystemActor":
+    def __new__(cls, system) -> ExternalSystemActor:
         actor = super().__new__(cls, f"system:external:{system.key_id}")
         actor.system_id = system.pk
         actor.department_id = system.department_id

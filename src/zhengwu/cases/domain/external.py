@@ -225,7 +225,8 @@ def external_request_verify(
         )
     if skew > TIMESTAMP_WINDOW_SECONDS:
         raise ExternalApiError(
-            "timestamp_in_future", _("请求时间戳晚于服务器时间（允许误差 ±%(s)d 秒）。") % {"s": TIMESTAMP_WINDOW_SECONDS}
+            "timestamp_in_future",
+            _("请求时间戳晚于服务器时间（允许误差 ±%(s)d 秒）。") % {"s": TIMESTAMP_WINDOW_SECONDS},
         )
     if not NONCE_PATTERN.fullmatch(nonce):
         raise ExternalApiError("invalid_nonce", _("X-Zhengwu-Nonce 须为 16–64 位字母、数字、“-”或“_”。"))
@@ -383,7 +384,11 @@ def _processing_start(actor: ExternalSystemActor, case: Case) -> None:
             action="cases.processing_started",
             obj=locked,
             before=before,
-            after={**snapshot(locked), "handled_by": "external", "external_system": actor.removeprefix("system:external:")},
+            after={
+                **snapshot(locked),
+                "handled_by": "external",
+                "external_system": actor.removeprefix("system:external:"),
+            },
         )
     sync(case, locked)
 
