@@ -1,5 +1,6 @@
 """Departmental systems API (一厅双网): signed registration and status events of a department's own cases."""
 
+import hashlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_register_at_window
 from zhengwu.cases.domain.external import (
     api_nonces_purge,
+    external_signature,
     external_system_create,
     external_system_secret,
     external_system_update,
@@ -530,3 +532,38 @@ def test_nonces_outside_the_window_are_purged(api, hall):
     with time_machine.travel(MONDAY + timedelta(seconds=601), tick=False):
         assert api_nonces_purge() == 1
     assert ApiNonce.objects.count() == 1
+
+
+def test_the_documented_signing_example():
+    """docs/external-api.md's worked example."""
+    body = (
+        '{"external_id":"SCJG-2026-000123","implementation_code":"11330102MB0000001000020100100001",'
+        '"applicant":{"kind":"legal","name":"青川绿源农业科技有限公司","id_number":"91330102MA2B3C4D5E"}}'
+    ).encode()
+
+    signature = external_signature(
+        "Zb7kq0Hc3vX9mT2nW5pL8rY1sD4fG6jA0eU3iO7uK2w",
+        method="POST",
+        path="/api/external/cases",
+        timestamp="1772416800",
+        nonce="b5c1f0e2a9d84c7fa0e3d9c2b1a4f6e8",
+        body=body,
+    )
+
+    assert hashlib.sha256(body).hexdigest() == "35fe114ebcd496eefbb2babe79f29b9217b053f782b5c84b76446dc3247cadd3"
+    assert signature == "2c2b6e8e39e1b7b6860dc0a87ff01abb0384b17f14ab7c7bdf19e5df1148c14e"
+
+
+def test_the_openapi_description_is_public_and_names_the_signature_header(client, db):
+    schema = client.get("/api/external/openapi.json").json()
+
+    assert sorted(schema["paths"]) == [
+        "/api/external/cases",
+        "/api/external/cases/{number}",
+        "/api/external/cases/{number}/events",
+    ]
+    assert schema["components"]["securitySchemes"]["HmacSignature"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Zhengwu-Key",
+    }
