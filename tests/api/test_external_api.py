@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.api.external_helpers import WALK_IN, SignedClient, registration
 from tests.cases.conftest import Hall
 from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
-from zhengwu.cases.domain import case_register_at_window
+from zhengwu.cases.domain import case_accept, case_register_at_window
 from zhengwu.cases.domain.external import (
     api_nonces_purge,
     external_signature,
@@ -567,3 +568,16 @@ def test_the_openapi_description_is_public_and_names_the_signature_header(client
         "in": "header",
         "name": "X-Zhengwu-Key",
     }
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_staff_cannot_act_on_a_case_the_departments_system_handles(api, hall):
+    case = registered(api, hall)
+    before = world()
+
+    for staff in (hall.handler, hall.clerk, hall.administrator):
+        with pytest.raises(ValidationError) as caught:
+            case_accept(actor=staff, case=case)
+        assert caught.value.messages == ["您无权处理该办件。"]
+
+    assert world() == before

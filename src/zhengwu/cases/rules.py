@@ -29,6 +29,12 @@ class ExternalSystemActor(str):
         return actor
 
 
+def registered_by_external_system(case) -> bool:
+    from zhengwu.cases.models import ExternalCaseLink
+
+    return ExternalCaseLink.objects.filter(case_id=case.pk).exists()
+
+
 def external_system_owns_case(actor: ExternalSystemActor, case) -> bool:
     from zhengwu.cases.models import ExternalCaseLink
 
@@ -78,11 +84,11 @@ def can_submit_by_proxy(user: Any) -> bool:
 
 def can_decide_acceptance(user: Any, case) -> bool:
     """Accept, refuse or request correction: county-wide staff, a clerk at a window serving the case's
-    department, or a handler or section head of that department; for a case a departmental system
-    registered, that system (一厅双网)."""
+    department, or a handler or section head of that department. A case a departmental system registered
+    is handled there (一厅双网): only that system decides it."""
     if isinstance(user, ExternalSystemActor):
         return external_system_owns_case(user, case)
-    if not is_staff_member(user):
+    if not is_staff_member(user) or registered_by_external_system(case):
         return False
     if is_county_wide(user):
         return True
