@@ -22,6 +22,7 @@ from zhengwu.cases.domain.external import (
 )
 from zhengwu.cases.enums import CaseState, MaterialStatus
 from zhengwu.cases.models import ApiNonce, Case, CaseDecision, CorrectionNotice, ExternalCaseLink
+from zhengwu.cases.tasks import purge_api_nonces
 from zhengwu.workflow.models import ProcessInstance
 
 pytestmark = pytest.mark.django_db
@@ -518,10 +519,15 @@ def test_the_secret_is_stored_encrypted_and_bound_to_its_key(api, settings):
         external_system_secret(api.system)
 
 
-def test_the_secret_needs_the_platforms_key_material(api, settings):
+@time_machine.travel(MONDAY, tick=False)
+def test_the_secret_needs_the_platforms_key_material(api, hall, settings, caplog):
     settings.ZHENGWU_EXTERNAL_API_KEY = "another-key"
     with pytest.raises(ValueError):
         external_system_secret(api.system)
+
+    assert_error(api.register(registration(hall)), 401, "invalid_signature", "签名校验失败。")
+    assert f"部门业务系统 {api.system.key_id} 的签名密钥无法解密" in caplog.text
+    assert not Case.objects.exists()
 
 
 def test_nonces_outside_the_window_are_purged(api, hall):
@@ -533,6 +539,9 @@ def test_nonces_outside_the_window_are_purged(api, hall):
     with time_machine.travel(MONDAY + timedelta(seconds=601), tick=False):
         assert api_nonces_purge() == 1
     assert ApiNonce.objects.count() == 1
+    with time_machine.travel(MONDAY + timedelta(seconds=1200), tick=False):
+        assert purge_api_nonces() == 1  # the hourly beat task
+    assert not ApiNonce.objects.exists()
 
 
 def test_the_documented_signing_example():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -64,6 +65,8 @@ __all__ = [
     "external_system_secret",
     "external_system_update",
 ]
+
+logger = logging.getLogger(__name__)
 
 TIMESTAMP_WINDOW_SECONDS = 300
 NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -233,9 +236,13 @@ def external_request_verify(
     system = ExternalSystem.objects.select_related("department").filter(key_id=key_id).first()
     if system is None:
         raise ExternalApiError("unknown_key", _("接入密钥不存在。"))
-    expected = external_signature(
-        external_system_secret(system), method=method, path=path, timestamp=timestamp, nonce=nonce, body=body
-    )
+    try:
+        secret = external_system_secret(system)
+    except ValueError:
+        # SECRET_KEY or ZHENGWU_EXTERNAL_API_KEY changed since the secret was issued: rotate the key.
+        logger.error("部门业务系统 %s 的签名密钥无法解密，请轮换该系统的密钥。", system.key_id)
+        raise ExternalApiError("invalid_signature", _("签名校验失败。")) from None
+    expected = external_signature(secret, method=method, path=path, timestamp=timestamp, nonce=nonce, body=body)
     if not hmac.compare_digest(expected.encode("ascii"), signature.strip().lower().encode("ascii", "replace")):
         raise ExternalApiError("invalid_signature", _("签名校验失败。"))
     if not system.is_active:
