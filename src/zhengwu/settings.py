@@ -213,6 +213,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "zhengwu.core.tasks.heartbeat", "schedule": 60.0},
     "notifications-retry": {"task": "zhengwu.notifications.tasks.retry_deliveries", "schedule": 300.0},
     "cases-deem-accepted": {"task": "zhengwu.cases.tasks.deem_accepted", "schedule": 600.0},
+    "cases-purge-api-nonces": {"task": "zhengwu.cases.tasks.purge_api_nonces", "schedule": 3600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -250,6 +251,8 @@ if os.environ.get("EMAIL_HOST") and not os.environ.get("EMAIL_BACKEND"):
 ZHENGWU_PUBLIC_URL = os.environ.get("ZHENGWU_PUBLIC_URL", "").rstrip("/")
 # Encrypts the licence signing keys; derived from SECRET_KEY when unset (ADR 0011).
 ZHENGWU_SIGNING_PASSPHRASE = os.environ.get("ZHENGWU_SIGNING_PASSPHRASE", "")
+# Encrypts the departmental systems' API secrets; derived from SECRET_KEY when unset (ADR 0018).
+ZHENGWU_EXTERNAL_API_KEY = os.environ.get("ZHENGWU_EXTERNAL_API_KEY", "")
 ZHENGWU_SMS_BACKEND = os.environ.get("ZHENGWU_SMS_BACKEND", "")
 ZHENGWU_SMS_FILE = os.environ.get("ZHENGWU_SMS_FILE", "")
 ZHENGWU_SMS_SIGNATURE = os.environ.get("ZHENGWU_SMS_SIGNATURE") or ZHENGWU_SITE_NAME or "政务服务平台"

@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.audit.admin import AuditedModelAdmin, AuditHistoryMixin
+from zhengwu.cases.domain.external import external_system_create, external_system_rotate, external_system_update
 from zhengwu.cases.models import (
     Case,
     CaseCertificate,
@@ -11,6 +14,8 @@ from zhengwu.cases.models import (
     CaseDelivery,
     CaseMaterial,
     CorrectionNotice,
+    ExternalCaseLink,
+    ExternalSystem,
     ItemCertificate,
     ItemProcess,
     StoredFile,
@@ -117,3 +122,67 @@ class CaseDeliveryAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     list_select_related = ("case",)
     list_filter = ("method", "state")
     search_fields = ("case__number", "tracking_number")
+
+
+def _credentials_page(request, admin_site, credentials, title):
+    """The new secrets, shown once: rendered directly (never put in a message cookie or the session)."""
+    context = {
+        **admin_site.each_context(request),
+        "title": title,
+        "opts": ExternalSystem._meta,
+        "credentials": credentials,
+    }
+    response = TemplateResponse(request, "admin/cases/externalsystem/secret.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@admin.register(ExternalSystem)
+class ExternalSystemAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    """部门业务系统: creating one or rotating its key shows the secret once; every change goes through the
+    audited domain functions."""
+
+    list_display = ("name", "department", "key_id", "is_active", "created_at", "rotated_at")
+    list_filter = ("is_active", "department")
+    search_fields = ("name", "key_id")
+    actions = ("rotate_secret",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "department")
+        return ("name", "department", "key_id", "is_active", "created_at", "rotated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("department", "key_id", "created_at", "rotated_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            external_system_update(actor=request.user, system=obj, name=obj.name, is_active=obj.is_active)
+            return
+        system, secret = external_system_create(actor=request.user, department=obj.department, name=obj.name)
+        for field in ExternalSystem._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(system, field.attname))
+        obj._state.adding = False
+        request._external_credentials = [(system, secret)]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        credentials = request.__dict__.pop("_external_credentials", None)
+        if credentials is None:
+            return super().response_add(request, obj, post_url_continue)
+        return _credentials_page(request, self.admin_site, credentials, _("新的接入密钥"))
+
+    @admin.action(description=_("轮换签名密钥（旧密钥立即失效）"), permissions=["change"])
+    def rotate_secret(self, request, queryset):
+        credentials = [external_system_rotate(actor=request.user, system=system) for system in queryset.order_by("pk")]
+        return _credentials_page(request, self.admin_site, credentials, _("轮换后的签名密钥"))
+
+
+@admin.register(ExternalCaseLink)
+class ExternalCaseLinkAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ("external_id", "case", "system", "created_at")
+    list_filter = ("system",)
+    search_fields = ("external_id", "case__number")
+    list_select_related = ("case", "system")

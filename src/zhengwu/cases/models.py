@@ -451,3 +451,71 @@ class CaseDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_method_display()} {self.get_state_display()}"
+
+
+class ExternalSystem(models.Model):
+    """A department's own business system (一厅双网) that registers its cases here and reports their events.
+
+    It may act only for `department`. Requests are signed with HMAC-SHA256 under a shared secret, which the
+    server needs in full to verify: it is stored encrypted (AES-256-GCM, docs/adr/0018), never in clear."""
+
+    name = models.CharField(_("系统名称"), max_length=100)
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("所属部门"), on_delete=models.PROTECT, related_name="external_systems"
+    )
+    key_id = models.CharField(_("接入密钥 ID"), max_length=40, unique=True)
+    secret_encrypted = models.TextField(_("加密的签名密钥"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    rotated_at = models.DateTimeField(_("密钥轮换时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("部门业务系统")
+        verbose_name_plural = _("部门业务系统")
+        ordering = ["department", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.key_id}）"
+
+    @property
+    def actor(self) -> str:
+        from zhengwu.cases.rules import ExternalSystemActor
+
+        return ExternalSystemActor(self)
+
+
+class ApiNonce(models.Model):
+    """A nonce a system has used; the unique constraint makes each nonce single-use per key (anti-replay).
+    Rows older than the accepted timestamp window can never match a valid request and are purged."""
+
+    system = models.ForeignKey(ExternalSystem, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    timestamp = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "nonce"], name="cases_apinonce_system_nonce_uniq")]
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class ExternalCaseLink(models.Model):
+    """A case registered by a departmental system, under that system's own case id."""
+
+    system = models.ForeignKey(
+        ExternalSystem, verbose_name=_("部门业务系统"), on_delete=models.PROTECT, related_name="case_links"
+    )
+    case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="external_link")
+    external_id = models.CharField(_("部门系统办件编号"), max_length=100)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("部门系统办件")
+        verbose_name_plural = _("部门系统办件")
+        constraints = [
+            models.UniqueConstraint(fields=["system", "external_id"], name="cases_extlink_system_external_id_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} → {self.case_id}"

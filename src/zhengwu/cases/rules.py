@@ -15,6 +15,35 @@ INTAKE_WINDOW_KINDS = frozenset({WindowKind.GENERAL_INTAKE, WindowKind.REGISTRAT
 DEPARTMENT_ACTOR_ROLES = (Role.HANDLER, Role.SECTION_HEAD)
 
 
+class ExternalSystemActor(str):
+    """A departmental system acting through the API: audited as "system:external:<key_id>" (a system actor),
+    and allowed to act only on the cases it registered itself."""
+
+    system_id: int
+    department_id: int
+
+    def __new__(cls, system) -> ExternalSystemActor:
+        actor = super().__new__(cls, f"system:external:{system.key_id}")
+        actor.system_id = system.pk
+        actor.department_id = system.department_id
+        return actor
+
+
+def registered_by_external_system(case) -> bool:
+    from zhengwu.cases.models import ExternalCaseLink
+
+    return ExternalCaseLink.objects.filter(case_id=case.pk).exists()
+
+
+def external_system_owns_case(actor: ExternalSystemActor, case) -> bool:
+    from zhengwu.cases.models import ExternalCaseLink
+
+    return (
+        case.department_id == actor.department_id
+        and ExternalCaseLink.objects.filter(case_id=case.pk, system_id=actor.system_id).exists()
+    )
+
+
 def _window_department_ids(window) -> set[int]:
     cache = "_zhengwu_department_ids"
     ids = getattr(window, cache, None)
@@ -55,8 +84,11 @@ def can_submit_by_proxy(user: Any) -> bool:
 
 def can_decide_acceptance(user: Any, case) -> bool:
     """Accept, refuse or request correction: county-wide staff, a clerk at a window serving the case's
-    department, or a handler or section head of that department."""
-    if not is_staff_member(user):
+    department, or a handler or section head of that department. A case a departmental system registered
+    is handled there (一厅双网): only that system decides it."""
+    if isinstance(user, ExternalSystemActor):
+        return external_system_owns_case(user, case)
+    if not is_staff_member(user) or registered_by_external_system(case):
         return False
     if is_county_wide(user):
         return True

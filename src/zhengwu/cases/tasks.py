@@ -10,3 +10,11 @@ def deem_accepted() -> int:
     deemed = cases_deem_accepted()
     cases_processing_start_pending()
     return deemed
+
+
+@shared_task
+def purge_api_nonces() -> int:
+    """Delete departmental-system nonces older than the signature window (hourly); idempotent."""
+    from zhengwu.cases.domain.external import api_nonces_purge
+
+    return api_nonces_purge()

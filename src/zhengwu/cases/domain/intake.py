@@ -235,6 +235,7 @@ def _create(
     rows: list[CaseMaterial],
     form_data: dict,
     received_at: datetime,
+    audit_extra: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Case:
     with transaction.atomic():
@@ -287,6 +288,7 @@ def _create(
                 ],
                 "received_at": received_at,
                 "acceptance_due_at": clock.due_at,
+                **(audit_extra or {}),
             },
         )
         tell_applicant(

@@ -48,6 +48,9 @@ _LABELS = {
     "cases.shipped": _lazy("办理结果已寄出"),
     "cases.handed_over": _lazy("办理结果已领取"),
     "cases.completed": _lazy("办结"),
+    "cases.external_suspended": _lazy("挂起"),
+    "cases.external_resumed": _lazy("恢复办理"),
+    "cases.external_completed": _lazy("办结"),
 }
 
 

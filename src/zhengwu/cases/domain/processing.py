@@ -136,7 +136,8 @@ def cases_processing_start_pending() -> int:
     Each case in its own transaction; a case whose process cannot start stays accepted, is logged, and
     is tried again on the next sweep. Returns the number of processes started."""
     started = 0
-    for case in Case.objects.filter(state=CaseState.ACCEPTED).order_by("pk"):
+    # Cases of departmental systems (一厅双网) are processed there, never by a platform process.
+    for case in Case.objects.filter(state=CaseState.ACCEPTED, external_link__isnull=True).order_by("pk"):
         try:
             case_processing_start(actor=SYSTEM_ACTOR, case=case)
         except ValidationError as error:

@@ -1,0 +1,618 @@
+"""Departmental systems (一厅双网): a department's own business system registers its cases here and reports
+their status events, so the platform's clocks and supervision cover them too (docs/adr/0018).
+
+* Keys: one `ExternalSystem` per system, acting only for its department; its HMAC secret is stored
+  encrypted with AES-256-GCM under a key derived from ZHENGWU_EXTERNAL_API_KEY (or SECRET_KEY).
+* Requests: `external_request_verify` checks the signature, the ±300 s timestamp window and claims the
+  nonce (a unique row per key, so a replay — even a concurrent one — fails).
+* Cases: `case_register_external` (idempotent on the system's own case id) and `case_external_event`,
+  which maps each event to the platform's domain functions, acting as "system:external:<key_id>".
+  An external case runs no BPMN process: acceptance moves it straight to in_progress.
+* Suspension, resumption and completion are implemented here against the clock directly
+  (`cases.external_suspended` / `_resumed` / `_completed`); they should be rewired to the shared
+  case_suspend / case_resume / case_complete once those exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengwu.audit.domain import audit_record
+from zhengwu.cases.domain._common import fmt, lock, require_state, snapshot, sync, tell_applicant
+from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept, case_refuse, case_request_correction
+from zhengwu.cases.domain.intake import _check_kind, _clean_form_data, _clean_snapshot, _create
+from zhengwu.cases.domain.processing import case_decide
+from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
+from zhengwu.cases.models import ApiNonce, Case, CaseMaterial, CorrectionNotice, ExternalCaseLink, ExternalSystem
+from zhengwu.cases.rules import ExternalSystemActor, external_system_owns_case
+from zhengwu.catalog.domain.themes import published_version
+from zhengwu.catalog.models import ItemVersion
+from zhengwu.notifications.enums import Category
+from zhengwu.workcal.clock_enums import ClockStatus, PauseReason, pause_reason_basis
+from zhengwu.workcal.domain.clock import clock_pause, clock_restart, clock_resume, clock_stop
+from zhengwu.workcal.models.clock import Clock
+
+__all__ = [
+    "EVENT_TYPES",
+    "TIMESTAMP_WINDOW_SECONDS",
+    "ExternalApiError",
+    "api_nonces_purge",
+    "case_external_event",
+    "case_register_external",
+    "external_request_verify",
+    "external_signature",
+    "external_string_to_sign",
+    "external_system_create",
+    "external_system_rotate",
+    "external_system_secret",
+    "external_system_update",
+]
+
+logger = logging.getLogger(__name__)
+
+TIMESTAMP_WINDOW_SECONDS = 300
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+KEY_ID_PREFIX = "zwk_"
+SECRET_FORMAT = "v1"
+_HKDF_INFO = b"zhengwu.cases.external-system-secret.v1"
+MAX_EXTERNAL_ID = 100
+EXTERNAL_CHANNELS = frozenset({Channel.ONLINE, Channel.WINDOW, Channel.PROXY})
+EVENT_TYPES = (
+    "accepted",
+    "refused",
+    "correction_requested",
+    "correction_received",
+    "suspended",
+    "resumed",
+    "decided",
+    "completed",
+)
+
+
+class ExternalApiError(Exception):
+    """A refusal the API reports as {"error": {"code": …, "message": …}} with `status`."""
+
+    def __init__(self, code: str, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+# ---- secrets ----------------------------------------------------------------------------------
+def _cipher() -> AESGCM:
+    material = getattr(settings, "ZHENGWU_EXTERNAL_API_KEY", "") or settings.SECRET_KEY
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(material.encode("utf-8"))
+    return AESGCM(key)
+
+
+def _encrypt(secret: str, key_id: str) -> str:
+    nonce = os.urandom(12)
+    sealed = _cipher().encrypt(nonce, secret.encode("utf-8"), key_id.encode("ascii"))
+    return f"{SECRET_FORMAT}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+
+
+def external_system_secret(system: ExternalSystem) -> str:
+    """The system's HMAC secret in clear (only ever held in memory, to verify or show once)."""
+    version, _sep, payload = system.secret_encrypted.partition(":")
+    if version != SECRET_FORMAT:
+        raise ValueError("unknown secret format")
+    raw = base64.b64decode(payload)
+    try:
+        return _cipher().decrypt(raw[:12], raw[12:], system.key_id.encode("ascii")).decode("utf-8")
+    except InvalidTag:
+        raise ValueError("the secret cannot be decrypted with the current key material") from None
+
+
+def _new_credentials() -> tuple[str, str]:
+    return KEY_ID_PREFIX + secrets.token_hex(12), secrets.token_urlsafe(32)
+
+
+def _system_after(system: ExternalSystem) -> dict[str, Any]:
+    return {
+        "name": system.name,
+        "department_id": system.department_id,
+        "key_id": system.key_id,
+        "is_active": system.is_active,
+        "rotated_at": system.rotated_at,
+    }
+
+
+def _system_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写系统名称。")})
+    if len(name) > 100:
+        raise ValidationError({"name": _("系统名称不能超过 100 个字符。")})
+    return name
+
+
+def external_system_create(*, actor: Any, department: Any, name: str) -> tuple[ExternalSystem, str]:
+    """Register a departmental system; returns it and its secret, which is shown once and never again."""
+    name = _system_name(name)
+    if department is None or getattr(department, "pk", None) is None:
+        raise ValidationError({"department": _("请选择所属部门。")})
+    key_id, secret = _new_credentials()
+    with transaction.atomic():
+        system = ExternalSystem.objects.create(
+            name=name, department=department, key_id=key_id, secret_encrypted=_encrypt(secret, key_id)
+        )
+        audit_record(actor=actor, action="cases.external_system_created", obj=system, after=_system_after(system))
+    return system, secret
+
+
+def external_system_rotate(*, actor: Any, system: ExternalSystem) -> tuple[ExternalSystem, str]:
+    """Replace the system's secret (the key id stays); the old secret stops working at once."""
+    _key_id, secret = _new_credentials()
+    with transaction.atomic():
+        locked = ExternalSystem.objects.select_for_update().get(pk=system.pk)
+        before = _system_after(locked)
+        locked.secret_encrypted = _encrypt(secret, locked.key_id)
+        locked.rotated_at = timezone.now()
+        locked.save(update_fields=["secret_encrypted", "rotated_at"])
+        audit_record(
+            actor=actor, action="cases.external_system_rotated", obj=locked, before=before, after=_system_after(locked)
+        )
+    system.secret_encrypted, system.rotated_at = locked.secret_encrypted, locked.rotated_at
+    return system, secret
+
+
+def external_system_update(*, actor: Any, system: ExternalSystem, name: str, is_active: bool) -> ExternalSystem:
+    """Rename, disable or re-enable a system (a disabled key is refused with `key_inactive`)."""
+    name = _system_name(name)
+    with transaction.atomic():
+        locked = ExternalSystem.objects.select_for_update().get(pk=system.pk)
+        before = _system_after(locked)
+        locked.name, locked.is_active = name, bool(is_active)
+        locked.save(update_fields=["name", "is_active"])
+        audit_record(
+            actor=actor, action="cases.external_system_changed", obj=locked, before=before, after=_system_after(locked)
+        )
+    system.name, system.is_active = locked.name, locked.is_active
+    return system
+
+
+# ---- request signatures -----------------------------------------------------------------------
+def external_string_to_sign(*, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+    """METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body)); PATH includes the query string, if any."""
+    return "\n".join([method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest()])
+
+
+def external_signature(secret: str, *, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+    message = external_string_to_sign(method=method, path=path, timestamp=timestamp, nonce=nonce, body=body)
+    return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def external_request_verify(
+    *,
+    key_id: str | None,
+    timestamp: str | None,
+    nonce: str | None,
+    signature: str | None,
+    method: str,
+    path: str,
+    body: bytes,
+    now: datetime | None = None,
+) -> ExternalSystem:
+    """The system that signed the request, or ExternalApiError. The nonce is claimed (committed at once
+    outside a transaction) only for a correctly signed request of an active key."""
+    if not (key_id and timestamp and nonce and signature):
+        raise ExternalApiError(
+            "missing_credentials",
+            _("缺少签名信息：请求须带 X-Zhengwu-Key、X-Zhengwu-Timestamp、X-Zhengwu-Nonce 和 X-Zhengwu-Signature。"),
+        )
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        raise ExternalApiError("invalid_timestamp", _("X-Zhengwu-Timestamp 必须是 Unix 时间戳（秒）。"))
+    now = now or timezone.now()
+    sent = int(timestamp)
+    skew = sent - int(now.timestamp())
+    if skew < -TIMESTAMP_WINDOW_SECONDS:
+        raise ExternalApiError(
+            "timestamp_expired", _("请求时间戳已过期（允许误差 ±%(s)d 秒）。") % {"s": TIMESTAMP_WINDOW_SECONDS}
+        )
+    if skew > TIMESTAMP_WINDOW_SECONDS:
+        raise ExternalApiError(
+            "timestamp_in_future",
+            _("请求时间戳晚于服务器时间（允许误差 ±%(s)d 秒）。") % {"s": TIMESTAMP_WINDOW_SECONDS},
+        )
+    if not NONCE_PATTERN.fullmatch(nonce):
+        raise ExternalApiError("invalid_nonce", _("X-Zhengwu-Nonce 须为 16–64 位字母、数字、“-”或“_”。"))
+    system = ExternalSystem.objects.select_related("department").filter(key_id=key_id).first()
+    if system is None:
+        raise ExternalApiError("unknown_key", _("接入密钥不存在。"))
+    try:
+        secret = external_system_secret(system)
+    except ValueError:
+        # SECRET_KEY or ZHENGWU_EXTERNAL_API_KEY changed since the secret was issued: rotate the key.
+        logger.error("部门业务系统 %s 的签名密钥无法解密，请轮换该系统的密钥。", system.key_id)
+        raise ExternalApiError("invalid_signature", _("签名校验失败。")) from None
+    expected = external_signature(secret, method=method, path=path, timestamp=timestamp, nonce=nonce, body=body)
+    if not hmac.compare_digest(expected.encode("ascii"), signature.strip().lower().encode("ascii", "replace")):
+        raise ExternalApiError("invalid_signature", _("签名校验失败。"))
+    if not system.is_active:
+        raise ExternalApiError("key_inactive", _("接入密钥已停用。"))
+    try:
+        with transaction.atomic():
+            ApiNonce.objects.create(
+                system=system, nonce=nonce, timestamp=datetime.fromtimestamp(sent, tz=timezone.get_current_timezone())
+            )
+    except IntegrityError:
+        raise ExternalApiError("nonce_reused", _("该随机数已使用过，请求被视为重放。")) from None
+    return system
+
+
+def api_nonces_purge(*, now: datetime | None = None) -> int:
+    """Delete nonces whose timestamp is outside the window (no valid request can reuse them); returns the count."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=2 * TIMESTAMP_WINDOW_SECONDS)
+    deleted, _detail = ApiNonce.objects.filter(timestamp__lt=cutoff).delete()
+    return deleted
+
+
+# ---- registration -----------------------------------------------------------------------------
+def _external_materials(version: ItemVersion, materials: list[dict[str, Any]] | None) -> list[CaseMaterial]:
+    """One row per material of the version, by name: provided or missing as the system reports (the files
+    stay in the department's system); materials it does not mention are missing."""
+    item_materials = {m.name: m for m in version.materials.all()}
+    given: dict[str, str] = {}
+    for entry in materials or []:
+        name = str(entry.get("name") or "").strip() if isinstance(entry, dict) else ""
+        status = entry.get("status") if isinstance(entry, dict) else None
+        if name not in item_materials:
+            raise ValidationError({"materials": _("“%(name)s”不是该事项的申请材料。") % {"name": name}})
+        if status not in (MaterialStatus.PROVIDED, MaterialStatus.MISSING):
+            raise ValidationError({"materials": _("材料状态只能是 provided（已提交）或 missing（缺少）。")})
+        if name in given:
+            raise ValidationError({"materials": _("材料“%(name)s”重复列出。") % {"name": name}})
+        given[name] = status
+    return [
+        CaseMaterial(
+            item_material=material,
+            name=material.name,
+            position=material.position,
+            status=given.get(material.name, MaterialStatus.MISSING),
+        )
+        for material in sorted(item_materials.values(), key=lambda m: (m.position, m.pk))
+    ]
+
+
+def _received_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        raise ValidationError({"received_at": _("请填写收件时间。")})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > now + timedelta(seconds=TIMESTAMP_WINDOW_SECONDS):
+        raise ValidationError({"received_at": _("收件时间不能晚于当前时间。")})
+    return min(value, now)  # a department clock slightly ahead of ours
+
+
+def case_register_external(
+    *,
+    system: ExternalSystem,
+    external_id: str,
+    implementation_code: str,
+    applicant_snapshot: dict[str, Any],
+    received_at: datetime,
+    channel: str,
+    materials: list[dict[str, Any]] | None = None,
+    form_data: dict | None = None,
+) -> tuple[Case, bool]:
+    """Register a case the department's system received (its acceptance clock runs from `received_at`).
+    Idempotent: a case already registered under the same `external_id` is returned as it is.
+    Returns (case, created)."""
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        raise ValidationError({"external_id": _("部门系统办件编号须为 1–100 个字符。")})
+    existing = ExternalCaseLink.objects.filter(system=system, external_id=external_id).select_related("case").first()
+    if existing is not None:
+        return existing.case, False
+    version = published_version(implementation_code)
+    if version is None:
+        raise ExternalApiError(
+            "item_not_found", _("没有实施编码为 %(code)s 的现行事项。") % {"code": implementation_code}, 404
+        )
+    if version.item.department_id != system.department_id:
+        raise ExternalApiError(
+            "item_not_in_department",
+            _("事项“%(name)s”由%(owner)s实施，不属于%(department)s，本系统不能为其登记办件。")
+            % {"name": version.name, "owner": version.item.department, "department": system.department},
+            403,
+        )
+    if channel not in EXTERNAL_CHANNELS:
+        raise ValidationError({"channel": _("申报渠道只能是 online、window 或 proxy。")})
+    now = timezone.now()
+    received_at = _received_at(received_at, now)
+    applicant = _clean_snapshot(applicant_snapshot or {})
+    _check_kind(version, applicant["kind"])
+    rows = _external_materials(version, materials)
+    form_data = _clean_form_data(form_data)
+    try:
+        with transaction.atomic():
+            case = _create(
+                actor=system.actor,
+                version=version,
+                snapshot=applicant,
+                applicant=None,
+                channel=channel,
+                rows=rows,
+                form_data=form_data,
+                received_at=received_at,
+                audit_extra={"external_system": system.key_id, "external_id": external_id},
+            )
+            ExternalCaseLink.objects.create(system=system, case=case, external_id=external_id)
+    except IntegrityError:
+        # The same external id registered concurrently: that registration won.
+        existing = ExternalCaseLink.objects.filter(system=system, external_id=external_id).select_related("case")
+        if not existing.exists():
+            raise
+        return existing.get().case, False
+    return case, True
+
+
+# ---- events -----------------------------------------------------------------------------------
+def _clock(pk: int | None) -> Clock | None:
+    return Clock.objects.get(pk=pk) if pk is not None else None
+
+
+def _text(value: Any, field: str, message: str, *, required: bool = True) -> str:
+    value = str(value or "").strip()
+    if required and not value:
+        raise ValidationError({field: message})
+    if len(value) > MAX_TEXT:
+        raise ValidationError({field: _("内容不能超过 %(max)d 个字符。") % {"max": MAX_TEXT}})
+    return value
+
+
+def _processing_start(actor: ExternalSystemActor, case: Case) -> None:
+    """accepted → in_progress without a platform process: the department's system handles the case."""
+    with transaction.atomic():
+        locked = lock(case)
+        require_state(locked, {CaseState.ACCEPTED}, _("开始办理"))
+        before = snapshot(locked)
+        locked.state = CaseState.IN_PROGRESS
+        locked.save(update_fields=["state", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.processing_started",
+            obj=locked,
+            before=before,
+            after={
+                **snapshot(locked),
+                "handled_by": "external",
+                "external_system": actor.removeprefix("system:external:"),
+            },
+        )
+    sync(case, locked)
+
+
+def _correction_items(case: Case, items: Any) -> list[dict[str, Any]]:
+    """The system names materials; the domain wants the case's material rows."""
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"items": _("请列明需要补正的材料。")})
+    rows = {row.name: row for row in CaseMaterial.objects.filter(case=case)}
+    listed = []
+    for entry in items:
+        name = str(entry.get("name") or "").strip() if isinstance(entry, dict) else ""
+        if name not in rows:
+            raise ValidationError({"items": _("“%(name)s”不是本办件的材料。") % {"name": name}})
+        listed.append({"material": rows[name].pk, "problem": entry.get("problem", "")})
+    return listed
+
+
+def case_external_correction_received(*, actor: ExternalSystemActor, case: Case) -> Case:
+    """The applicant handed the corrected materials to the department: the case awaits acceptance again and
+    the acceptance period counts anew (as `case_correction_submit` does for the platform's own cases)."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(case)
+        if not external_system_owns_case(actor, locked):
+            raise ValidationError(_("您无权处理该办件。"))
+        require_state(locked, {CaseState.CORRECTION_REQUESTED}, _("接收补正材料"))
+        before = snapshot(locked)
+        notice = CorrectionNotice.objects.filter(case=locked).order_by("-sequence").first()
+        ids = [item["material_id"] for item in (notice.items if notice else [])]
+        CaseMaterial.objects.filter(case=locked, pk__in=ids).update(status=MaterialStatus.PROVIDED, note="")
+        clock = _clock(locked.acceptance_clock_id)
+        if clock is not None and clock.status != ClockStatus.STOPPED:
+            clock = clock_restart(actor=actor, clock=clock, at=now, basis=_("申请人提交补正材料，受理期限重新计算。"))
+        if notice is not None:
+            notice.answered_at = now
+            notice.save(update_fields=["answered_at"])
+        locked.state = CaseState.SUBMITTED
+        locked.save(update_fields=["state", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.correction_submitted",
+            obj=locked,
+            before=before,
+            after={
+                **snapshot(locked),
+                "notice_id": notice.pk if notice else None,
+                "materials": ids,
+                "acceptance_due_at": clock.due_at if clock else None,
+            },
+        )
+        tell_applicant(
+            locked,
+            category=Category.CASE_CORRECTION_RECEIVED,
+            subject=_("补正材料已收到：%(number)s") % {"number": locked.number},
+            body=_("我们已于 %(at)s 收到补正材料，将在 %(due)s 前作出是否受理的决定。")
+            % {"at": fmt(now), "due": clock.due_date.isoformat() if clock else ""},
+            actor=actor,
+        )
+    return sync(case, locked)
+
+
+def case_external_suspend(
+    *, actor: ExternalSystemActor, case: Case, reason: str, basis: str = "", expected_days: int | None = None
+) -> Case:
+    """挂起 reported by the department's system: the handling clock pauses for a statutory reason."""
+    if reason not in PauseReason.values or reason == PauseReason.CORRECTION:
+        raise ValidationError({"pause_reason": _("请选择挂起事由（法定不计入办理期限的情形）。")})
+    basis = _text(basis, "basis", "", required=False) or pause_reason_basis(reason)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(case)
+        if not external_system_owns_case(actor, locked):
+            raise ValidationError(_("您无权处理该办件。"))
+        require_state(locked, {CaseState.IN_PROGRESS}, _("挂起"))
+        before = snapshot(locked)
+        clock_pause(
+            actor=actor,
+            clock=_clock(locked.handling_clock_id),
+            reason=reason,
+            basis=basis,
+            at=now,
+            expected_days=expected_days,
+        )
+        locked.state = CaseState.SUSPENDED
+        locked.save(update_fields=["state", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.external_suspended",
+            obj=locked,
+            before=before,
+            after={**snapshot(locked), "reason": reason, "basis": basis, "expected_days": expected_days},
+        )
+        label = PauseReason(reason).label
+        expected = _("，预计需要 %(days)d 天") % {"days": expected_days} if expected_days else ""
+        tell_applicant(
+            locked,
+            category=Category.CASE_SUSPENDED,
+            subject=_("您的办件已挂起：%(number)s") % {"number": locked.number},
+            body=_("挂起事由：%(label)s（%(basis)s）%(expected)s。挂起期间不计入办理期限。")
+            % {"label": label, "basis": basis, "expected": expected},
+            actor=actor,
+        )
+    return sync(case, locked)
+
+
+def case_external_resume(*, actor: ExternalSystemActor, case: Case) -> Case:
+    """恢复办理 reported by the department's system: the handling clock runs again, its due date moved."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(case)
+        if not external_system_owns_case(actor, locked):
+            raise ValidationError(_("您无权处理该办件。"))
+        require_state(locked, {CaseState.SUSPENDED}, _("恢复办理"))
+        before = snapshot(locked)
+        clock = clock_resume(actor=actor, clock=_clock(locked.handling_clock_id), at=now)
+        locked.state = CaseState.IN_PROGRESS
+        locked.save(update_fields=["state", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.external_resumed",
+            obj=locked,
+            before=before,
+            after={**snapshot(locked), "handling_due_at": clock.due_at},
+        )
+        tell_applicant(
+            locked,
+            category=Category.CASE_RESUMED,
+            subject=_("您的办件已恢复办理：%(number)s") % {"number": locked.number},
+            body=_("办理期限顺延至 %(due)s。") % {"due": clock.due_date.isoformat()},
+            actor=actor,
+        )
+    return sync(case, locked)
+
+
+def case_external_complete(*, actor: ExternalSystemActor, case: Case, note: str = "") -> Case:
+    """办结 reported by the department's system after its decision: every clock of the case stops."""
+    note = _text(note, "note", "", required=False)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(case)
+        if not external_system_owns_case(actor, locked):
+            raise ValidationError(_("您无权处理该办件。"))
+        require_state(locked, {CaseState.DECIDED}, _("办结"))
+        before = snapshot(locked)
+        for pk in (locked.acceptance_clock_id, locked.handling_clock_id):
+            clock = _clock(pk)
+            if clock is not None and clock.status != ClockStatus.STOPPED:
+                clock_stop(actor=actor, clock=clock, at=now)
+        locked.state = CaseState.COMPLETED
+        locked.completed_at = now
+        if note:
+            locked.outcome_note = note
+        locked.save(update_fields=["state", "completed_at", "outcome_note", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.external_completed",
+            obj=locked,
+            before=before,
+            after={**snapshot(locked), "completed_at": now, "outcome_note": locked.outcome_note},
+        )
+        tell_applicant(
+            locked,
+            category=Category.CASE_COMPLETED,
+            subject=_("您的办件已办结：%(number)s") % {"number": locked.number},
+            body=locked.outcome_note or _("办件已于 %(at)s 办结。") % {"at": fmt(now)},
+            actor=actor,
+        )
+    return sync(case, locked)
+
+
+def _started(actor: ExternalSystemActor, case: Case) -> None:
+    """A case the deemed-acceptance sweep accepted has not been moved to in_progress yet: do it now."""
+    if Case.objects.filter(pk=case.pk, state=CaseState.ACCEPTED).exists():
+        _processing_start(actor, case)
+
+
+def case_external_event(*, system: ExternalSystem, case: Case, event: str, data: dict[str, Any]) -> Case:
+    """Apply one status event the department's system reports, as the platform's own transition would.
+    Each event is one transaction; an illegal one raises ValidationError and changes nothing."""
+    actor = system.actor
+    if not external_system_owns_case(actor, case):
+        raise ExternalApiError("case_not_registered_by_system", _("该办件不是本系统登记的，不能报告其状态。"), 403)
+    with transaction.atomic():
+        if event == "accepted":
+            case_accept(actor=actor, case=case)
+            _processing_start(actor, case)
+        elif event == "refused":
+            case_refuse(actor=actor, case=case, reason=data.get("reason", ""))
+        elif event == "correction_requested":
+            items = _correction_items(case, data.get("items"))
+            case_request_correction(actor=actor, case=case, items=items, reason=data.get("reason", ""))
+        elif event == "correction_received":
+            case_external_correction_received(actor=actor, case=case)
+        elif event == "suspended":
+            _started(actor, case)
+            case_external_suspend(
+                actor=actor,
+                case=case,
+                reason=data.get("pause_reason", ""),
+                basis=data.get("basis", ""),
+                expected_days=data.get("expected_days"),
+            )
+        elif event == "resumed":
+            case_external_resume(actor=actor, case=case)
+        elif event == "decided":
+            _started(actor, case)
+            case_decide(
+                actor=actor,
+                case=case,
+                outcome=data.get("outcome", ""),
+                reasons=data.get("reasons", ""),
+                legal_basis=data.get("legal_basis", ""),
+            )
+        elif event == "completed":
+            case_external_complete(actor=actor, case=case, note=data.get("note", ""))
+        else:
+            raise ValidationError({"type": _("未知的事件类型：%(type)s。") % {"type": event}})
+    case.refresh_from_db()
+    return case
