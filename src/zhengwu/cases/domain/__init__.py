@@ -6,6 +6,7 @@ from .acceptance import (
     case_request_correction,
     cases_deem_accepted,
 )
+from .fees import case_fee_notice_cancel, case_fee_notice_issue, case_fee_pay, case_fee_refund, case_fees_settled
 from .files import stored_file_open, stored_file_save
 from .intake import case_register_at_window, case_submit_by_proxy, case_submit_online
 from .lookup import TimelineEntry, case_lookup, case_timeline
@@ -14,6 +15,11 @@ __all__ = [
     "TimelineEntry",
     "case_accept",
     "case_correction_submit",
+    "case_fee_notice_cancel",
+    "case_fee_notice_issue",
+    "case_fee_pay",
+    "case_fee_refund",
+    "case_fees_settled",
     "case_handle_immediately",
     "case_lookup",
     "case_refuse",

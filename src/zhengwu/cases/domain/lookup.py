@@ -40,6 +40,10 @@ _LABELS = {
     "cases.deemed_accepted": _lazy("视为受理"),
     "cases.refused": _lazy("不予受理"),
     "cases.handled_immediately": _lazy("当场办结"),
+    "cases.fee_notice_issued": _lazy("开具缴费通知"),
+    "cases.fee_notice_cancelled": _lazy("缴费通知作废"),
+    "cases.fee_paid": _lazy("缴费"),
+    "cases.fee_refunded": _lazy("退费"),
 }
 
 
@@ -63,6 +67,8 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
         elif event.action == "cases.deemed_accepted":
             detail = _("逾期未作决定，依法自收到申请材料之日起视为受理")
+        elif event.action in ("cases.fee_notice_issued", "cases.fee_paid", "cases.fee_refunded"):
+            detail = _("%(amount)s 元") % {"amount": after.get("total") or after.get("amount", "")}
         elif event.action == "cases.accepted" and after.get("deemed_accepted"):
             detail = _("受理期限届满后作出，自收到申请材料之日起视为受理")
         entries.append(TimelineEntry(at=event.occurred_at, label=str(label), detail=detail))
