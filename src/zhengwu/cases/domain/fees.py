@@ -182,12 +182,14 @@ def _flags(notice: FeeNotice, *, outside_unified_window: bool = False) -> dict[s
 # ---------------------------------------------------------------- the standard
 
 
-def fee_lines_standard(case: Case) -> list[FeeLine]:
+def fee_lines_standard(case: Case, *, use_rules: bool = True) -> list[FeeLine]:
     """The lines the item's standard charges for this case: each FeeItem of its version, computed by the item's
-    DMN rule for that fee when there is one. ValidationError when a rule cannot be evaluated."""
+    DMN rule for that fee when there is one (and `use_rules`). ValidationError when a rule cannot be evaluated."""
     version = case.item_version
     items = list(FeeItem.objects.filter(version_id=version.pk).order_by("position", "pk"))
-    rules = {rule.fee_name: rule.dmn_xml for rule in FeeRule.objects.filter(item_id=version.item_id)}
+    rules = (
+        {rule.fee_name: rule.dmn_xml for rule in FeeRule.objects.filter(item_id=version.item_id)} if use_rules else {}
+    )
     lines = []
     for item in items:
         amount, quantity = item.standard_amount, 1
@@ -279,7 +281,14 @@ def _lines_from_input(case: Case, lines: list[dict[str, Any]], standard: list[Fe
 
 
 def _issue_locked(
-    locked: Case, *, actor: Any, lines: list[FeeLine], standard: list[FeeLine], override_reason: str, due_date
+    locked: Case,
+    *,
+    actor: Any,
+    lines: list[FeeLine],
+    standard: list[FeeLine],
+    override_reason: str,
+    due_date,
+    standard_error: str = "",
 ) -> FeeNotice:
     total = sum((line.charged_amount for line in lines), Decimal("0.00"))
     if total <= 0:
@@ -289,7 +298,7 @@ def _issue_locked(
     charged_items = {line.fee_item.pk for line in lines if line.fee_item is not None}
     omitted = [line for line in standard if line.fee_item.pk not in charged_items and line.standard_total > 0]
     free_item_charged = bool(locked.item_version.is_free)
-    fee_override = free_item_charged or bool(omitted) or any(line.differs for line in lines)
+    fee_override = free_item_charged or bool(standard_error) or bool(omitted) or any(line.differs for line in lines)
     if fee_override and not override_reason:
         raise ValidationError(
             {
@@ -336,6 +345,7 @@ def _issue_locked(
             "standard_total": _yuan(sum((line.standard_total for line in standard), Decimal("0.00"))),
             "lines": _lines_audit(lines),
             "omitted_fee_item_ids": [line.fee_item.pk for line in omitted],
+            "standard_error": standard_error,
             "due_date": due_date,
             **_flags(notice),
         },
@@ -376,10 +386,24 @@ def case_fee_notice_issue(
             raise ValidationError(_("您无权开具该办件的缴费通知。"))
         if locked.state != CaseState.DECIDED or not _granted(locked):
             raise ValidationError(_("只有已作出准予许可决定的办件才能开具缴费通知。"))
-        standard = fee_lines_standard(locked)
+        standard_error = ""
+        try:
+            standard = fee_lines_standard(locked)
+        except ValidationError as error:
+            if lines is None:
+                raise
+            # Lines given by hand while the rule cannot compute the standard: an override by definition.
+            standard_error = "；".join(error.messages)
+            standard = fee_lines_standard(locked, use_rules=False)
         chosen = standard if lines is None else _lines_from_input(locked, lines, standard)
         notice = _issue_locked(
-            locked, actor=actor, lines=chosen, standard=standard, override_reason=override_reason, due_date=due_date
+            locked,
+            actor=actor,
+            lines=chosen,
+            standard=standard,
+            override_reason=override_reason,
+            due_date=due_date,
+            standard_error=standard_error,
         )
     return notice
 
