@@ -183,11 +183,11 @@ def fee_window_department_ids(window) -> set[int]:
     if ids is None:
         from zhengwu.org.models import Window
 
-        ids = set(window.departments.values_list("pk", flat=True)) or set(
-            Window.objects.filter(hall_id=window.hall_id, is_active=True)
-            .exclude(departments=None)
-            .values_list("departments", flat=True)
-        )
+        rows = Window.departments.through.objects.filter(
+            Q(window_id=window.pk) | Q(window__hall_id=window.hall_id, window__is_active=True)
+        ).values_list("window_id", "department_id")
+        rows = list(rows)
+        ids = {department for owner, department in rows if owner == window.pk} or {d for _, d in rows}
         setattr(window, cache, ids)
     return ids
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, cases, catalog, home
+from zhengwu.portal.views import accounts, cases, catalog, fees, home
 
 app_name = "portal"
 
@@ -34,4 +34,6 @@ urlpatterns = [
     path("cases/mine/", cases.mine, name="cases_mine"),
     path("cases/mine/<str:number>/", cases.detail, name="case_detail"),
     path("cases/mine/<str:number>/receipt.pdf", cases.receipt, name="case_receipt"),
+    path("cases/mine/<str:number>/fees/<int:notice_id>/pay/", fees.pay_online, name="case_fee_pay"),
+    path("cases/mine/<str:number>/fees/receipts/<int:payment_id>.pdf", fees.fee_receipt, name="case_fee_receipt"),
 ]

@@ -51,6 +51,10 @@ TIMELINE_LABELS = {
     "cases.deemed_accepted": gettext_lazy("视为受理"),
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
+    "cases.fee_notice_issued": gettext_lazy("开具缴费通知"),
+    "cases.fee_notice_cancelled": gettext_lazy("缴费通知作废"),
+    "cases.fee_paid": gettext_lazy("缴费"),
+    "cases.fee_refunded": gettext_lazy("退费"),
 }
 
 
