@@ -518,3 +518,29 @@ def test_the_database_refuses_a_flag_without_a_reason_and_a_refund_without_one(f
         FeeRefund.objects.create(payment=payment, amount=Decimal("1"), reason="", refunded_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic():
         FeePayment.objects.filter(pk=payment.pk).update(amount=0)
+
+
+def test_a_fee_window_with_its_own_departments_collects_only_for_them(fees):
+    notice = fees.notice(fees.decided_case())
+    fees.fee_window.departments.set([fees.hall.other_department])
+
+    with pytest.raises(ValidationError) as error:
+        pay_cash(fees, notice)
+
+    assert error.value.messages == ["只有统一收费窗口的收费人员才能收取该办件的费用（票款分离）。"]
+    fees.fee_window.departments.add(fees.hall.department)
+    fees.fee_clerk.refresh_from_db()  # drop the cached window
+    assert pay_cash(fees, notice).amount == TOTAL
+
+
+def test_a_due_date_is_kept_and_audited(fees):
+    from datetime import date
+
+    case = fees.decided_case()
+    case_fee_notice_cancel(actor=fees.hall.handler, notice=fees.notice(case), reason="重开")
+
+    notice = case_fee_notice_issue(actor=fees.hall.handler, case=case, due_date=date(2026, 12, 31))
+
+    assert FeeNotice.objects.get(pk=notice.pk).due_date == date(2026, 12, 31)
+    assert fee_events(case)[-1].after["due_date"] == "2026-12-31"
+    assert notice.fee_override is False

@@ -117,3 +117,15 @@ def test_the_applicant_downloads_the_payment_receipt(client, fees):
     assert response.content.startswith(b"%PDF")
     client.force_login(fees.hall.other_enterprise)
     assert client.get(url).status_code == 404
+
+
+def test_the_applicant_fee_section_costs_a_fixed_number_of_queries(fees, django_assert_num_queries):
+    from zhengwu.portal.views.fees import applicant_fees
+
+    case = fees.decided_case()
+    case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
+    case.refresh_from_db()
+    with django_assert_num_queries(4):  # notices with payment, lines, refunds, the case's item version
+        section = applicant_fees(fees.hall.enterprise, case)
+    assert [n.payment.receipt_number for n in section.notices] == [FeePayment.objects.get().receipt_number]
+    assert section.can_pay_online is True

@@ -193,3 +193,16 @@ def test_the_fee_clerk_cannot_issue_or_cancel(client, fees):
 
     assert response.status_code == 404  # the fee window does not see the department's cases
     assert not FeeNotice.objects.filter(case=case, state=FeeNoticeState.ISSUED).exists()
+
+
+def test_the_case_page_fee_section_costs_a_fixed_number_of_queries(fees, django_assert_num_queries):
+    from zhengwu.workbench.views.fees import case_fees_panel
+
+    case = fees.decided_case()
+    case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
+    handler = fees.hall.handler
+    case_fees_panel(handler, case)  # roles and profile cached on the user
+    with django_assert_num_queries(6):  # notices with payment, lines, refunds; decision, fee items, fee rules
+        panel = case_fees_panel(handler, case)
+    assert (panel.can_issue, panel.can_cancel, panel.can_collect) == (True, True, False)
+    assert [row.standard_total for row in panel.standard] == [Decimal("10.00"), Decimal("80.00")]

@@ -61,6 +61,7 @@ __all__ = [
     "case_fee_notice_issue",
     "case_fee_pay",
     "case_fee_refund",
+    "case_fees_issue_after_grant",
     "case_fees_settled",
     "fee_lines_standard",
 ]
@@ -216,7 +217,7 @@ def fee_lines_standard(case: Case, *, use_rules: bool = True) -> list[FeeLine]:
     return lines
 
 
-def _lines_from_input(case: Case, lines: list[dict[str, Any]], standard: list[FeeLine]) -> list[FeeLine]:
+def _lines_from_input(lines: list[dict[str, Any]], standard: list[FeeLine]) -> list[FeeLine]:
     """Lines as given: a catalogue fee ({"fee_item": FeeItem or id, "charged_amount": ...}; its standard and
     quantity come from the item) or an extra line ({"name", "charged_amount", "quantity"}; standard 0)."""
     if not isinstance(lines, list) or not lines:
@@ -395,7 +396,7 @@ def case_fee_notice_issue(
             # Lines given by hand while the rule cannot compute the standard: an override by definition.
             standard_error = "；".join(error.messages)
             standard = fee_lines_standard(locked, use_rules=False)
-        chosen = standard if lines is None else _lines_from_input(locked, lines, standard)
+        chosen = standard if lines is None else _lines_from_input(lines, standard)
         notice = _issue_locked(
             locked,
             actor=actor,

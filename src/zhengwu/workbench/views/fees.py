@@ -27,7 +27,7 @@ from zhengwu.cases.domain.fees import (
     fee_lines_standard,
     refunded_total,
 )
-from zhengwu.cases.enums import WINDOW_PAYMENT_METHODS, CaseState, FeeNoticeState, PaymentMethod
+from zhengwu.cases.enums import WINDOW_PAYMENT_METHODS, CaseState, DecisionOutcome, FeeNoticeState, PaymentMethod
 from zhengwu.cases.models import Case, CaseDecision, FeeNotice, FeeNoticeLine, FeePayment, FeeRefund
 from zhengwu.workbench.rules import staff_required
 
@@ -243,7 +243,7 @@ def case_fees_panel(user, case: Case) -> CaseFees:
         case.state == CaseState.DECIDED
         and panel.can_cancel
         and not any(n.state == FeeNoticeState.ISSUED for n in notices)
-        and CaseDecision.objects.filter(case=case, outcome="grant").exists()
+        and CaseDecision.objects.filter(case=case, outcome=DecisionOutcome.GRANT).exists()
     ):
         panel.can_issue = True
         try:
