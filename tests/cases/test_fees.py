@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from tests.cases.fee_setup import TOTAL, make_fee_setup
@@ -22,6 +23,7 @@ from zhengwu.cases.domain import (
 from zhengwu.cases.enums import DecisionOutcome, FeeNoticeState, PaymentMethod
 from zhengwu.cases.models import FeeNotice, FeePayment, FeeRefund
 from zhengwu.cases.payments import DevelopmentPaymentProvider
+from zhengwu.cases.rules import can_pay_online
 from zhengwu.notifications.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -544,3 +546,15 @@ def test_a_due_date_is_kept_and_audited(fees):
     assert FeeNotice.objects.get(pk=notice.pk).due_date == date(2026, 12, 31)
     assert fee_events(case)[-1].after["due_date"] == "2026-12-31"
     assert notice.fee_override is False
+
+
+@override_settings(DEBUG=False, TESTING=False, ZHENGWU_PAYMENT_BACKEND="")
+def test_without_a_configured_provider_in_production_online_payment_is_not_offered(fees):
+    notice = fees.notice(fees.decided_case())
+
+    assert can_pay_online(fees.hall.enterprise, notice.case) is False
+    with pytest.raises(ValidationError) as error:
+        case_fee_pay(
+            actor=fees.hall.enterprise, notice=notice, method="online", amount=TOTAL, provider_reference="dev:x"
+        )
+    assert error.value.messages == ["该事项不支持网上支付，或您不是该办件的申请人。"]

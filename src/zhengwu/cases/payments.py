@@ -1,7 +1,8 @@
 """Online payment providers (网上支付) for fee notices (ADR 0014).
 
-Setting (optional, read at call time): ``ZHENGWU_PAYMENT_BACKEND``, the dotted path of a ``PaymentProvider``
-subclass; default ``DevelopmentPaymentProvider``, which confirms at once and moves no money.
+Setting (read at call time): ``ZHENGWU_PAYMENT_BACKEND``, the dotted path of a ``PaymentProvider`` subclass.
+Unset, ``DevelopmentPaymentProvider`` (confirms at once, moves no money) is used under DEBUG and in tests;
+otherwise online payment is not offered. A demo site may name the development provider explicitly.
 
 Adding a provider (a bank's or the province's unified payment platform): subclass ``PaymentProvider`` and
 implement ``start`` (ask the provider to collect `amount` for the notice; return a ``PaymentStart`` that is
@@ -76,5 +77,19 @@ class DevelopmentPaymentProvider(PaymentProvider):
         return f"dev-refund:{uuid.uuid4().hex[:16]}"
 
 
+def _backend_path() -> str:
+    configured = getattr(settings, "ZHENGWU_PAYMENT_BACKEND", "")
+    if configured:
+        return configured
+    return DEFAULT_BACKEND if settings.DEBUG or getattr(settings, "TESTING", False) else ""
+
+
+def online_payment_available() -> bool:
+    return bool(_backend_path())
+
+
 def payment_provider() -> PaymentProvider:
-    return import_string(getattr(settings, "ZHENGWU_PAYMENT_BACKEND", "") or DEFAULT_BACKEND)()
+    path = _backend_path()
+    if not path:
+        raise PaymentError("网上支付暂未开通，请到政务服务中心统一收费窗口缴费。")
+    return import_string(path)()

@@ -215,10 +215,13 @@ def can_issue_fee_notice(user: Any, case) -> bool:
 
 
 def can_pay_online(user: Any, case) -> bool:
-    """The applicant's own account, when the item's version supports online payment."""
+    """The applicant's own account, when the item's version supports online payment and a provider is set up."""
+    from zhengwu.cases.payments import online_payment_available
+
     return (
         is_public_user(user)
         and case.applicant_id is not None
         and case.applicant_id == user.pk
         and bool(case.item_version.online_payment)
+        and online_payment_available()
     )
