@@ -257,3 +257,6 @@ ZHENGWU_SMS_BACKEND = os.environ.get("ZHENGWU_SMS_BACKEND", "")
 ZHENGWU_SMS_FILE = os.environ.get("ZHENGWU_SMS_FILE", "")
 ZHENGWU_SMS_SIGNATURE = os.environ.get("ZHENGWU_SMS_SIGNATURE") or ZHENGWU_SITE_NAME or "政务服务平台"
 ZHENGWU_SMS_MAX_SEGMENTS = int(os.environ.get("ZHENGWU_SMS_MAX_SEGMENTS", "2"))
+# Online payment of fee notices: a dotted PaymentProvider path; unset = the development provider under DEBUG,
+# no online payment otherwise (ADR 0014).
+ZHENGWU_PAYMENT_BACKEND = os.environ.get("ZHENGWU_PAYMENT_BACKEND", "")

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
@@ -16,6 +17,11 @@ from zhengwu.cases.models import (
     CorrectionNotice,
     ExternalCaseLink,
     ExternalSystem,
+    FeeNotice,
+    FeeNoticeLine,
+    FeePayment,
+    FeeRefund,
+    FeeRule,
     ItemCertificate,
     ItemProcess,
     StoredFile,
@@ -186,3 +192,71 @@ class ExternalCaseLinkAdmin(_ReadOnly, admin.ModelAdmin):
     list_filter = ("system",)
     search_fields = ("external_id", "case__number")
     list_select_related = ("case", "system")
+
+
+# ---- fees (ADR 0014): rules are reference data; notices, payments and refunds are written by domain functions
+
+
+class FeeRuleForm(forms.ModelForm):
+    dmn_file = forms.FileField(label=_("上传 DMN 文件"), required=False, help_text=_("上传后替换下方的决策表内容。"))
+
+    class Meta:
+        model = FeeRule
+        fields = ("item", "fee_name", "dmn_xml")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dmn_xml"].required = False
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("dmn_file")
+        if upload:
+            if upload.size > 256 * 1024:
+                raise forms.ValidationError({"dmn_file": _("DMN 文件不能超过 256 KB。")})
+            try:
+                data["dmn_xml"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError({"dmn_file": _("DMN 文件须为 UTF-8 编码。")}) from None
+            self.instance.dmn_xml = data["dmn_xml"]
+        if not data.get("dmn_xml"):
+            raise forms.ValidationError({"dmn_xml": _("请上传 DMN 文件或填写决策表内容。")})
+        return data
+
+
+@admin.register(FeeRule)
+class FeeRuleAdmin(AuditedModelAdmin):
+    form = FeeRuleForm
+    list_display = ("item", "fee_name", "updated_at")
+    autocomplete_fields = ("item",)
+    search_fields = ("item__implementation_code", "fee_name")
+
+
+class FeeNoticeLineInline(_ReadOnly, admin.TabularInline):
+    model = FeeNoticeLine
+    fields = ("position", "name", "fee_item", "standard_amount", "quantity", "charged_amount", "legal_basis")
+    extra = 0
+
+
+@admin.register(FeeNotice)
+class FeeNoticeAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "total", "state", "flagged_for_supervision", "issued_at")
+    list_filter = ("state", "flagged_for_supervision", "fee_override", "free_item_charged")
+    search_fields = ("case__number",)
+    list_select_related = ("case",)
+    inlines = (FeeNoticeLineInline,)
+
+
+class FeeRefundInline(_ReadOnly, admin.TabularInline):
+    model = FeeRefund
+    fields = ("amount", "reason", "recorded_by", "window", "refunded_at", "provider_reference")
+    extra = 0
+
+
+@admin.register(FeePayment)
+class FeePaymentAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("receipt_number", "notice", "amount", "method", "window", "paid_at")
+    list_filter = ("method",)
+    search_fields = ("receipt_number", "notice__case__number")
+    list_select_related = ("notice__case", "window__hall")
+    inlines = (FeeRefundInline,)

@@ -96,3 +96,26 @@ class DeliveryState(models.TextChoices):
 
 # Delivery finished: the result has left the department (shipped) or was handed over at the window.
 DELIVERED_STATES = frozenset({DeliveryState.SHIPPED, DeliveryState.HANDED_OVER})
+
+
+class FeeNoticeState(models.TextChoices):
+    """A fee notice (缴费通知): issued by the department, paid at the unified fee window or online (票款分离)."""
+
+    ISSUED = "issued", _("待缴费")
+    PAID = "paid", _("已缴费")
+    PARTIALLY_REFUNDED = "partially_refunded", _("已部分退费")
+    REFUNDED = "refunded", _("已全额退费")
+    CANCELLED = "cancelled", _("已作废")
+
+
+# Notices whose money was received (and may be refunded).
+FEE_PAID_STATES = frozenset({FeeNoticeState.PAID, FeeNoticeState.PARTIALLY_REFUNDED, FeeNoticeState.REFUNDED})
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("现金（统一收费窗口）")
+    CARD = "card", _("刷卡（统一收费窗口）")
+    ONLINE = "online", _("网上支付")
+
+
+WINDOW_PAYMENT_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD})

@@ -15,8 +15,10 @@ from zhengwu.cases.enums import (
     DecisionOutcome,
     DeliveryMethod,
     DeliveryState,
+    FeeNoticeState,
     FileKind,
     MaterialStatus,
+    PaymentMethod,
 )
 
 
@@ -519,3 +521,212 @@ class ExternalCaseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} → {self.case_id}"
+
+
+# ---- fees (行政收费, 票款分离; ADR 0014) ---------------------------------------------------------------------
+class FeeRule(models.Model):
+    """A DMN decision table computing a fee of an item from the case's form data (optional).
+
+    Keyed by the item and the fee's name, so it carries over to the item's next versions. The table's outputs
+    are `amount` (the standard for one unit, in yuan) and, optionally, `quantity`."""
+
+    item = models.ForeignKey(
+        "catalog.ServiceItem", verbose_name=_("事项"), on_delete=models.CASCADE, related_name="fee_rules"
+    )
+    fee_name = models.CharField(_("收费项目"), max_length=200)
+    dmn_xml = models.TextField(_("DMN 决策表"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("收费计算规则")
+        verbose_name_plural = _("收费计算规则")
+        constraints = [models.UniqueConstraint(fields=["item", "fee_name"], name="cases_feerule_item_fee_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.fee_name}"
+
+    def clean(self) -> None:
+        from zhengwu.cases.domain.fee_rules import dmn_table
+
+        if self.dmn_xml:
+            dmn_table(self.dmn_xml)
+
+
+class FeeNotice(models.Model):
+    """缴费通知: what the applicant owes after a grant decision. A charge that differs from the standard, or any
+    charge on a free item, needs a reason and is flagged to supervision (行政收费监察)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="fee_notices")
+    total = models.DecimalField(_("应缴金额（元）"), max_digits=12, decimal_places=2)
+    state = models.CharField(_("状态"), max_length=20, choices=FeeNoticeState.choices, default=FeeNoticeState.ISSUED)
+    fee_override = models.BooleanField(_("与收费标准不一致"), default=False)
+    free_item_charged = models.BooleanField(_("不收费事项收费"), default=False)
+    override_reason = models.TextField(_("调整理由"), blank=True)
+    flagged_for_supervision = models.BooleanField(_("报送监察"), default=False, db_index=True)
+    due_date = models.DateField(_("缴费期限"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("开具人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("开具时间"))
+    cancelled_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    cancel_reason = models.TextField(_("作废理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("缴费通知")
+        verbose_name_plural = _("缴费通知")
+        ordering = ["case", "issued_at", "pk"]
+        indexes = [models.Index(fields=["state", "issued_at"], name="cases_feenotice_state_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="cases_feenotice_total_positive"),
+            models.CheckConstraint(
+                condition=(Q(fee_override=False) & Q(free_item_charged=False) & Q(flagged_for_supervision=False))
+                | ((Q(fee_override=True) | Q(free_item_charged=True)) & Q(flagged_for_supervision=True)),
+                name="cases_feenotice_flag_matches",
+            ),
+            models.CheckConstraint(
+                condition=Q(flagged_for_supervision=False) | ~Q(override_reason=""),
+                name="cases_feenotice_override_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=FeeNoticeState.CANCELLED) | ~Q(cancel_reason=""),
+                name="cases_feenotice_cancel_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state=FeeNoticeState.ISSUED), name="cases_feenotice_one_open_per_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} 缴费通知 {self.total} 元"
+
+
+class FeeNoticeLine(models.Model):
+    notice = models.ForeignKey(FeeNotice, verbose_name=_("缴费通知"), on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("序号"), default=0)
+    fee_item = models.ForeignKey(
+        "catalog.FeeItem",
+        verbose_name=_("收费项目（目录）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(_("收费项目"), max_length=200)
+    unit = models.CharField(_("计费单位"), max_length=30, blank=True)
+    legal_basis = models.CharField(_("收费依据"), max_length=500, blank=True)
+    standard_amount = models.DecimalField(_("收费标准（元）"), max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    charged_amount = models.DecimalField(_("实收金额（元）"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("缴费项目")
+        verbose_name_plural = _("缴费项目")
+        ordering = ["notice", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(standard_amount__gte=0), name="cases_feeline_standard_nonneg"),
+            models.CheckConstraint(condition=Q(charged_amount__gte=0), name="cases_feeline_charged_nonneg"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cases_feeline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.charged_amount}"
+
+    @property
+    def standard_total(self):
+        return self.standard_amount * self.quantity
+
+    @property
+    def differs(self) -> bool:
+        return self.charged_amount != self.standard_total
+
+
+class FeeReceiptCounter(models.Model):
+    """Last receipt (票据) serial used on a day; its row lock serialises receipt numbers."""
+
+    day = models.DateField(unique=True)
+    last_serial = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y%m%d} {self.last_serial}"
+
+
+class FeePayment(models.Model):
+    """Money received for a notice, in full, at the unified fee window or online; one receipt number (票据号)."""
+
+    notice = models.OneToOneField(
+        FeeNotice, verbose_name=_("缴费通知"), on_delete=models.PROTECT, related_name="payment"
+    )
+    amount = models.DecimalField(_("缴费金额（元）"), max_digits=12, decimal_places=2)
+    method = models.CharField(_("缴费方式"), max_length=10, choices=PaymentMethod.choices)
+    receipt_number = models.CharField(_("票据号"), max_length=30, unique=True)
+    provider_reference = models.CharField(_("支付流水号"), max_length=100, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收费人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    window = models.ForeignKey(
+        "org.Window", verbose_name=_("收费窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_at = models.DateTimeField(_("缴费时间"))
+
+    class Meta:
+        verbose_name = _("缴费记录")
+        verbose_name_plural = _("缴费记录")
+        ordering = ["-paid_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cases_feepayment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(method=PaymentMethod.ONLINE, window__isnull=True)
+                | (~Q(method=PaymentMethod.ONLINE) & Q(window__isnull=False)),
+                name="cases_feepayment_window_or_online",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method=PaymentMethod.ONLINE) | ~Q(provider_reference=""),
+                name="cases_feepayment_online_has_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_number} {self.amount} 元"
+
+
+class FeeRefund(models.Model):
+    payment = models.ForeignKey(
+        FeePayment, verbose_name=_("缴费记录"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("退费金额（元）"), max_digits=12, decimal_places=2)
+    reason = models.TextField(_("退费理由"))
+    provider_reference = models.CharField(_("退款流水号"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    window = models.ForeignKey(
+        "org.Window", verbose_name=_("收费窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refunded_at = models.DateTimeField(_("退费时间"))
+
+    class Meta:
+        verbose_name = _("退费记录")
+        verbose_name_plural = _("退费记录")
+        ordering = ["payment", "refunded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cases_feerefund_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="cases_feerefund_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment.receipt_number} 退费 {self.amount} 元"

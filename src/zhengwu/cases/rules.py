@@ -230,3 +230,69 @@ def can_arrange_delivery(user: Any, case) -> bool:
 def can_download_case_result(user: Any, case) -> bool:
     """The certificate and decision document of a case: whoever may see the case."""
     return can_view_case(user, case)
+
+
+# ---- fees (票款分离: the department issues the notice; the unified fee window or the applicant online pays) ----
+FEE_ISSUER_ROLES = (Role.HANDLER, Role.SECTION_HEAD, Role.LEADER_IN_CHARGE, Role.UNIT_HEAD)
+
+
+def fee_window(user: Any):
+    """The unified fee window (统一收费窗口) a fee clerk is posted to, or None."""
+    if not has_role(user, Role.FEE_CLERK):
+        return None
+    profile = staff_profile(user)
+    window = profile.window if profile is not None else None
+    if window is None or not window.is_active or window.kind != WindowKind.FEE:
+        return None
+    return window
+
+
+def fee_window_department_ids(window) -> set[int]:
+    """Departments whose fees a fee window collects: its own list, else every department served in its hall."""
+    cache = "_zhengwu_fee_department_ids"
+    ids = getattr(window, cache, None)
+    if ids is None:
+        from zhengwu.org.models import Window
+
+        rows = Window.departments.through.objects.filter(
+            Q(window_id=window.pk) | Q(window__hall_id=window.hall_id, window__is_active=True)
+        ).values_list("window_id", "department_id")
+        rows = list(rows)
+        ids = {department for owner, department in rows if owner == window.pk} or {d for _, d in rows}
+        setattr(window, cache, ids)
+    return ids
+
+
+def can_use_fee_window(user: Any) -> bool:
+    return is_staff_member(user) and fee_window(user) is not None
+
+
+def can_collect_fees(user: Any, case) -> bool:
+    """Collect or refund a case's fees: a fee clerk at a unified fee window that serves its department."""
+    window = fee_window(user)
+    return window is not None and case.department_id in fee_window_department_ids(window)
+
+
+def can_issue_fee_notice(user: Any, case) -> bool:
+    """Issue or cancel a fee notice: the case department's handlers, section heads and leaders."""
+    if not is_staff_member(user):
+        return False
+    profile = staff_profile(user)
+    return (
+        profile is not None
+        and profile.department_id == case.department_id
+        and any(has_role(user, role) for role in FEE_ISSUER_ROLES)
+    )
+
+
+def can_pay_online(user: Any, case) -> bool:
+    """The applicant's own account, when the item's version supports online payment and a provider is set up."""
+    from zhengwu.cases.payments import online_payment_available
+
+    return (
+        is_public_user(user)
+        and case.applicant_id is not None
+        and case.applicant_id == user.pk
+        and bool(case.item_version.online_payment)
+        and online_payment_available()
+    )

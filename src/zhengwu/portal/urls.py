@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, board, case_outcome, cases, catalog, home, ratings, supervision
+from zhengwu.portal.views import accounts, board, case_outcome, cases, catalog, fees, home, ratings, supervision
 
 app_name = "portal"
 
@@ -40,4 +40,6 @@ urlpatterns = [
     path("cases/mine/<str:number>/certificate.pdf", case_outcome.case_certificate_pdf, name="case_certificate_pdf"),
     path("cases/mine/<str:number>/decision.pdf", case_outcome.case_decision_pdf, name="case_decision_pdf"),
     path("cases/mine/<str:number>/delivery/", case_outcome.case_delivery, name="case_delivery"),
+    path("cases/mine/<str:number>/fees/<int:notice_id>/pay/", fees.pay_online, name="case_fee_pay"),
+    path("cases/mine/<str:number>/fees/receipts/<int:payment_id>.pdf", fees.fee_receipt, name="case_fee_receipt"),
 ]

@@ -4,6 +4,7 @@ from zhengwu.workbench.views import auth, catalog_excel, home, ratings, tasks
 from zhengwu.workbench.views import case_outcome as outcome_views
 from zhengwu.workbench.views import cases as case_views
 from zhengwu.workbench.views import catalog as catalog_views
+from zhengwu.workbench.views import fees as fee_views
 
 app_name = "workbench"
 
@@ -91,4 +92,12 @@ urlpatterns = [
     path("cases/<str:number>/ship/", outcome_views.case_ship_view, name="case_ship"),
     path("cases/<str:number>/hand-over/", outcome_views.case_hand_over_view, name="case_hand_over"),
     path("cases/<str:number>/complete/", outcome_views.case_complete_view, name="case_complete"),
+    # 统一收费窗口 (unified fee window) and the case page's fee actions
+    path("fees/", fee_views.fee_queue, name="fee_queue"),
+    path("fees/<int:notice_id>/", fee_views.fee_notice, name="fee_notice"),
+    path("fees/<int:notice_id>/collect/", fee_views.fee_collect, name="fee_collect"),
+    path("fees/<int:notice_id>/refund/", fee_views.fee_refund, name="fee_refund"),
+    path("fees/receipts/<int:payment_id>.pdf", fee_views.fee_receipt, name="fee_receipt"),
+    path("cases/<str:number>/fees/issue/", fee_views.case_fee_issue_view, name="case_fee_issue"),
+    path("cases/<str:number>/fees/<int:notice_id>/cancel/", fee_views.case_fee_cancel_view, name="case_fee_cancel"),
 ]

@@ -9,6 +9,7 @@ from .acceptance import (
 from .certificates import case_certificate_issue, case_certificate_revoke, case_decision_document
 from .completion import case_complete
 from .delivery import case_delivery_arrange, case_hand_over, case_ship
+from .fees import case_fee_notice_cancel, case_fee_notice_issue, case_fee_pay, case_fee_refund, case_fees_settled
 from .files import stored_file_open, stored_file_save
 from .intake import case_register_at_window, case_submit_by_proxy, case_submit_online
 from .lookup import TimelineEntry, case_lookup, case_timeline
@@ -22,6 +23,11 @@ __all__ = [
     "case_correction_submit",
     "case_decision_document",
     "case_delivery_arrange",
+    "case_fee_notice_cancel",
+    "case_fee_notice_issue",
+    "case_fee_pay",
+    "case_fee_refund",
+    "case_fees_settled",
     "case_hand_over",
     "case_handle_immediately",
     "case_lookup",

@@ -1,13 +1,647 @@
-"""Fees (行政收费): fee notices from the item's standard, payment at the unified window or online, refunds.
+"""Fees (行政收费, ADR 0014): fee notices from the item's standard, payment at the unified fee window or online
+(票款分离), receipt numbers, refunds; the gate `case_fees_settled` that certificates and completion ask.
 
-The full module lands with issue 5 item 6; `case_fees_settled` is the gate the certificate and
-completion steps ask."""
+* After a grant decision the department issues a fee notice (缴费通知); `case_decide` issues it by itself for
+  items that charge. Lines default to the version's FeeItems; a fee with a DMN `FeeRule` is computed from the
+  case's form data.
+* A notice that differs from the standard (a changed amount, an omitted or extra line) or charges a free item
+  needs a reason and is flagged to supervision; its audit `after` carries `fee_override`,
+  `outside_unified_window` and `free_item_charged` for the 行政收费 monitoring point.
+* Only a fee clerk at a unified fee window serving the department, or the applicant online where the item allows
+  it, records a payment; always the notice's whole total. Every payment gets a receipt number (票据号).
+"""
 
 from __future__ import annotations
 
-from zhengwu.cases.models import Case
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengwu.audit.domain import audit_record
+from zhengwu.cases.domain._common import SYSTEM_ACTOR, lock, user_or_none
+from zhengwu.cases.domain.fee_rules import dmn_fee
+from zhengwu.cases.enums import (
+    FEE_PAID_STATES,
+    WINDOW_PAYMENT_METHODS,
+    CaseState,
+    DecisionOutcome,
+    FeeNoticeState,
+    PaymentMethod,
+)
+from zhengwu.cases.models import (
+    Case,
+    CaseDecision,
+    FeeNotice,
+    FeeNoticeLine,
+    FeePayment,
+    FeeReceiptCounter,
+    FeeRefund,
+    FeeRule,
+)
+from zhengwu.cases.payments import PaymentError, payment_provider
+from zhengwu.cases.rules import can_collect_fees, can_issue_fee_notice, can_pay_online, fee_window
+from zhengwu.catalog.models import FeeItem
+from zhengwu.notifications.domain import notify
+from zhengwu.notifications.enums import Category
+from zhengwu.org.enums import WindowKind
+from zhengwu.workflow.rules import is_system_actor
+
+__all__ = [
+    "FeeLine",
+    "case_fee_notice_cancel",
+    "case_fee_notice_issue",
+    "case_fee_pay",
+    "case_fee_refund",
+    "case_fees_issue_after_grant",
+    "case_fees_settled",
+    "fee_lines_standard",
+]
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_TEXT = 2000
+MAX_RECEIPT_SERIAL = 999_999
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    """A line of a notice before it is saved. `standard_amount` is per unit; the standard of the line is
+    `standard_amount * quantity`."""
+
+    fee_item: FeeItem | None
+    name: str
+    unit: str
+    legal_basis: str
+    standard_amount: Decimal
+    quantity: int
+    charged_amount: Decimal
+
+    @property
+    def standard_total(self) -> Decimal:
+        return self.standard_amount * self.quantity
+
+    @property
+    def differs(self) -> bool:
+        return self.charged_amount != self.standard_total
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _money(value: Any, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: _("请填写有效的金额（元，最多两位小数）。")}) from None
+    if not amount.is_finite() or amount != amount.quantize(CENT) or amount < 0 or amount > MAX_AMOUNT:
+        raise ValidationError({field: _("请填写有效的金额（元，最多两位小数）。")})
+    return amount.quantize(CENT)
+
+
+def _text(value: str | None, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    if len(value) > MAX_TEXT:
+        raise ValidationError({field: _("内容不能超过 %(max)d 个字符。") % {"max": MAX_TEXT}})
+    return value
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def _portal_link(case: Case) -> str:
+    return reverse("portal:case_detail", args=[case.number])
+
+
+def _tell(case: Case, *, category: Category, subject: str, body: str, actor: Any) -> None:
+    if case.applicant_id is None:
+        return  # walk-in applicants are told at the window
+    notify(
+        recipients=[case.applicant], category=category, subject=subject, body=body, link=_portal_link(case), actor=actor
+    )
+
+
+def _granted(case: Case) -> bool:
+    return CaseDecision.objects.filter(case=case, outcome=DecisionOutcome.GRANT).exists()
+
+
+def _lock_notice(notice: FeeNotice) -> FeeNotice:
+    return (
+        FeeNotice.objects.select_for_update(of=("self",))
+        .select_related("case__item_version", "case__department")
+        .get(pk=notice.pk)
+    )
+
+
+def _sync(target, source):
+    if target is not source:
+        for field in type(source)._meta.concrete_fields:
+            setattr(target, field.attname, getattr(source, field.attname))
+        target._state.fields_cache.clear()
+    return target
+
+
+def _lines_audit(lines) -> list[dict[str, Any]]:
+    return [
+        {
+            "fee_item_id": line.fee_item.pk if line.fee_item is not None else None,
+            "name": line.name,
+            "standard_amount": _yuan(line.standard_amount),
+            "quantity": line.quantity,
+            "charged_amount": _yuan(line.charged_amount),
+            "differs": line.differs,
+        }
+        for line in lines
+    ]
+
+
+def _flags(notice: FeeNotice, *, outside_unified_window: bool = False) -> dict[str, Any]:
+    """The fields supervision's 行政收费 monitoring point reads."""
+    return {
+        "fee_override": notice.fee_override,
+        "outside_unified_window": outside_unified_window,
+        "free_item_charged": notice.free_item_charged,
+        "flagged_for_supervision": notice.flagged_for_supervision,
+        "override_reason": notice.override_reason,
+        "department_id": notice.case.department_id,
+    }
+
+
+# ---------------------------------------------------------------- the standard
+
+
+def fee_lines_standard(case: Case, *, use_rules: bool = True) -> list[FeeLine]:
+    """The lines the item's standard charges for this case: each FeeItem of its version, computed by the item's
+    DMN rule for that fee when there is one (and `use_rules`). ValidationError when a rule cannot be evaluated."""
+    version = case.item_version
+    items = list(FeeItem.objects.filter(version_id=version.pk).order_by("position", "pk"))
+    rules = (
+        {rule.fee_name: rule.dmn_xml for rule in FeeRule.objects.filter(item_id=version.item_id)} if use_rules else {}
+    )
+    lines = []
+    for item in items:
+        amount, quantity = item.standard_amount, 1
+        if item.name in rules:
+            try:
+                computed = dmn_fee(rules[item.name], case.form_data or {})
+            except ValidationError as error:
+                raise ValidationError(
+                    _("收费项目“%(name)s”的计算规则无法计算：%(problem)s")
+                    % {"name": item.name, "problem": "；".join(error.messages)}
+                ) from None
+            amount, quantity = computed.amount, computed.quantity
+        lines.append(
+            FeeLine(
+                fee_item=item,
+                name=item.name,
+                unit=item.unit,
+                legal_basis=item.legal_basis,
+                standard_amount=amount,
+                quantity=quantity,
+                charged_amount=amount * quantity,
+            )
+        )
+    return lines
+
+
+def _lines_from_input(lines: list[dict[str, Any]], standard: list[FeeLine]) -> list[FeeLine]:
+    """Lines as given: a catalogue fee ({"fee_item": FeeItem or id, "charged_amount": ...}; its standard and
+    quantity come from the item) or an extra line ({"name", "charged_amount", "quantity"}; standard 0)."""
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError({"lines": _("请至少列出一个收费项目。")})
+    by_item = {line.fee_item.pk: line for line in standard}
+    result: list[FeeLine] = []
+    seen: set[int] = set()
+    for index, entry in enumerate(lines):
+        if not isinstance(entry, dict):
+            raise ValidationError({"lines": _("收费项目格式不正确。")})
+        ref = entry.get("fee_item")
+        if ref not in (None, ""):
+            pk = getattr(ref, "pk", ref)
+            try:
+                pk = int(pk)
+            except (TypeError, ValueError):
+                pk = None
+            base = by_item.get(pk)
+            if base is None:
+                raise ValidationError({"lines": _("第 %(n)d 行的收费项目不属于该事项。") % {"n": index + 1}})
+            if pk in seen:
+                raise ValidationError({"lines": _("收费项目“%(name)s”重复列出。") % {"name": base.name}})
+            seen.add(pk)
+            charged = entry.get("charged_amount")
+            charged = base.charged_amount if charged in (None, "") else _money(charged, f"lines-{index}-charged_amount")
+            result.append(
+                FeeLine(
+                    fee_item=base.fee_item,
+                    name=base.name,
+                    unit=base.unit,
+                    legal_basis=base.legal_basis,
+                    standard_amount=base.standard_amount,
+                    quantity=base.quantity,
+                    charged_amount=charged,
+                )
+            )
+            continue
+        name = str(entry.get("name") or "").strip()
+        if not name or len(name) > 200:
+            raise ValidationError({"lines": _("第 %(n)d 行请填写收费项目名称（200 字以内）。") % {"n": index + 1}})
+        try:
+            quantity = int(entry.get("quantity") or 1)
+        except (TypeError, ValueError):
+            quantity = 0
+        if quantity < 1:
+            raise ValidationError({"lines": _("第 %(n)d 行的数量必须是正整数。") % {"n": index + 1}})
+        result.append(
+            FeeLine(
+                fee_item=None,
+                name=name,
+                unit=str(entry.get("unit") or "")[:30],
+                legal_basis=str(entry.get("legal_basis") or "")[:500],
+                standard_amount=Decimal("0.00"),
+                quantity=quantity,
+                charged_amount=_money(entry.get("charged_amount"), f"lines-{index}-charged_amount"),
+            )
+        )
+    return result
+
+
+# ---------------------------------------------------------------- notices
+
+
+def _issue_locked(
+    locked: Case,
+    *,
+    actor: Any,
+    lines: list[FeeLine],
+    standard: list[FeeLine],
+    override_reason: str,
+    due_date,
+    standard_error: str = "",
+) -> FeeNotice:
+    total = sum((line.charged_amount for line in lines), Decimal("0.00"))
+    if total <= 0:
+        raise ValidationError({"lines": _("应缴金额为零，无需开具缴费通知。")})
+    if total > MAX_AMOUNT:
+        raise ValidationError({"lines": _("应缴金额过大。")})
+    charged_items = {line.fee_item.pk for line in lines if line.fee_item is not None}
+    omitted = [line for line in standard if line.fee_item.pk not in charged_items and line.standard_total > 0]
+    free_item_charged = bool(locked.item_version.is_free)
+    fee_override = free_item_charged or bool(standard_error) or bool(omitted) or any(line.differs for line in lines)
+    if fee_override and not override_reason:
+        raise ValidationError(
+            {
+                "override_reason": _("不收费事项收费须填写理由，并报送监察。")
+                if free_item_charged
+                else _("收费金额与收费标准不一致，须填写调整理由，并报送监察。")
+            }
+        )
+    if FeeNotice.objects.filter(case=locked, state=FeeNoticeState.ISSUED).exists():
+        raise ValidationError(_("该办件已有待缴费的缴费通知，请先作废后再开具。"))
+    notice = FeeNotice.objects.create(
+        case=locked,
+        total=total,
+        fee_override=fee_override,
+        free_item_charged=free_item_charged,
+        override_reason=override_reason if fee_override else "",
+        flagged_for_supervision=fee_override,
+        due_date=due_date,
+        issued_by=user_or_none(actor),
+        issued_at=timezone.now(),
+    )
+    FeeNoticeLine.objects.bulk_create(
+        FeeNoticeLine(
+            notice=notice,
+            position=position,
+            fee_item=line.fee_item,
+            name=line.name,
+            unit=line.unit,
+            legal_basis=line.legal_basis,
+            standard_amount=line.standard_amount,
+            quantity=line.quantity,
+            charged_amount=line.charged_amount,
+        )
+        for position, line in enumerate(lines)
+    )
+    audit_record(
+        actor=actor,
+        action="cases.fee_notice_issued",
+        obj=locked,
+        before={"open_notice": None},
+        after={
+            "notice_id": notice.pk,
+            "total": _yuan(total),
+            "standard_total": _yuan(sum((line.standard_total for line in standard), Decimal("0.00"))),
+            "lines": _lines_audit(lines),
+            "omitted_fee_item_ids": [line.fee_item.pk for line in omitted],
+            "standard_error": standard_error,
+            "due_date": due_date,
+            **_flags(notice),
+        },
+    )
+    _tell(
+        locked,
+        category=Category.CASE_FEE_NOTICE,
+        subject=_("缴费通知：%(number)s 应缴 %(total)s 元") % {"number": locked.number, "total": _yuan(total)},
+        body="\n".join(f"{line.name}：{_yuan(line.charged_amount)} 元" for line in lines)
+        + "\n"
+        + (
+            _("请到政务服务中心统一收费窗口缴费，或在网上办件页面在线支付。")
+            if locked.item_version.online_payment
+            else _("请凭办件编号到政务服务中心统一收费窗口缴费。")
+        ),
+        actor=actor,
+    )
+    return notice
+
+
+def case_fee_notice_issue(
+    *,
+    actor: Any,
+    case: Case,
+    lines: list[dict[str, Any]] | None = None,
+    override_reason: str = "",
+    due_date: date | None = None,
+) -> FeeNotice:
+    """Issue a fee notice (缴费通知) on a granted case (decided → still decided). Without `lines`, the item's
+    standard; with them, as given (see `_lines_from_input`). A notice that departs from the standard, or any
+    charge on a free item, needs `override_reason` and is flagged to supervision."""
+    override_reason = (override_reason or "").strip()
+    if len(override_reason) > MAX_TEXT:
+        raise ValidationError({"override_reason": _("内容不能超过 %(max)d 个字符。") % {"max": MAX_TEXT}})
+    with transaction.atomic():
+        locked = lock(case)
+        if not (is_system_actor(actor) or can_issue_fee_notice(actor, locked)):
+            raise ValidationError(_("您无权开具该办件的缴费通知。"))
+        if locked.state != CaseState.DECIDED or not _granted(locked):
+            raise ValidationError(_("只有已作出准予许可决定的办件才能开具缴费通知。"))
+        standard_error = ""
+        try:
+            standard = fee_lines_standard(locked)
+        except ValidationError as error:
+            if lines is None:
+                raise
+            # Lines given by hand while the rule cannot compute the standard: an override by definition.
+            standard_error = "；".join(error.messages)
+            standard = fee_lines_standard(locked, use_rules=False)
+        chosen = standard if lines is None else _lines_from_input(lines, standard)
+        notice = _issue_locked(
+            locked,
+            actor=actor,
+            lines=chosen,
+            standard=standard,
+            override_reason=override_reason,
+            due_date=due_date,
+            standard_error=standard_error,
+        )
+    return notice
+
+
+def case_fees_issue_after_grant(*, case: Case) -> FeeNotice | None:
+    """What `case_decide` calls after a grant: the standard notice for an item that charges, issued by the
+    system. A standard of zero (e.g. an exemption in the DMN table) issues nothing; a rule that cannot be
+    evaluated is logged and left to the department, so the decision stands."""
+    if case.item_version.is_free:
+        return None
+    try:
+        with transaction.atomic():
+            return case_fee_notice_issue(actor=SYSTEM_ACTOR, case=case)
+    except ValidationError as error:
+        logger.warning("办件 %s 未自动开具缴费通知：%s", case.number, "；".join(error.messages))
+        return None
+
+
+def case_fee_notice_cancel(*, actor: Any, notice: FeeNotice, reason: str) -> FeeNotice:
+    """Cancel (作废) an unpaid notice, with the reason; the department may then issue a corrected one."""
+    reason = _text(reason, "reason", _("请填写作废理由。"))
+    with transaction.atomic():
+        lock(notice.case)
+        locked = _lock_notice(notice)
+        if not can_issue_fee_notice(actor, locked.case):
+            raise ValidationError(_("您无权作废该缴费通知。"))
+        if locked.state != FeeNoticeState.ISSUED:
+            raise ValidationError(
+                _("缴费通知当前状态为“%(state)s”，不能作废。") % {"state": FeeNoticeState(locked.state).label}
+            )
+        locked.state = FeeNoticeState.CANCELLED
+        locked.cancelled_at = timezone.now()
+        locked.cancel_reason = reason
+        locked.save(update_fields=["state", "cancelled_at", "cancel_reason"])
+        audit_record(
+            actor=actor,
+            action="cases.fee_notice_cancelled",
+            obj=locked.case,
+            before={"notice_id": locked.pk, "state": FeeNoticeState.ISSUED},
+            after={"notice_id": locked.pk, "state": locked.state, "reason": reason, "total": _yuan(locked.total)}
+            | _flags(locked),
+        )
+        _tell(
+            locked.case,
+            category=Category.CASE_FEE_NOTICE,
+            subject=_("缴费通知已作废：%(number)s") % {"number": locked.case.number},
+            body=_("作废理由：%(reason)s\n如仍需缴费，将另行通知。") % {"reason": reason},
+            actor=actor,
+        )
+    return _sync(notice, locked)
+
+
+# ---------------------------------------------------------------- payments
+
+
+def allocate_receipt_number(day: date) -> str:
+    """Next receipt number (票据号) of the day: SF + yyyymmdd + 6-digit serial; the counter stays locked until
+    the caller commits."""
+    counter, _created = FeeReceiptCounter.objects.get_or_create(day=day)
+    counter = FeeReceiptCounter.objects.select_for_update().get(pk=counter.pk)
+    while True:
+        counter.last_serial += 1
+        if counter.last_serial > MAX_RECEIPT_SERIAL:
+            raise ValidationError(_("当日票据号已用尽。"))
+        number = f"SF{day:%Y%m%d}{counter.last_serial:06d}"
+        if not FeePayment.objects.filter(receipt_number=number).exists():
+            break
+    counter.save(update_fields=["last_serial"])
+    return number
+
+
+def case_fee_pay(
+    *, actor: Any, notice: FeeNotice, method: str, amount: Any, provider_reference: str = ""
+) -> FeePayment:
+    """Record payment of a notice in full: cash or card by a fee clerk at a unified fee window serving the
+    case's department, or online by the applicant (the provider must confirm `provider_reference`). Gives the
+    payment a receipt number (票据号)."""
+    if method not in PaymentMethod.values:
+        raise ValidationError({"method": _("请选择缴费方式。")})
+    amount = _money(amount, "amount")
+    provider_reference = (provider_reference or "").strip()
+    now = timezone.now()
+    with transaction.atomic():
+        lock(notice.case)
+        locked = _lock_notice(notice)
+        case = locked.case
+        window = None
+        if method in WINDOW_PAYMENT_METHODS:
+            if not can_collect_fees(actor, case):
+                raise ValidationError(_("只有统一收费窗口的收费人员才能收取该办件的费用（票款分离）。"))
+            window = fee_window(actor)
+        elif not can_pay_online(actor, case):
+            raise ValidationError(_("该事项不支持网上支付，或您不是该办件的申请人。"))
+        if locked.state != FeeNoticeState.ISSUED:
+            raise ValidationError(
+                _("缴费通知当前状态为“%(state)s”，不能缴费。") % {"state": FeeNoticeState(locked.state).label}
+            )
+        if case.state != CaseState.DECIDED:
+            raise ValidationError(_("办件当前状态为“%(state)s”，不能缴费。") % {"state": CaseState(case.state).label})
+        if amount != locked.total:
+            message = _("缴费金额必须等于应缴金额 %(total)s 元（不接受部分缴费）。") % {"total": _yuan(locked.total)}
+            raise ValidationError({"amount": message})
+        if method == PaymentMethod.ONLINE and not (
+            provider_reference
+            and len(provider_reference) <= 100
+            and payment_provider().verify(reference=provider_reference, notice=locked, amount=amount)
+        ):
+            raise ValidationError(_("未能确认网上支付结果，请重新支付。"))
+        payment = FeePayment.objects.create(
+            notice=locked,
+            amount=amount,
+            method=method,
+            receipt_number=allocate_receipt_number(timezone.localdate(now)),
+            provider_reference=provider_reference if method == PaymentMethod.ONLINE else "",
+            collected_by=user_or_none(actor),
+            window=window,
+            paid_at=now,
+        )
+        locked.state = FeeNoticeState.PAID
+        locked.save(update_fields=["state"])
+        outside = method != PaymentMethod.ONLINE and (window is None or window.kind != WindowKind.FEE)
+        audit_record(
+            actor=actor,
+            action="cases.fee_paid",
+            obj=case,
+            before={"notice_id": locked.pk, "state": FeeNoticeState.ISSUED},
+            after={
+                "notice_id": locked.pk,
+                "state": locked.state,
+                "payment_id": payment.pk,
+                "receipt_number": payment.receipt_number,
+                "amount": _yuan(amount),
+                "method": method,
+                "window_id": window.pk if window is not None else None,
+                **_flags(locked, outside_unified_window=outside),
+            },
+        )
+        _tell(
+            case,
+            category=Category.CASE_FEE_PAID,
+            subject=_("缴费成功：%(number)s %(amount)s 元") % {"number": case.number, "amount": _yuan(amount)},
+            body=_("票据号：%(receipt)s\n缴费方式：%(method)s")
+            % {"receipt": payment.receipt_number, "method": PaymentMethod(method).label},
+            actor=actor,
+        )
+    _sync(notice, locked)
+    return payment
+
+
+def refunded_total(payment: FeePayment) -> Decimal:
+    return payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def case_fee_refund(*, actor: Any, payment: FeePayment, amount: Any, reason: str) -> FeeRefund:
+    """Refund (退费) part or all of a payment, with the reason, at a unified fee window serving the case's
+    department; an online payment is refunded through the provider."""
+    amount = _money(amount, "amount")
+    reason = _text(reason, "reason", _("请填写退费理由。"))
+    if amount <= 0:
+        raise ValidationError({"amount": _("退费金额必须大于零。")})
+    with transaction.atomic():
+        notice = FeeNotice.objects.select_related("case").get(pk=payment.notice_id)
+        lock(notice.case)
+        locked = _lock_notice(notice)
+        case = locked.case
+        if not can_collect_fees(actor, case):
+            raise ValidationError(_("只有统一收费窗口的收费人员才能办理该办件的退费。"))
+        if locked.state not in FEE_PAID_STATES:
+            raise ValidationError(_("该缴费通知没有可退的款项。"))
+        row = FeePayment.objects.get(pk=payment.pk)
+        already = refunded_total(row)
+        if amount > row.amount - already:
+            raise ValidationError(
+                {"amount": _("退费金额不能超过可退金额 %(left)s 元。") % {"left": _yuan(row.amount - already)}}
+            )
+        reference = ""
+        if row.method == PaymentMethod.ONLINE:
+            try:
+                reference = payment_provider().refund(reference=row.provider_reference, amount=amount)
+            except PaymentError as error:
+                raise ValidationError(_("网上退款失败：%(reason)s") % {"reason": str(error)}) from None
+        window = fee_window(actor)
+        refund = FeeRefund.objects.create(
+            payment=row,
+            amount=amount,
+            reason=reason,
+            provider_reference=reference[:100],
+            recorded_by=user_or_none(actor),
+            window=window,
+            refunded_at=timezone.now(),
+        )
+        before_state = locked.state
+        locked.state = FeeNoticeState.REFUNDED if already + amount == row.amount else FeeNoticeState.PARTIALLY_REFUNDED
+        locked.save(update_fields=["state"])
+        audit_record(
+            actor=actor,
+            action="cases.fee_refunded",
+            obj=case,
+            before={"notice_id": locked.pk, "state": before_state, "refunded": _yuan(already)},
+            after={
+                "notice_id": locked.pk,
+                "state": locked.state,
+                "payment_id": row.pk,
+                "receipt_number": row.receipt_number,
+                "refund_id": refund.pk,
+                "amount": _yuan(amount),
+                "refunded": _yuan(already + amount),
+                "reason": reason,
+                "window_id": window.pk if window is not None else None,
+                **_flags(locked),
+            },
+        )
+        _tell(
+            case,
+            category=Category.CASE_FEE_REFUNDED,
+            subject=_("退费：%(number)s %(amount)s 元") % {"number": case.number, "amount": _yuan(amount)},
+            body=_("票据号：%(receipt)s\n退费理由：%(reason)s") % {"receipt": row.receipt_number, "reason": reason},
+            actor=actor,
+        )
+    return refund
+
+
+# ---------------------------------------------------------------- the gate
 
 
 def case_fees_settled(*, case: Case) -> bool:
-    """True when the case owes nothing (no fee notice is awaiting payment)."""
-    return True
+    """True when the case owes nothing: no notice awaits payment, and a granted case of an item that charges
+    has paid a notice (or its standard comes to zero, e.g. an exemption in the DMN table)."""
+    notices = FeeNotice.objects.filter(case_id=case.pk)
+    if notices.filter(state=FeeNoticeState.ISSUED).exists():
+        return False
+    version = case.item_version
+    if version.is_free or not _granted(case):
+        return True
+    if notices.filter(state__in=FEE_PAID_STATES).exists():
+        return True
+    try:
+        return sum((line.charged_amount for line in fee_lines_standard(case)), Decimal("0.00")) == 0
+    except ValidationError:
+        return False

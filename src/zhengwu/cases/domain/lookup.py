@@ -51,6 +51,10 @@ _LABELS = {
     "cases.external_suspended": _lazy("挂起"),
     "cases.external_resumed": _lazy("恢复办理"),
     "cases.external_completed": _lazy("办结"),
+    "cases.fee_notice_issued": _lazy("开具缴费通知"),
+    "cases.fee_notice_cancelled": _lazy("缴费通知作废"),
+    "cases.fee_paid": _lazy("缴费"),
+    "cases.fee_refunded": _lazy("退费"),
 }
 
 
@@ -82,6 +86,8 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             detail = f"{after.get('carrier', '')} {after.get('tracking_number', '')}".strip()
         elif event.action == "cases.delivery_arranged":
             detail = str(DeliveryMethod(after["method"]).label) if after.get("method") in DeliveryMethod.values else ""
+        elif event.action in ("cases.fee_notice_issued", "cases.fee_paid", "cases.fee_refunded"):
+            detail = _("%(amount)s 元") % {"amount": after.get("total") or after.get("amount", "")}
         elif event.action == "cases.accepted" and after.get("deemed_accepted"):
             detail = _("受理期限届满后作出，自收到申请材料之日起视为受理")
         entries.append(TimelineEntry(at=event.occurred_at, label=str(label), detail=detail))

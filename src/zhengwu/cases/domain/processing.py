@@ -287,5 +287,9 @@ def case_decide(
             + (_("\n如不服，可依法申请行政复议或者提起行政诉讼。") if negative else ""),
             actor=actor,
         )
+        if not negative:
+            from zhengwu.cases.domain.fees import case_fees_issue_after_grant
+
+            case_fees_issue_after_grant(case=locked)  # 缴费通知 for items that charge (ADR 0014)
     sync(case, locked)
     return decision

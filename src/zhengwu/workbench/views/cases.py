@@ -56,6 +56,10 @@ TIMELINE_LABELS = {
     "cases.handled_immediately": gettext_lazy("当场办结"),
     "ratings.submitted": gettext_lazy("好差评"),
     "supervision.callback_recorded": gettext_lazy("监察回访"),
+    "cases.fee_notice_issued": gettext_lazy("开具缴费通知"),
+    "cases.fee_notice_cancelled": gettext_lazy("缴费通知作废"),
+    "cases.fee_paid": gettext_lazy("缴费"),
+    "cases.fee_refunded": gettext_lazy("退费"),
 }
 
 

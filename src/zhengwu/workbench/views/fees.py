@@ -1,0 +1,303 @@
+"""统一收费窗口 (the unified fee window) and the fee actions of the case page. Thin adapters over
+zhengwu.cases.domain.fees; who may see and do what comes from zhengwu.cases.rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from zhengwu.cases import rules
+from zhengwu.cases.documents import fee_payment_for_receipt, fee_receipt_pdf
+from zhengwu.cases.domain.fees import (
+    case_fee_notice_cancel,
+    case_fee_notice_issue,
+    case_fee_pay,
+    case_fee_refund,
+    fee_lines_standard,
+    refunded_total,
+)
+from zhengwu.cases.enums import WINDOW_PAYMENT_METHODS, CaseState, DecisionOutcome, FeeNoticeState, PaymentMethod
+from zhengwu.cases.models import Case, CaseDecision, FeeNotice, FeeNoticeLine, FeePayment, FeeRefund
+from zhengwu.workbench.rules import staff_required
+
+PER_PAGE = 50
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+# ---------------------------------------------------------------- 统一收费窗口
+
+
+class QueueSearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("办件编号或申请人"), required=False, max_length=60)
+
+
+class CollectForm(forms.Form):
+    method = forms.ChoiceField(
+        label=gettext_lazy("缴费方式"),
+        choices=[(m.value, m.label) for m in PaymentMethod if m in WINDOW_PAYMENT_METHODS],
+        widget=forms.RadioSelect,
+        initial=PaymentMethod.CASH,
+    )
+    amount = forms.DecimalField(label=gettext_lazy("实收金额（元）"), max_digits=12, decimal_places=2, min_value=0)
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label=gettext_lazy("退费金额（元）"), max_digits=12, decimal_places=2, min_value=0)
+    reason = forms.CharField(label=gettext_lazy("退费理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _window_or_403(user):
+    window = rules.fee_window(user)
+    if window is None:
+        raise PermissionDenied
+    return window
+
+
+def _window_notices(window):
+    return FeeNotice.objects.filter(case__department_id__in=rules.fee_window_department_ids(window))
+
+
+@staff_required
+def fee_queue(request):
+    """待缴费: unpaid notices of the departments the clerk's fee window serves, oldest first."""
+    window = _window_or_403(request.user)
+    form = QueueSearchForm(request.GET or None)
+    notices = _window_notices(window).filter(state=FeeNoticeState.ISSUED)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        notices = notices.filter(case__number__startswith=query.upper()) | notices.filter(case__applicant_name=query)
+    notices = notices.select_related("case__item_version", "case__department").order_by("issued_at", "pk")
+    page = Paginator(notices, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workbench/fees/queue.html",
+        {"form": form, "page": page, "window": window, "query": query},
+    )
+
+
+def _notice_or_404(user, notice_id: int) -> FeeNotice:
+    window = _window_or_403(user)
+    queryset = (
+        _window_notices(window)
+        .select_related("case__item_version", "case__department", "issued_by")
+        .prefetch_related(
+            Prefetch("lines", queryset=FeeNoticeLine.objects.order_by("position", "pk")),
+        )
+    )
+    return get_object_or_404(queryset, pk=notice_id)
+
+
+def _payment(notice: FeeNotice) -> FeePayment | None:
+    return (
+        FeePayment.objects.filter(notice=notice)
+        .select_related("window", "collected_by")
+        .prefetch_related(Prefetch("refunds", queryset=FeeRefund.objects.order_by("refunded_at", "pk")))
+        .first()
+    )
+
+
+def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, errors=(), status=200):
+    payment = _payment(notice)
+    refundable = payment.amount - refunded_total(payment) if payment is not None else Decimal("0.00")
+    return render(
+        request,
+        "workbench/fees/notice.html",
+        {
+            "notice": notice,
+            "case": notice.case,
+            "lines": list(notice.lines.all()),
+            "payment": payment,
+            "refundable": refundable,
+            "collect_form": collect
+            or (CollectForm(initial={"amount": notice.total}) if notice.state == FeeNoticeState.ISSUED else None),
+            "refund_form": refund or (RefundForm(initial={"amount": refundable}) if refundable > 0 else None),
+            "errors": list(errors),
+        },
+        status=status,
+    )
+
+
+@staff_required
+def fee_notice(request, notice_id: int):
+    return _notice_page(request, _notice_or_404(request.user, notice_id))
+
+
+@require_POST
+@staff_required
+def fee_collect(request, notice_id: int):
+    notice = _notice_or_404(request.user, notice_id)
+    form = CollectForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = case_fee_pay(
+                actor=request.user,
+                notice=notice,
+                method=form.cleaned_data["method"],
+                amount=form.cleaned_data["amount"],
+            )
+        except ValidationError as error:
+            return _notice_page(request, notice, collect=form, errors=_errors(error), status=400)
+        messages.success(
+            request,
+            _("已收费 %(amount)s 元，票据号 %(number)s。")
+            % {"amount": payment.amount, "number": payment.receipt_number},
+        )
+        return redirect("workbench:fee_notice", notice_id=notice.pk)
+    return _notice_page(request, notice, collect=form, status=400)
+
+
+@require_POST
+@staff_required
+def fee_refund(request, notice_id: int):
+    notice = _notice_or_404(request.user, notice_id)
+    payment = _payment(notice)
+    if payment is None:
+        raise Http404
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            case_fee_refund(
+                actor=request.user,
+                payment=payment,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            return _notice_page(request, notice, refund=form, errors=_errors(error), status=400)
+        messages.success(request, _("已退费 %(amount)s 元。") % {"amount": form.cleaned_data["amount"]})
+        return redirect("workbench:fee_notice", notice_id=notice.pk)
+    return _notice_page(request, notice, refund=form, status=400)
+
+
+@staff_required
+def fee_receipt(request, payment_id: int):
+    """The payment receipt PDF: for the fee window that collects the department's fees, or staff who see the case."""
+    try:
+        payment = fee_payment_for_receipt(payment_id)
+    except FeePayment.DoesNotExist:
+        raise Http404 from None
+    case = payment.notice.case
+    if not (rules.can_collect_fees(request.user, case) or rules.can_view_case(request.user, case)):
+        raise Http404
+    response = HttpResponse(fee_receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{payment.receipt_number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- the case page's fee section
+
+
+@dataclass
+class StandardRow:
+    fee_item_id: int
+    name: str
+    unit: str
+    standard_amount: Decimal
+    quantity: int
+    standard_total: Decimal
+
+
+@dataclass
+class CaseFees:
+    notices: list[FeeNotice]
+    can_issue: bool = False
+    can_cancel: bool = False
+    can_collect: bool = False
+    standard: list[StandardRow] = field(default_factory=list)
+    standard_error: str = ""
+
+
+def case_fees_panel(user, case: Case) -> CaseFees:
+    """What the case page's fee section shows: the notices with their lines, payment and refunds, and, for the
+    department after a grant, the standard to issue a notice from."""
+    notices = list(
+        FeeNotice.objects.filter(case=case)
+        .select_related("issued_by", "payment__window")
+        .prefetch_related(
+            Prefetch("lines", queryset=FeeNoticeLine.objects.order_by("position", "pk")),
+            Prefetch("payment__refunds", queryset=FeeRefund.objects.order_by("refunded_at", "pk")),
+        )
+        .order_by("issued_at", "pk")
+    )
+    panel = CaseFees(
+        notices=notices,
+        can_cancel=rules.can_issue_fee_notice(user, case),
+        can_collect=rules.can_collect_fees(user, case),
+    )
+    if (
+        case.state == CaseState.DECIDED
+        and panel.can_cancel
+        and not any(n.state == FeeNoticeState.ISSUED for n in notices)
+        and CaseDecision.objects.filter(case=case, outcome=DecisionOutcome.GRANT).exists()
+    ):
+        panel.can_issue = True
+        try:
+            panel.standard = [
+                StandardRow(
+                    line.fee_item.pk, line.name, line.unit, line.standard_amount, line.quantity, line.standard_total
+                )
+                for line in fee_lines_standard(case)
+            ]
+        except ValidationError as error:
+            panel.standard_error = "；".join(error.messages)
+    return panel
+
+
+def _case_for_fees(user, number: str) -> Case:
+    return get_object_or_404(rules.cases_visible_to(user, Case.objects.select_related("item_version")), number=number)
+
+
+@require_POST
+@staff_required
+def case_fee_issue_view(request, number: str):
+    case = _case_for_fees(request.user, number)
+    lines = []
+    for key, value in request.POST.items():
+        if key.startswith("charged_") and key[len("charged_") :].isdigit():
+            lines.append({"fee_item": int(key[len("charged_") :]), "charged_amount": value})
+    extra_name = request.POST.get("extra_name", "").strip()
+    if extra_name or request.POST.get("extra_amount", "").strip():
+        lines.append({"name": extra_name, "charged_amount": request.POST.get("extra_amount", "")})
+    try:
+        notice = case_fee_notice_issue(
+            actor=request.user,
+            case=case,
+            lines=lines if lines else None,
+            override_reason=request.POST.get("override_reason", ""),
+        )
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已开具缴费通知，应缴 %(total)s 元。") % {"total": notice.total})
+    return redirect("workbench:case_detail", number=case.number)
+
+
+@require_POST
+@staff_required
+def case_fee_cancel_view(request, number: str, notice_id: int):
+    case = _case_for_fees(request.user, number)
+    notice = get_object_or_404(FeeNotice.objects.select_related("case"), case=case, pk=notice_id)
+    try:
+        case_fee_notice_cancel(actor=request.user, notice=notice, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("缴费通知已作废。"))
+    return redirect("workbench:case_detail", number=case.number)

@@ -1,0 +1,131 @@
+"""The applicant's fee notice on 我的办件, paying online with the development provider, the payment receipt."""
+
+# ruff: noqa: F811 (the `hall` fixture is imported from tests/cases)
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.cases.conftest import hall  # noqa: F401
+from tests.cases.fee_setup import TOTAL, make_fee_setup
+from tests.html import assert_page_shell
+from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay
+from zhengwu.cases.enums import FeeNoticeState
+from zhengwu.cases.models import FeeNotice, FeePayment
+from zhengwu.cases.payments import PaymentProvider, PaymentStart
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fees(hall):
+    return make_fee_setup(hall)
+
+
+def detail_url(case) -> str:
+    return reverse("portal:case_detail", args=[case.number])
+
+
+def test_the_case_page_shows_the_notice_and_the_applicant_pays_online(client, fees, django_assert_num_queries):
+    case = fees.decided_case()
+    notice = fees.notice(case)
+    client.force_login(fees.hall.enterprise)
+    client.get(detail_url(case))
+    with django_assert_num_queries(16):
+        page = client.get(detail_url(case))
+    html = page.content.decode()
+    assert_page_shell(html)
+    assert "缴费通知：90.00 元" in html
+    assert "在线支付 90.00 元" in html
+    pay_url = reverse("portal:case_fee_pay", args=[case.number, notice.pk])
+    assert f'action="{pay_url}"' in html
+
+    response = client.post(pay_url)
+
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(case)
+    payment = FeePayment.objects.get(notice=notice)
+    assert (payment.method, payment.collected_by, payment.window) == ("online", fees.hall.enterprise, None)
+    html = client.get(detail_url(case)).content.decode()
+    assert f"缴费成功：90.00 元，票据号 {payment.receipt_number}。" in html
+    assert reverse("portal:case_fee_receipt", args=[case.number, payment.pk]) in html
+    assert "在线支付 90.00 元" not in html
+    assert "缴费</span>" in html  # the applicant's timeline
+
+    again = client.post(pay_url)
+    assert again.status_code == 302
+    assert FeePayment.objects.count() == 1
+    assert "该缴费通知无需缴费。" in client.get(detail_url(case)).content.decode()
+
+
+def test_an_item_without_online_payment_sends_the_applicant_to_the_window(client, fees):
+    case = fees.decided_case(version=fees.dmn_version(), form_data={"用途": "住宅"})
+    notice = fees.notice(case)
+    client.force_login(fees.hall.enterprise)
+
+    html = client.get(detail_url(case)).content.decode()
+    assert "请凭办件编号到政务服务中心统一收费窗口缴费。" in html
+    assert "在线支付" not in html
+
+    client.post(reverse("portal:case_fee_pay", args=[case.number, notice.pk]))
+    assert not FeePayment.objects.exists()
+    assert "该事项不支持网上支付，请到政务服务中心统一收费窗口缴费。" in client.get(detail_url(case)).content.decode()
+
+
+def test_cancelled_notices_are_not_shown_and_another_applicant_cannot_pay(client, fees):
+    case = fees.decided_case()
+    notice = fees.notice(case)
+    client.force_login(fees.hall.other_enterprise)
+    assert client.post(reverse("portal:case_fee_pay", args=[case.number, notice.pk])).status_code == 404
+
+    case_fee_notice_cancel(actor=fees.hall.handler, notice=notice, reason="重开")
+    client.force_login(fees.hall.enterprise)
+    assert "缴费通知：" not in client.get(detail_url(case)).content.decode()
+    assert FeeNotice.objects.get(pk=notice.pk).state == FeeNoticeState.CANCELLED
+
+
+class RedirectingProvider(PaymentProvider):
+    name = "测试支付平台"
+
+    def start(self, *, notice, amount, payer):
+        return PaymentStart(confirmed=False, redirect_url="https://pay.example.gov.cn/checkout/1")
+
+
+@override_settings(ZHENGWU_PAYMENT_BACKEND="tests.portal.test_fees.RedirectingProvider")
+def test_a_provider_that_confirms_later_sends_the_payer_to_its_page(client, fees):
+    case = fees.decided_case()
+    notice = fees.notice(case)
+    client.force_login(fees.hall.enterprise)
+
+    response = client.post(reverse("portal:case_fee_pay", args=[case.number, notice.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://pay.example.gov.cn/checkout/1"
+    assert not FeePayment.objects.exists()
+
+
+def test_the_applicant_downloads_the_payment_receipt(client, fees):
+    case = fees.decided_case()
+    payment = case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
+    url = reverse("portal:case_fee_receipt", args=[case.number, payment.pk])
+    client.force_login(fees.hall.enterprise)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    client.force_login(fees.hall.other_enterprise)
+    assert client.get(url).status_code == 404
+
+
+def test_the_applicant_fee_section_costs_a_fixed_number_of_queries(fees, django_assert_num_queries):
+    from zhengwu.portal.views.fees import applicant_fees
+
+    case = fees.decided_case()
+    case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
+    case.refresh_from_db()
+    with django_assert_num_queries(4):  # notices with payment, lines, refunds, the case's item version
+        section = applicant_fees(fees.hall.enterprise, case)
+    assert [n.payment.receipt_number for n in section.notices] == [FeePayment.objects.get().receipt_number]
+    assert section.can_pay_online is True
