@@ -211,6 +211,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "zhengwu.core.tasks.heartbeat", "schedule": 60.0},
     "notifications-retry": {"task": "zhengwu.notifications.tasks.retry_deliveries", "schedule": 300.0},
     "cases-deem-accepted": {"task": "zhengwu.cases.tasks.deem_accepted", "schedule": 600.0},
+    "cases-deem-approved": {"task": "zhengwu.cases.tasks.deem_approved", "schedule": 600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -79,3 +79,17 @@ class DecisionOutcome(models.TextChoices):
 
     GRANT = "grant", _("准予许可")
     DENY = "deny", _("不予许可")
+
+
+class ExtensionState(models.TextChoices):
+    """An extension of the handling period (《行政许可法》第四十二条) awaiting or after the leader's decision."""
+
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("不予批准")
+
+
+# Extensions a case may have approved: the licensing law allows one (第四十二条).
+MAX_APPROVED_EXTENSIONS = 1
+# Without a statutory preset on the handling clock, an extension is at most this many days (第四十二条).
+DEFAULT_EXTENSION_DAYS = 10

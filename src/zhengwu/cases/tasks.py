@@ -10,3 +10,11 @@ def deem_accepted() -> int:
     deemed = cases_deem_accepted()
     cases_processing_start_pending()
     return deemed
+
+
+@shared_task
+def deem_approved() -> int:
+    """超时默认 sweep (every 10 minutes): overdue cases of deemed-approval items are granted; idempotent."""
+    from zhengwu.cases.domain.deemed_approval import cases_deem_approved
+
+    return cases_deem_approved()

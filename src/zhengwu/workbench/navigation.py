@@ -24,6 +24,7 @@ def staff_nav_links(request) -> list[NavLink]:
         (_("我的待办"), "workbench:tasks", is_staff_member(user)),
         (_("窗口登记"), "workbench:case_register_items", case_rules.can_use_window_console(user)),
         (_("待受理"), "workbench:case_acceptance_queue", case_rules.can_view_acceptance_queue(user)),
+        (_("延期审批"), "workbench:case_extension_queue", case_rules.can_view_extension_queue(user)),
         (_("事项管理"), "workbench:catalog_items", catalog_rules.can_view_items(user)),
         (_("事项审核"), "workbench:catalog_review_queue", user.is_superuser or catalog_rules.can_review(user)),
         (_("事项导入导出"), "workbench:catalog_excel_import", catalog_rules.can_exchange_items(user)),

@@ -37,6 +37,7 @@ from zhengwu.cases.models import Case, CaseMaterial
 from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemVersion
 from zhengwu.org.models import Department
+from zhengwu.workbench.case_clock import case_clock_panel
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workcal.domain.clock import clock_explain
 
@@ -51,6 +52,12 @@ TIMELINE_LABELS = {
     "cases.deemed_accepted": gettext_lazy("视为受理"),
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
+    "cases.suspended": gettext_lazy("挂起"),
+    "cases.resumed": gettext_lazy("恢复办理"),
+    "cases.extension_requested": gettext_lazy("申请延期"),
+    "cases.extended": gettext_lazy("批准延期"),
+    "cases.extension_rejected": gettext_lazy("不予批准延期"),
+    "cases.deemed_approved": gettext_lazy("超时视为准予许可"),
 }
 
 
@@ -384,6 +391,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         "is_proxy": case.channel == Channel.PROXY,
         "can_queue": rules.can_view_acceptance_queue(user),
         "can_console": rules.can_use_window_console(user),
+        "clock_panel": case_clock_panel(user, case),
         "errors": extra.pop("errors", []),
         "form_values": extra.pop("form_values", {}),
         **extra,
