@@ -1,0 +1,92 @@
+"""Races on the case clock: two leaders approve the same extension, two sweeps deem the same case approved.
+
+PostgreSQL only (row locks); skipped on SQLite at runtime."""
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from tests.accounts.factories import make_staff
+from tests.cases.clock_helpers import MONDAY, at
+from tests.concurrency import race
+from zhengwu.accounts.enums import Role
+from zhengwu.audit.domain import audit_verify
+from zhengwu.cases.domain import (
+    case_accept,
+    case_extension_decide,
+    case_extension_request,
+    case_submit_online,
+    cases_deem_approved,
+)
+from zhengwu.cases.domain.processing import case_processing_start
+from zhengwu.cases.enums import CaseState, ExtensionState
+from zhengwu.cases.models import Case, CaseDecision, CaseExtension, ItemDeemedApproval
+from zhengwu.workcal.models.clock import Clock, ClockExtension
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are only meaningful on PostgreSQL")
+
+
+def started(hall) -> Case:
+    case = case_submit_online(applicant=hall.enterprise, item_version=hall.version, materials=hall.full_materials())
+    case_accept(actor=hall.handler, case=case)
+    case_processing_start(actor=hall.handler, case=case)
+    return case
+
+
+def test_two_leaders_approving_the_same_extension_extend_the_clock_once(hall):
+    leaders = [
+        make_staff(name, department=hall.department, display_name=name, roles=(Role.LEADER_IN_CHARGE,))
+        for name in ("lingdao1", "lingdao2")
+    ]
+    case = started(hall)
+    due = Clock.objects.get(pk=case.handling_clock_id).due_date
+    extension = case_extension_request(actor=hall.handler, case=case, reason="需现场核查。", days=4)
+
+    def approve(leader):
+        return lambda: case_extension_decide(
+            actor=leader, extension=CaseExtension.objects.get(pk=extension.pk), approve=True
+        )
+
+    results = race(approve(leaders[0]), approve(leaders[1]))
+
+    assert results["contender_waited"] is True
+    assert results["first"] == "ok"
+    assert isinstance(results["second"], ValidationError)
+    assert results["second"].messages == ["该延期申请已经审批（已批准），不能重复审批。"]
+    clock = Clock.objects.get(pk=case.handling_clock_id)
+    assert clock.extension_days == 4
+    assert ClockExtension.objects.filter(clock=clock).count() == 1
+    assert clock.due_date > due
+    assert CaseExtension.objects.get().state == ExtensionState.APPROVED
+    assert CaseExtension.objects.get().decided_by == leaders[0]
+    assert audit_verify() is None
+
+
+def test_two_sweeps_deem_an_overdue_case_approved_once(hall):
+    ItemDeemedApproval.objects.create(item=hall.version.item, legal_basis="《行政许可法》第五十条第二款")
+    with time_machine.travel(MONDAY, tick=False):
+        case = started(hall)
+    counts = {}
+
+    def sweep(name):
+        def run():
+            counts[name] = cases_deem_approved()
+
+        return run
+
+    with time_machine.travel(at(10)):  # ticking: the race helper waits on real time
+        results = race(sweep("first"), sweep("second"))
+
+    assert results["contender_waited"] is True
+    assert (results["first"], results["second"]) == ("ok", "ok")
+    assert counts == {"first": 1, "second": 0}
+    assert Case.objects.get(pk=case.pk).state == CaseState.DECIDED
+    assert CaseDecision.objects.filter(case=case).count() == 1
+    assert audit_verify() is None
