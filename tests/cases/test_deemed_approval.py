@@ -1,5 +1,7 @@
 """超时默认: cases of items configured for deemed approval are granted once their handling period runs out."""
 
+# ruff: noqa: F811 (the `leader` and `hall` fixtures are imported)
+
 from datetime import timedelta
 
 import pytest
@@ -72,9 +74,7 @@ def test_a_case_overdue_by_a_moment_is_deemed_granted_its_process_cancelled_and_
         [instance.pk],
     )
     message = Message.objects.get(recipient=hall.enterprise, category=Category.CASE_DEEMED_APPROVED)
-    assert message.body == (
-        f"办理期限已于 2026-03-09 届满，行政机关未作出决定，依法视为准予许可。\n法律依据：{BASIS}"
-    )
+    assert message.body == (f"办理期限已于 2026-03-09 届满，行政机关未作出决定，依法视为准予许可。\n法律依据：{BASIS}")
     entry = case_timeline(case)[-1]
     assert (entry.label, entry.detail) == ("视为准予许可", f"期限届满未作决定，视为准予；法律依据：{BASIS}")
 

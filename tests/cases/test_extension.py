@@ -1,5 +1,7 @@
 """Extension (延期) of the handling period: asked by the department, decided by its leader in charge."""
 
+# ruff: noqa: F811 (the `leader` and `hall` fixtures are imported)
+
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -62,6 +64,10 @@ def test_the_leader_is_notified_and_the_applicant_told_of_the_approval(hall, lea
     note = Message.objects.get(recipient=leader, category=Category.CASE_EXTENSION_REQUESTED)
     assert note.subject == f"延期审批：{case.number} 申请延长 5 个工作日"
     assert note.link == "/workbench/cases/extensions/"
+    assert (
+        note.body
+        == f"办件 {case.number}（{hall.version.name}）申请延长办理期限 5 个工作日，原届满日 2026-03-09。\n理由：{REASON}"
+    )
     assert not Message.objects.filter(recipient=hall.enterprise, category=Category.CASE_EXTENDED).exists()
 
     case_extension_decide(actor=leader, extension=extension, approve=True)
@@ -81,9 +87,9 @@ def test_a_unit_head_is_asked_when_the_department_has_no_leader_in_charge(hall):
     head = make_staff("juzhang", department=hall.department, display_name="局长", roles=(Role.UNIT_HEAD,))
     case = in_progress(hall)
     extension = request(hall, case)
-    assert list(Message.objects.filter(category=Category.CASE_EXTENSION_REQUESTED).values_list("recipient", flat=True)) == [
-        head.pk
-    ]
+    assert list(
+        Message.objects.filter(category=Category.CASE_EXTENSION_REQUESTED).values_list("recipient", flat=True)
+    ) == [head.pk]
     case_extension_decide(actor=head, extension=extension, approve=True)
     assert handling(case).due_date == on(23)
 

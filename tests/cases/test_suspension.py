@@ -1,5 +1,7 @@
 """Suspension (挂起) of an in-progress case: clocks pause, the applicant is told in writing, nothing else moves."""
 
+# ruff: noqa: F811 (the `leader` and `hall` fixtures are imported)
+
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -73,7 +75,8 @@ def test_the_applicant_gets_the_written_notice_with_reason_basis_and_expected_ti
     suspension = suspend(hall, case)
     assert suspension.notice_text == (
         "青川绿源农业科技有限公司：\n"
-        f"您申请的“{hall.version.name}”（办件编号 {case.number}），因需要专家评审，自 2026-03-04 10:00 起暂停办理（挂起）。\n"
+        f"您申请的“{hall.version.name}”（办件编号 {case.number}），"
+        "因需要专家评审，自 2026-03-04 10:00 起暂停办理（挂起）。\n"
         "法律依据：《行政许可法》第四十五条。暂停期间所需时间不计入办理期限。\n"
         "情况说明：经营场所需组织专家现场评审。\n"
         "预计于 2026-03-09 恢复办理，恢复办理时将另行告知，届时重新计算办理期限。\n"

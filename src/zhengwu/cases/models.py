@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.cases.enums import (
+    DEFAULT_EXTENSION_DAYS,
     ApplicantIdType,
     ApplicantKind,
-    DEFAULT_EXTENSION_DAYS,
     CaseState,
     Channel,
     DecisionOutcome,
@@ -340,9 +340,7 @@ class CaseExtension(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="extensions")
     days = models.PositiveSmallIntegerField(_("延长（日）"), default=DEFAULT_EXTENSION_DAYS)
     reason = models.TextField(_("延长理由"))
-    state = models.CharField(
-        _("状态"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.REQUESTED
-    )
+    state = models.CharField(_("状态"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.REQUESTED)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

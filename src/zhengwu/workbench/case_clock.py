@@ -32,11 +32,7 @@ class CaseClockPanel:
     @property
     def shown(self) -> bool:
         return bool(
-            self.suspensions
-            or self.extensions
-            or self.can_suspend
-            or self.can_resume
-            or self.can_request_extension
+            self.suspensions or self.extensions or self.can_suspend or self.can_resume or self.can_request_extension
         )
 
 

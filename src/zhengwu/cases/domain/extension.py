@@ -86,9 +86,7 @@ def _check_extendable(case: Case, clock: Clock, now) -> int:
     if clock.status == ClockStatus.STOPPED:
         raise ValidationError(_("办理计时已停止，不能延长。"))
     if clock.status == ClockStatus.RUNNING and now > clock.due_at:
-        raise ValidationError(
-            _("办理期限已于 %(date)s 届满，不能再延长。") % {"date": clock.due_date.isoformat()}
-        )
+        raise ValidationError(_("办理期限已于 %(date)s 届满，不能再延长。") % {"date": clock.due_date.isoformat()})
     return limit
 
 
@@ -140,7 +138,11 @@ def case_extension_request(*, actor: Any, case: Case, reason: str, days: int | N
                 category=Category.CASE_EXTENSION_REQUESTED,
                 subject=_("延期审批：%(number)s 申请延长 %(days)d %(unit)s")
                 % {"number": locked.number, "days": days, "unit": clock.unit_label},
-                body=_("办件 %(number)s（%(item)s）申请延长办理期限 %(days)d %(unit)s，原届满日 %(due)s。\n理由：%(reason)s")
+                body=(
+                    _("办件 %(number)s（%(item)s）申请延长办理期限 %(days)d %(unit)s，原届满日 %(due)s。")
+                    + "\n"
+                    + _("理由：%(reason)s")
+                )
                 % {
                     "number": locked.number,
                     "item": locked.item_version.name,
@@ -233,7 +235,8 @@ def case_extension_decide(*, actor: Any, extension: CaseExtension, approve: bool
             notify(
                 recipients=[row.requested_by],
                 category=Category.CASE_EXTENSION_REQUESTED,
-                subject=_("延期申请%(state)s：%(number)s") % {"state": row.get_state_display(), "number": locked.number},
+                subject=_("延期申请%(state)s：%(number)s")
+                % {"state": row.get_state_display(), "number": locked.number},
                 body=comment or row.get_state_display(),
                 actor=actor,
             )

@@ -59,18 +59,28 @@ def _suspended_detail(after: dict) -> str:
 # Details of the case-clock events (ADR 0016), from their audit payloads.
 _CLOCK_DETAILS = {
     "cases.suspended": _suspended_detail,
-    "cases.resumed": lambda after: _("挂起期间 %(days)s %(unit)s不计入办理期限，届满日为 %(due)s")
-    % {"days": after.get("days_not_counted", 0), "unit": after.get("unit", ""), "due": after.get("handling_due_date", "")},
-    "cases.extended": lambda after: _("延长 %(days)s %(unit)s，届满日由 %(before)s 延至 %(after)s；理由：%(reason)s")
-    % {
-        "days": after.get("days", ""),
-        "unit": after.get("unit", ""),
-        "before": after.get("due_date_before", ""),
-        "after": after.get("due_date_after", ""),
-        "reason": after.get("reason", ""),
-    },
-    "cases.deemed_approved": lambda after: _("%(reasons)s；法律依据：%(basis)s")
-    % {"reasons": after.get("reasons", ""), "basis": after.get("legal_basis", "")},
+    "cases.resumed": lambda after: (
+        _("挂起期间 %(days)s %(unit)s不计入办理期限，届满日为 %(due)s")
+        % {
+            "days": after.get("days_not_counted", 0),
+            "unit": after.get("unit", ""),
+            "due": after.get("handling_due_date", ""),
+        }
+    ),
+    "cases.extended": lambda after: (
+        _("延长 %(days)s %(unit)s，届满日由 %(before)s 延至 %(after)s；理由：%(reason)s")
+        % {
+            "days": after.get("days", ""),
+            "unit": after.get("unit", ""),
+            "before": after.get("due_date_before", ""),
+            "after": after.get("due_date_after", ""),
+            "reason": after.get("reason", ""),
+        }
+    ),
+    "cases.deemed_approved": lambda after: (
+        _("%(reasons)s；法律依据：%(basis)s")
+        % {"reasons": after.get("reasons", ""), "basis": after.get("legal_basis", "")}
+    ),
 }
 
 

@@ -89,9 +89,7 @@ def _notice(case: Case, *, reason: str, basis: str, explanation: str, at: dateti
     }
 
 
-def case_suspend(
-    *, actor: Any, case: Case, reason: str, explanation: str, expected_resume_on: date
-) -> CaseSuspension:
+def case_suspend(*, actor: Any, case: Case, reason: str, explanation: str, expected_resume_on: date) -> CaseSuspension:
     """Suspend an in-progress case (in_progress → suspended): the handling clock and open step clocks pause,
     and the applicant is told in writing of the reason, its legal basis and when handling should resume."""
     if reason not in SUSPENSION_REASONS:
