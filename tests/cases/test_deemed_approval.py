@@ -138,3 +138,20 @@ def test_a_case_extended_after_selection_is_left_alone(hall, deemed, leader, mon
     assert Case.objects.get(pk=case.pk).state == CaseState.IN_PROGRESS
     assert Clock.objects.get(pk=clock.pk).status == ClockStatus.RUNNING
     assert not CaseDecision.objects.exists()
+
+
+def test_deemed_approval_is_configured_in_the_admin_and_audited(admin_client, hall):
+    from django.urls import reverse
+
+    url = reverse("admin:cases_itemdeemedapproval_add")
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, {"item": hall.version.item_id, "legal_basis": BASIS})
+    assert response.status_code == 302
+    rule = ItemDeemedApproval.objects.get()
+    assert (rule.item, rule.legal_basis) == (hall.version.item, BASIS)
+    assert AuditEvent.objects.filter(object_type="cases.itemdeemedapproval", object_id=str(rule.pk)).count() == 1
+    response = admin_client.post(url, {"item": hall.version.item_id, "legal_basis": ""})
+    assert response.status_code == 200
+    assert ItemDeemedApproval.objects.count() == 1
+    for name in ("cases_casesuspension_changelist", "cases_caseextension_changelist"):
+        assert admin_client.get(reverse(f"admin:{name}")).status_code == 200

@@ -3,7 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.audit.admin import AuditedModelAdmin, AuditHistoryMixin
-from zhengwu.cases.models import Case, CaseDecision, CaseMaterial, CorrectionNotice, ItemProcess, StoredFile
+from zhengwu.cases.models import (
+    Case,
+    CaseDecision,
+    CaseExtension,
+    CaseMaterial,
+    CaseSuspension,
+    CorrectionNotice,
+    ItemDeemedApproval,
+    ItemProcess,
+    StoredFile,
+)
 
 
 class _ReadOnly:
@@ -74,3 +84,29 @@ class CaseDecisionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     list_filter = ("outcome", "negative")
     search_fields = ("case__number",)
     readonly_fields = ("case", "outcome", "reasons", "legal_basis", "negative", "task", "decided_by", "decided_at")
+
+
+@admin.register(ItemDeemedApproval)
+class ItemDeemedApprovalAdmin(AuditedModelAdmin):
+    """Which items' cases are deemed granted when the handling period runs out (超时默认)."""
+
+    list_display = ("item", "legal_basis", "created_at")
+    autocomplete_fields = ("item",)
+    search_fields = ("item__implementation_code", "item__versions__name")
+    exclude = ("created_at",)
+
+
+@admin.register(CaseSuspension)
+class CaseSuspensionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "sequence", "reason", "started_at", "expected_resume_on", "ended_at")
+    list_filter = ("reason",)
+    search_fields = ("case__number",)
+    list_select_related = ("case",)
+
+
+@admin.register(CaseExtension)
+class CaseExtensionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "days", "state", "requested_at", "decided_by", "decided_at")
+    list_filter = ("state",)
+    search_fields = ("case__number",)
+    list_select_related = ("case", "decided_by")
