@@ -168,4 +168,6 @@ def test_the_applicant_sees_the_suspension_in_the_portal_timeline(client, hall):
     client.force_login(hall.enterprise)
     html = client.get(reverse("portal:case_detail", args=[case.number])).content.decode()
     assert "暂停办理（挂起）" in html
+    assert "暂停办理告知书" in html
+    assert CaseSuspension.objects.get().notice_text.splitlines()[1] in html
     assert "检测，样品送检。；依据《行政许可法》第四十五条，所需时间不计入办理期限；预计 2026-03-09 恢复办理" in html
