@@ -2,10 +2,13 @@
 
 PostgreSQL only (row locks); skipped on SQLite at runtime."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from tests.accounts.factories import make_staff
 from tests.cases.clock_helpers import MONDAY, at
@@ -17,12 +20,16 @@ from zhengwu.cases.domain import (
     case_extension_decide,
     case_extension_request,
     case_submit_online,
+    case_suspend,
     cases_deem_approved,
 )
-from zhengwu.cases.domain.processing import case_processing_start
+from zhengwu.cases.domain.processing import case_processing_start, case_task_complete
 from zhengwu.cases.enums import CaseState, ExtensionState
 from zhengwu.cases.models import Case, CaseDecision, CaseExtension, ItemDeemedApproval
+from zhengwu.workcal.clock_enums import ClockStatus, PauseReason
 from zhengwu.workcal.models.clock import Clock, ClockExtension
+from zhengwu.workflow.enums import TaskState
+from zhengwu.workflow.models import WorkTask
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -90,3 +97,49 @@ def test_two_sweeps_deem_an_overdue_case_approved_once(hall):
     assert Case.objects.get(pk=case.pk).state == CaseState.DECIDED
     assert CaseDecision.objects.filter(case=case).count() == 1
     assert audit_verify() is None
+
+
+def _review(case) -> WorkTask:
+    return WorkTask.objects.get(instance__object_id=str(case.pk), bpmn_id="review")
+
+
+def test_a_step_completed_while_the_case_is_being_suspended_waits_and_is_refused(hall):
+    case = started(hall)
+    suspend = lambda: case_suspend(  # noqa: E731
+        actor=hall.section_head,
+        case=Case.objects.get(pk=case.pk),
+        reason=PauseReason.INSPECTION,
+        explanation="现场检验。",
+        expected_resume_on=timezone.localdate() + timedelta(days=3),
+    )
+    complete = lambda: case_task_complete(actor=hall.handler, task=_review(case), outcome="approve")  # noqa: E731
+
+    results = race(suspend, complete)
+
+    assert results["contender_waited"] is True
+    assert results["first"] == "ok"
+    assert isinstance(results["second"], ValidationError)
+    assert results["second"].messages == ["办件已挂起，恢复办理前不能办理该环节。"]
+    assert _review(case).state == TaskState.READY
+    assert Case.objects.get(pk=case.pk).state == CaseState.SUSPENDED
+
+
+def test_a_suspension_waiting_for_a_completion_pauses_the_next_step_clock(hall):
+    case = started(hall)
+    complete = lambda: case_task_complete(actor=hall.handler, task=_review(case), outcome="approve")  # noqa: E731
+    suspend = lambda: case_suspend(  # noqa: E731
+        actor=hall.section_head,
+        case=Case.objects.get(pk=case.pk),
+        reason=PauseReason.INSPECTION,
+        explanation="现场检验。",
+        expected_resume_on=timezone.localdate() + timedelta(days=3),
+    )
+
+    results = race(complete, suspend)
+
+    assert results["contender_waited"] is True
+    assert (results["first"], results["second"]) == ("ok", "ok")
+    assert _review(case).state == TaskState.COMPLETED
+    decide = WorkTask.objects.select_related("clock").get(instance__object_id=str(case.pk), bpmn_id="decide")
+    assert decide.clock.status == ClockStatus.PAUSED
+    assert Clock.objects.get(pk=case.handling_clock_id).status == ClockStatus.PAUSED
