@@ -152,7 +152,9 @@ def test_leader_decides_from_the_case_page_and_a_leader_elsewhere_cannot(client,
     assert response["Location"] == case_url(case)
     extension.refresh_from_db()
     assert extension.state == ExtensionState.REJECTED
-    assert "可按期办结。" in client.get(case_url(case)).content.decode()
+    html = client.get(case_url(case)).content.decode()
+    assert "不予批准延期 · 分管领导：审批意见：可按期办结。" in html
+    assert "申请延期 · 卢帆：申请延长 2 个工作日；理由：需现场核查。" in html
 
 
 @time_machine.travel(at(4), tick=False)

@@ -127,6 +127,7 @@ def case_extension_request(*, actor: Any, case: Case, reason: str, days: int | N
                 **snapshot(locked),
                 "extension_id": extension.pk,
                 "days": days,
+                "unit": clock.unit_label,
                 "reason": reason,
                 "due_date_before": clock.due_date.isoformat(),
             },

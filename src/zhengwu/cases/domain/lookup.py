@@ -81,7 +81,19 @@ _CLOCK_DETAILS = {
         _("%(reasons)s；法律依据：%(basis)s")
         % {"reasons": after.get("reasons", ""), "basis": after.get("legal_basis", "")}
     ),
+    # staff only (not in _LABELS)
+    "cases.extension_requested": lambda after: (
+        _("申请延长 %(days)s %(unit)s；理由：%(reason)s")
+        % {"days": after.get("days", ""), "unit": after.get("unit", ""), "reason": after.get("reason", "")}
+    ),
+    "cases.extension_rejected": lambda after: _("审批意见：%(comment)s") % {"comment": after.get("comment", "")},
 }
+
+
+def case_clock_detail(action: str, after: dict) -> str:
+    """The detail line of a suspension, extension or deemed-approval event ("" for other actions)."""
+    describe = _CLOCK_DETAILS.get(action)
+    return describe(after or {}) if describe is not None else ""
 
 
 def case_timeline(case: Case) -> list[TimelineEntry]:

@@ -31,6 +31,7 @@ from zhengwu.cases.domain.acceptance import (
 )
 from zhengwu.cases.domain.files import stored_file_open
 from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
+from zhengwu.cases.domain.lookup import case_clock_detail
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
 from zhengwu.cases.models import Case, CaseMaterial
@@ -354,6 +355,8 @@ def _timeline(case: Case) -> list[TimelineRow]:
             detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
         elif event.action == "cases.handled_immediately":
             detail = after.get("outcome_note", "")
+        else:
+            detail = case_clock_detail(event.action, after)
         label = TIMELINE_LABELS.get(event.action, event.action)
         rows.append(TimelineRow(event.occurred_at, str(label), event.actor_repr or _("系统"), detail))
     return rows
