@@ -173,3 +173,23 @@ def test_the_applicant_sees_the_suspension_in_the_portal_timeline(client, hall):
     assert "暂停办理告知书" in html
     assert CaseSuspension.objects.get().notice_text.splitlines()[1] in html
     assert "检测，样品送检。；依据《行政许可法》第四十五条，所需时间不计入办理期限；预计 2026-03-09 恢复办理" in html
+
+
+@time_machine.travel(at(4), tick=False)
+def test_completing_a_step_of_a_suspended_case_on_the_task_page_shows_the_chinese_error(client, hall):
+    from tests.cases.clock_helpers import open_task
+    from zhengwu.workflow.enums import TaskState
+
+    case = in_progress(hall)
+    case_suspend(
+        actor=hall.handler, case=case, reason=PauseReason.HEARING, explanation="举行听证。", expected_resume_on=on(9)
+    )
+    review = open_task(case)
+    client.force_login(hall.handler)
+    response = client.post(f"/workbench/tasks/{review.pk}/complete/", {"outcome": "approve"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "办件已挂起，恢复办理前不能办理该环节。" in html
+    assert "挂起" in html
+    review.refresh_from_db()
+    assert review.state == TaskState.READY
