@@ -143,3 +143,50 @@ def test_a_suspension_waiting_for_a_completion_pauses_the_next_step_clock(hall):
     decide = WorkTask.objects.select_related("clock").get(instance__object_id=str(case.pk), bpmn_id="decide")
     assert decide.clock.status == ClockStatus.PAUSED
     assert Clock.objects.get(pk=case.handling_clock_id).status == ClockStatus.PAUSED
+
+
+def _overdue_at_decision(hall):
+    leader = make_staff("lingdao", department=hall.department, display_name="分管领导", roles=(Role.LEADER_IN_CHARGE,))
+    ItemDeemedApproval.objects.create(item=hall.version.item, legal_basis="《行政许可法》第五十条第二款")
+    with time_machine.travel(MONDAY, tick=False):
+        case = started(hall)
+        case_task_complete(actor=hall.handler, task=_review(case), outcome="approve")
+    decide = WorkTask.objects.get(instance__object_id=str(case.pk), bpmn_id="decide")
+    counts = {}
+
+    def sweep():
+        counts["swept"] = cases_deem_approved()
+
+    def decide_late():
+        case_task_complete(
+            actor=leader,
+            task=WorkTask.objects.get(pk=decide.pk),
+            outcome="deny",
+            reasons="不符合条件。",
+            legal_basis="《行政许可法》第三十八条",
+        )
+
+    return case, sweep, decide_late, counts
+
+
+def test_the_sweep_wins_and_a_late_decision_is_refused(hall):
+    case, sweep, decide_late, counts = _overdue_at_decision(hall)
+    with time_machine.travel(at(10)):
+        results = race(sweep, decide_late)
+    assert results["contender_waited"] is True
+    assert results["first"] == "ok"
+    assert isinstance(results["second"], ValidationError)
+    assert results["second"].messages == ["该环节已取消，不能再办理。"]
+    assert counts == {"swept": 1}
+    assert list(CaseDecision.objects.filter(case=case).values_list("outcome", flat=True)) == ["grant"]
+
+
+def test_a_late_decision_wins_and_the_sweep_leaves_the_case_alone(hall):
+    case, sweep, decide_late, counts = _overdue_at_decision(hall)
+    with time_machine.travel(at(10)):
+        results = race(decide_late, sweep)
+    assert results["contender_waited"] is True
+    assert (results["first"], results["second"]) == ("ok", "ok")
+    assert counts == {"swept": 0}
+    assert list(CaseDecision.objects.filter(case=case).values_list("outcome", flat=True)) == ["deny"]
+    assert Case.objects.get(pk=case.pk).state == CaseState.DECIDED
