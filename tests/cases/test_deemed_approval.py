@@ -155,3 +155,15 @@ def test_deemed_approval_is_configured_in_the_admin_and_audited(admin_client, ha
     assert ItemDeemedApproval.objects.count() == 1
     for name in ("cases_casesuspension_changelist", "cases_caseextension_changelist"):
         assert admin_client.get(reverse(f"admin:{name}")).status_code == 200
+
+
+def test_a_request_pending_when_the_case_is_deemed_approved_leaves_the_leaders_queue(hall, deemed, leader):
+    from zhengwu.cases.rules import extensions_to_decide
+
+    case = in_progress(hall)
+    with time_machine.travel(at(9, 17), tick=False):
+        extension = case_extension_request(actor=hall.handler, case=case, reason="需现场核查。")
+        assert list(extensions_to_decide(leader)) == [extension]
+    with time_machine.travel(at(10), tick=False):
+        assert cases_deem_approved() == 1
+        assert list(extensions_to_decide(leader)) == []

@@ -199,11 +199,16 @@ def can_view_extension_queue(user: Any) -> bool:
 
 
 def extensions_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySet:
-    """Pending extension requests `user` may decide: those of cases of their own department."""
-    from zhengwu.cases.enums import ExtensionState
+    """Pending extension requests `user` may decide: those of their own department's cases still being handled
+    (a request left pending when its case was decided is moot)."""
+    from zhengwu.cases.enums import CaseState, ExtensionState
     from zhengwu.cases.models import CaseExtension
 
     queryset = CaseExtension.objects.all() if queryset is None else queryset
     if not can_view_extension_queue(user):
         return queryset.none()
-    return queryset.filter(state=ExtensionState.REQUESTED, case__department_id=staff_profile(user).department_id)
+    return queryset.filter(
+        state=ExtensionState.REQUESTED,
+        case__department_id=staff_profile(user).department_id,
+        case__state__in=[CaseState.IN_PROGRESS, CaseState.SUSPENDED],
+    )
