@@ -214,6 +214,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-retry": {"task": "zhengwu.notifications.tasks.retry_deliveries", "schedule": 300.0},
     "cases-deem-accepted": {"task": "zhengwu.cases.tasks.deem_accepted", "schedule": 600.0},
     "cases-purge-api-nonces": {"task": "zhengwu.cases.tasks.purge_api_nonces", "schedule": 3600.0},
+    "cases-deem-approved": {"task": "zhengwu.cases.tasks.deem_approved", "schedule": 600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -13,7 +13,9 @@ from zhengwu.cases.models import (
     CaseDecision,
     CaseDecisionDocument,
     CaseDelivery,
+    CaseExtension,
     CaseMaterial,
+    CaseSuspension,
     CorrectionNotice,
     ExternalCaseLink,
     ExternalSystem,
@@ -23,6 +25,7 @@ from zhengwu.cases.models import (
     FeeRefund,
     FeeRule,
     ItemCertificate,
+    ItemDeemedApproval,
     ItemProcess,
     StoredFile,
 )
@@ -260,3 +263,29 @@ class FeePaymentAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     search_fields = ("receipt_number", "notice__case__number")
     list_select_related = ("notice__case", "window__hall")
     inlines = (FeeRefundInline,)
+
+
+@admin.register(ItemDeemedApproval)
+class ItemDeemedApprovalAdmin(AuditedModelAdmin):
+    """Which items' cases are deemed granted when the handling period runs out (超时默认)."""
+
+    list_display = ("item", "legal_basis", "created_at")
+    autocomplete_fields = ("item",)
+    search_fields = ("item__implementation_code", "item__versions__name")
+    exclude = ("created_at",)
+
+
+@admin.register(CaseSuspension)
+class CaseSuspensionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "sequence", "reason", "started_at", "expected_resume_on", "ended_at")
+    list_filter = ("reason",)
+    search_fields = ("case__number",)
+    list_select_related = ("case",)
+
+
+@admin.register(CaseExtension)
+class CaseExtensionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("case", "days", "state", "requested_at", "decided_by", "decided_at")
+    list_filter = ("state",)
+    search_fields = ("case__number",)
+    list_select_related = ("case", "decided_by")

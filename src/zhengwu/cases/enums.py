@@ -119,3 +119,17 @@ class PaymentMethod(models.TextChoices):
 
 
 WINDOW_PAYMENT_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD})
+
+
+class ExtensionState(models.TextChoices):
+    """An extension of the handling period (《行政许可法》第四十二条) awaiting or after the leader's decision."""
+
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("不予批准")
+
+
+# Extensions a case may have approved: the licensing law allows one (第四十二条).
+MAX_APPROVED_EXTENSIONS = 1
+# Without a statutory preset on the handling clock, an extension is at most this many days (第四十二条).
+DEFAULT_EXTENSION_DAYS = 10

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.cases.enums import (
+    DEFAULT_EXTENSION_DAYS,
     ApplicantIdType,
     ApplicantKind,
     CaseState,
@@ -15,11 +16,13 @@ from zhengwu.cases.enums import (
     DecisionOutcome,
     DeliveryMethod,
     DeliveryState,
+    ExtensionState,
     FeeNoticeState,
     FileKind,
     MaterialStatus,
     PaymentMethod,
 )
+from zhengwu.workcal.clock_enums import PauseReason
 
 
 class StoredFile(models.Model):
@@ -730,3 +733,124 @@ class FeeRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment.receipt_number} 退费 {self.amount} 元"
+
+
+class CaseSuspension(models.Model):
+    """A suspension (挂起) of an in-progress case for a statutory reason; its time is not counted in the handling
+    period (《行政许可法》第四十五条) and the applicant is told in writing (书面告知, `notice_text`)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="suspensions")
+    sequence = models.PositiveSmallIntegerField(_("次序"))
+    reason = models.CharField(_("挂起事由"), max_length=20, choices=PauseReason.choices)
+    legal_basis = models.TextField(_("法律依据"))
+    explanation = models.TextField(_("情况说明"))
+    expected_resume_on = models.DateField(_("预计恢复办理日期"))
+    notice_text = models.TextField(_("书面告知内容"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("挂起人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(_("挂起时间"))
+    ended_at = models.DateTimeField(_("恢复办理时间"), null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("恢复操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("办件挂起")
+        verbose_name_plural = _("办件挂起")
+        ordering = ["case", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sequence"], name="cases_suspension_case_sequence_uniq"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_at__isnull=True), name="cases_suspension_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="cases_suspension_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(explanation="") & ~Q(legal_basis=""), name="cases_suspension_explained"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} 第{self.sequence}次挂起（{self.get_reason_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class CaseExtension(models.Model):
+    """A request to extend the handling period (《行政许可法》第四十二条), decided by the department's leader in
+    charge or head (本行政机关负责人)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("延长（日）"), default=DEFAULT_EXTENSION_DAYS)
+    reason = models.TextField(_("延长理由"))
+    state = models.CharField(_("状态"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    due_date_before = models.DateField(_("原届满日"))
+    due_date_after = models.DateField(_("延长后届满日"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("办件延期")
+        verbose_name_plural = _("办件延期")
+        ordering = ["case", "requested_at", "pk"]
+        indexes = [models.Index(fields=["state", "requested_at"], name="cases_extension_state_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state=ExtensionState.REQUESTED), name="cases_extension_one_pending"
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state=ExtensionState.APPROVED), name="cases_extension_one_approved"
+            ),
+            models.CheckConstraint(condition=Q(days__gte=1), name="cases_extension_days_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="cases_extension_has_reason"),
+            models.CheckConstraint(
+                condition=Q(state=ExtensionState.REQUESTED, decided_at__isnull=True)
+                | Q(state=ExtensionState.APPROVED, decided_at__isnull=False, due_date_after__isnull=False)
+                | (Q(state=ExtensionState.REJECTED, decided_at__isnull=False) & ~Q(decision_comment="")),
+                name="cases_extension_decision_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} 延长 {self.days} 日（{self.get_state_display()}）"
+
+
+class ItemDeemedApproval(models.Model):
+    """An item whose cases are deemed granted when the handling period runs out without a decision (超时默认),
+    e.g. 《行政许可法》第五十条第二款 (renewal)."""
+
+    item = models.OneToOneField(
+        "catalog.ServiceItem", verbose_name=_("事项"), on_delete=models.CASCADE, related_name="deemed_approval"
+    )
+    legal_basis = models.TextField(_("视为准予的法律依据"))
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("超时默认许可事项")
+        verbose_name_plural = _("超时默认许可事项")
+        constraints = [models.CheckConstraint(condition=~Q(legal_basis=""), name="cases_deemed_approval_basis")]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.legal_basis}"

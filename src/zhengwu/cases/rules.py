@@ -296,3 +296,56 @@ def can_pay_online(user: Any, case) -> bool:
         and bool(case.item_version.online_payment)
         and online_payment_available()
     )
+
+
+# ---- case clock: suspension (挂起) and extension (延期) ----------------------------------------------------
+EXTENSION_APPROVER_ROLES = (Role.LEADER_IN_CHARGE, Role.UNIT_HEAD)
+
+
+def _in_case_department_with(user: Any, case, roles) -> bool:
+    if not is_staff_member(user):
+        return False
+    profile = staff_profile(user)
+    return (
+        profile is not None
+        and profile.department_id == case.department_id
+        and any(has_role(user, role) for role in roles)
+    )
+
+
+def can_manage_case_clock(user: Any, case) -> bool:
+    """Suspend, resume, or ask for an extension: a handler or section head of the case's department."""
+    return _in_case_department_with(user, case, DEPARTMENT_ACTOR_ROLES)
+
+
+def can_decide_extension(user: Any, case) -> bool:
+    """Approve or reject an extension (本行政机关负责人): the leader in charge or the head of the case's department."""
+    return _in_case_department_with(user, case, EXTENSION_APPROVER_ROLES)
+
+
+def can_view_extension_queue(user: Any) -> bool:
+    """延期审批: leaders in charge and unit heads of a department."""
+    if not is_staff_member(user):
+        return False
+    profile = staff_profile(user)
+    return (
+        profile is not None
+        and profile.department_id is not None
+        and any(has_role(user, role) for role in EXTENSION_APPROVER_ROLES)
+    )
+
+
+def extensions_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+    """Pending extension requests `user` may decide: those of their own department's cases still being handled
+    (a request left pending when its case was decided is moot)."""
+    from zhengwu.cases.enums import CaseState, ExtensionState
+    from zhengwu.cases.models import CaseExtension
+
+    queryset = CaseExtension.objects.all() if queryset is None else queryset
+    if not can_view_extension_queue(user):
+        return queryset.none()
+    return queryset.filter(
+        state=ExtensionState.REQUESTED,
+        case__department_id=staff_profile(user).department_id,
+        case__state__in=[CaseState.IN_PROGRESS, CaseState.SUSPENDED],
+    )

@@ -18,3 +18,11 @@ def purge_api_nonces() -> int:
     from zhengwu.cases.domain.external import api_nonces_purge
 
     return api_nonces_purge()
+
+
+@shared_task
+def deem_approved() -> int:
+    """超时默认 sweep (every 10 minutes): overdue cases of deemed-approval items are granted; idempotent."""
+    from zhengwu.cases.domain.deemed_approval import cases_deem_approved
+
+    return cases_deem_approved()

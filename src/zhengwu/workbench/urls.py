@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.workbench.views import auth, catalog_excel, home, ratings, tasks
+from zhengwu.workbench.views import auth, case_clock, catalog_excel, home, ratings, tasks
 from zhengwu.workbench.views import case_outcome as outcome_views
 from zhengwu.workbench.views import cases as case_views
 from zhengwu.workbench.views import catalog as catalog_views
@@ -54,6 +54,12 @@ urlpatterns = [
     path("cases/register/", case_views.register_items, name="case_register_items"),
     path("cases/register/<int:version_id>/", case_views.register, name="case_register"),
     path("cases/acceptance/", case_views.acceptance_queue, name="case_acceptance_queue"),
+    # 挂起与延期 (suspension and extension of the handling period)
+    path("cases/extensions/", case_clock.extension_queue, name="case_extension_queue"),
+    path("cases/extensions/<int:extension_id>/decide/", case_clock.extension_decide_view, name="case_extension_decide"),
+    path("cases/<str:number>/suspend/", case_clock.case_suspend_view, name="case_suspend"),
+    path("cases/<str:number>/resume/", case_clock.case_resume_view, name="case_resume"),
+    path("cases/<str:number>/extension/", case_clock.case_extension_request_view, name="case_extension_request"),
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
     path("cases/<str:number>/accept/", case_views.case_accept_view, name="case_accept"),
     path("cases/<str:number>/refuse/", case_views.case_refuse_view, name="case_refuse"),

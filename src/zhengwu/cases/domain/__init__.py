@@ -8,11 +8,14 @@ from .acceptance import (
 )
 from .certificates import case_certificate_issue, case_certificate_revoke, case_decision_document
 from .completion import case_complete
+from .deemed_approval import cases_deem_approved
 from .delivery import case_delivery_arrange, case_hand_over, case_ship
+from .extension import case_extension_decide, case_extension_request
 from .fees import case_fee_notice_cancel, case_fee_notice_issue, case_fee_pay, case_fee_refund, case_fees_settled
 from .files import stored_file_open, stored_file_save
 from .intake import case_register_at_window, case_submit_by_proxy, case_submit_online
 from .lookup import TimelineEntry, case_lookup, case_timeline
+from .suspension import case_resume, case_suspend
 
 __all__ = [
     "TimelineEntry",
@@ -23,6 +26,8 @@ __all__ = [
     "case_correction_submit",
     "case_decision_document",
     "case_delivery_arrange",
+    "case_extension_decide",
+    "case_extension_request",
     "case_fee_notice_cancel",
     "case_fee_notice_issue",
     "case_fee_pay",
@@ -34,11 +39,14 @@ __all__ = [
     "case_refuse",
     "case_register_at_window",
     "case_request_correction",
+    "case_resume",
     "case_ship",
     "case_submit_by_proxy",
     "case_submit_online",
+    "case_suspend",
     "case_timeline",
     "cases_deem_accepted",
+    "cases_deem_approved",
     "stored_file_open",
     "stored_file_save",
 ]

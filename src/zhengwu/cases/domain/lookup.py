@@ -55,7 +55,60 @@ _LABELS = {
     "cases.fee_notice_cancelled": _lazy("缴费通知作废"),
     "cases.fee_paid": _lazy("缴费"),
     "cases.fee_refunded": _lazy("退费"),
+    "cases.suspended": _lazy("暂停办理（挂起）"),
+    "cases.resumed": _lazy("恢复办理"),
+    "cases.extended": _lazy("延长办理期限"),
+    "cases.deemed_approved": _lazy("视为准予许可"),
 }
+
+
+def _suspended_detail(after: dict) -> str:
+    return _("%(reason)s，%(explanation)s；依据%(basis)s，所需时间不计入办理期限；预计 %(date)s 恢复办理") % {
+        "reason": after.get("reason_label", ""),
+        "explanation": after.get("explanation", ""),
+        "basis": after.get("legal_basis", ""),
+        "date": after.get("expected_resume_on", ""),
+    }
+
+
+# Details of the case-clock events (ADR 0016), from their audit payloads.
+_CLOCK_DETAILS = {
+    "cases.suspended": _suspended_detail,
+    "cases.resumed": lambda after: (
+        _("挂起期间 %(days)s %(unit)s不计入办理期限，届满日为 %(due)s")
+        % {
+            "days": after.get("days_not_counted", 0),
+            "unit": after.get("unit", ""),
+            "due": after.get("handling_due_date", ""),
+        }
+    ),
+    "cases.extended": lambda after: (
+        _("延长 %(days)s %(unit)s，届满日由 %(before)s 延至 %(after)s；理由：%(reason)s")
+        % {
+            "days": after.get("days", ""),
+            "unit": after.get("unit", ""),
+            "before": after.get("due_date_before", ""),
+            "after": after.get("due_date_after", ""),
+            "reason": after.get("reason", ""),
+        }
+    ),
+    "cases.deemed_approved": lambda after: (
+        _("%(reasons)s；法律依据：%(basis)s")
+        % {"reasons": after.get("reasons", ""), "basis": after.get("legal_basis", "")}
+    ),
+    # staff only (not in _LABELS)
+    "cases.extension_requested": lambda after: (
+        _("申请延长 %(days)s %(unit)s；理由：%(reason)s")
+        % {"days": after.get("days", ""), "unit": after.get("unit", ""), "reason": after.get("reason", "")}
+    ),
+    "cases.extension_rejected": lambda after: _("审批意见：%(comment)s") % {"comment": after.get("comment", "")},
+}
+
+
+def case_clock_detail(action: str, after: dict) -> str:
+    """The detail line of a suspension, extension or deemed-approval event ("" for other actions)."""
+    describe = _CLOCK_DETAILS.get(action)
+    return describe(after or {}) if describe is not None else ""
 
 
 def case_timeline(case: Case) -> list[TimelineEntry]:
@@ -90,5 +143,7 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             detail = _("%(amount)s 元") % {"amount": after.get("total") or after.get("amount", "")}
         elif event.action == "cases.accepted" and after.get("deemed_accepted"):
             detail = _("受理期限届满后作出，自收到申请材料之日起视为受理")
+        elif event.action in _CLOCK_DETAILS:
+            detail = _CLOCK_DETAILS[event.action](after)
         entries.append(TimelineEntry(at=event.occurred_at, label=str(label), detail=detail))
     return entries

@@ -182,6 +182,16 @@ def _decision_data(instance: ProcessInstance) -> dict[str, Any] | None:
     return dict(max(done, key=lambda t: t.last_state_change).data)
 
 
+def _refuse_if_suspended(task: WorkTask) -> None:
+    """No step of a suspended case may be completed; the case row lock orders this after a suspension."""
+    instance = ProcessInstance.objects.only("content_type_id", "object_id").get(pk=task.instance_id)
+    if instance.content_type_id != ContentType.objects.get_for_model(Case).pk:
+        return
+    state = Case.objects.select_for_update().filter(pk=instance.object_id).values_list("state", flat=True).first()
+    if state == CaseState.SUSPENDED:
+        raise ValidationError(_("办件已挂起，恢复办理前不能办理该环节。"))
+
+
 def case_task_complete(
     *,
     actor: Any,
@@ -198,6 +208,7 @@ def case_task_complete(
         outcome, reasons, legal_basis = _decision_input(outcome, reasons, legal_basis)
         data = {"reasons": reasons, "legal_basis": legal_basis}
     with transaction.atomic():
+        _refuse_if_suspended(task)
         row = task_complete(actor=actor, task=task, outcome=outcome, comment=comment, data=data)
         instance = ProcessInstance.objects.select_related("definition").get(pk=row.instance_id)
         case = case_for_instance(instance)

@@ -19,6 +19,7 @@ from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import is_public_user
 from zhengwu.cases.domain import case_correction_submit, case_submit_online, case_timeline, stored_file_save
+from zhengwu.cases.domain.suspension import open_suspension
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice
 from zhengwu.cases.rules import can_view_case
@@ -204,6 +205,7 @@ def detail(request, number: str):
         "form": form,
         "timeline": case_timeline(case),
         "clocks": clocks,
+        "suspension": open_suspension(case) if case.state == CaseState.SUSPENDED else None,
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "portal/cases/detail.html", context, status=status)

@@ -33,12 +33,14 @@ from zhengwu.cases.domain.acceptance import (
 from zhengwu.cases.domain.files import stored_file_open
 from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
 from zhengwu.cases.domain.lookup import _LABELS as CASE_TIMELINE_LABELS
+from zhengwu.cases.domain.lookup import case_clock_detail
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
 from zhengwu.cases.models import Case, CaseMaterial
 from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemVersion
 from zhengwu.org.models import Department
+from zhengwu.workbench.case_clock import case_clock_panel
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workcal.domain.clock import clock_explain
 from zhengwu.workflow.models import ProcessInstance, WorkTask
@@ -60,6 +62,12 @@ TIMELINE_LABELS = {
     "cases.fee_notice_cancelled": gettext_lazy("缴费通知作废"),
     "cases.fee_paid": gettext_lazy("缴费"),
     "cases.fee_refunded": gettext_lazy("退费"),
+    "cases.suspended": gettext_lazy("挂起"),
+    "cases.resumed": gettext_lazy("恢复办理"),
+    "cases.extension_requested": gettext_lazy("申请延期"),
+    "cases.extended": gettext_lazy("批准延期"),
+    "cases.extension_rejected": gettext_lazy("不予批准延期"),
+    "cases.deemed_approved": gettext_lazy("超时视为准予许可"),
 }
 
 
@@ -356,6 +364,8 @@ def _timeline(case: Case) -> list[TimelineRow]:
             detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
         elif event.action == "cases.handled_immediately":
             detail = after.get("outcome_note", "")
+        else:
+            detail = case_clock_detail(event.action, after)
         label = TIMELINE_LABELS.get(event.action) or CASE_TIMELINE_LABELS.get(event.action, event.action)
         rows.append(TimelineRow(event.occurred_at, str(label), event.actor_repr or _("系统"), detail))
     return rows
@@ -415,6 +425,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         "is_proxy": case.channel == Channel.PROXY,
         "can_queue": rules.can_view_acceptance_queue(user),
         "can_console": rules.can_use_window_console(user),
+        "clock_panel": case_clock_panel(user, case),
         "errors": extra.pop("errors", []),
         "form_values": extra.pop("form_values", {}),
         **extra,
