@@ -26,24 +26,47 @@ from django.utils import timezone
 from zhengwu.accounts.enums import Role, UserKind
 from zhengwu.accounts.models import StaffProfile, User
 from zhengwu.cases.domain import (
+    case_certificate_issue,
+    case_complete,
     case_correction_submit,
+    case_delivery_arrange,
+    case_extension_decide,
+    case_extension_request,
+    case_fee_pay,
+    case_hand_over,
     case_handle_immediately,
     case_refuse,
     case_register_at_window,
     case_request_correction,
+    case_resume,
+    case_ship,
     case_submit_by_proxy,
     case_submit_online,
+    case_suspend,
     cases_deem_accepted,
+    cases_deem_approved,
     stored_file_save,
 )
+from zhengwu.cases.domain.external import case_external_event, case_register_external, external_system_create
+from zhengwu.cases.domain.intake import applicant_snapshot_of
 from zhengwu.cases.domain.processing import case_accept_and_start, case_task_complete, cases_processing_start_pending
-from zhengwu.cases.enums import DecisionOutcome
-from zhengwu.cases.models import Case, ItemProcess
+from zhengwu.cases.enums import DecisionOutcome, DeliveryMethod, FeeNoticeState, PaymentMethod
+from zhengwu.cases.models import Case, ExternalSystem, FeeNotice, ItemCertificate, ItemDeemedApproval, ItemProcess
 from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion
 from zhengwu.org.enums import WindowKind
 from zhengwu.org.models import Department
+from zhengwu.ratings.domain import (
+    rating_callback_record,
+    rating_follow_up_close,
+    rating_follow_up_rectify,
+    rating_follow_up_verify,
+    rating_submit,
+)
+from zhengwu.ratings.enums import Level, RatingChannel
+from zhengwu.ratings.models import Rating, RatingFollowUp
 from zhengwu.workcal.arith import current_index
+from zhengwu.workcal.clock_enums import PauseReason
 from zhengwu.workflow.domain import shipped_process_definition
 from zhengwu.workflow.enums import OPEN_TASK_STATES
 from zhengwu.workflow.models import WorkTask
@@ -69,11 +92,52 @@ STAGES: tuple[tuple[str, int], ...] = (
     ("parallel", 60),
     ("deciding", 80),
     ("suspended", 40),
-    ("granted", 60),
-    ("denied", 35),
-    ("completed", 305),
+    ("timeout", 10),  # items with deemed approval (超时默认) whose handling period ran out
+    ("granted", 70),
+    ("denied", 30),
+    ("completed", 255),
     ("immediate", 35),
 )
+# Where a stage's cases stop within it, taken in turn (so even a small demo shows each).
+SUB_STAGES: dict[str, tuple[str, ...]] = {
+    "suspended": ("hold", "extended", "hold", "extension_pending"),
+    "granted": ("paid", "unpaid", "certified", "arranged"),
+    "completed": ("plain", "certified", "plain", "plain", "plain", "plain"),
+}
+CERTIFICATES = 24  # certificates sign a PDF each: a couple of dozen show the screens
+DEEMED_ITEMS = 2
+RATED_SHARE = 0.6
+NEGATIVE_EVERY = 12  # one rating in so many is a 差评
+FOLLOW_UP_STOPS = ("closed", "open", "rectified", "verified")
+EXTERNAL_SHARE = 50  # one case in so many is registered by the departmental system
+EXTERNAL_SYSTEM_NAME = "市场监管业务审批系统（演示）"
+EXTERNAL_STOPS = (
+    "completed",
+    "in_progress",
+    "suspended",
+    "submitted",
+    "correction",
+    "decided",
+    "refused",
+    "resumed",
+    "denied",
+)
+FORM_VALUES = {
+    "legal_representative": "王建国",
+    "residence": "青川区城关街道人民路 18 号",
+    "premises": "青川区城关街道文化路 66 号一层",
+    "business_form": "食品销售经营者（预包装食品销售）",
+    "scope": "预包装食品（含冷藏冷冻食品）销售",
+    "trade_name": "青川区城关鑫源便利店",
+    "warehouse": "青川区白石镇农资仓储园 5 号库",
+    "project_name": "青川区城关街道社区服务中心综合楼",
+    "site": "青川区城关街道滨河路北段",
+    "scale": "地上 5 层，建筑面积 6800 平方米",
+    "contract_price": "2380 万元",
+    "contractor": "青川建工集团有限公司",
+    "supervisor": "青川正信工程监理有限公司",
+    "duration": "365 日历天",
+}
 
 
 @dataclass
@@ -93,6 +157,11 @@ class Cast:
     fee_clerk: User | None
     staff: dict[int, DepartmentStaff] = field(default_factory=dict)
     co_departments: dict[int, Department] = field(default_factory=dict)  # item_id → co-department
+    materials: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # version → shared files
+    certificate_sources: dict[int, dict[str, str]] = field(default_factory=dict)  # item → field_sources
+    certificates_left: int = CERTIFICATES
+    ratings: int = 0
+    negatives: int = 0
 
 
 @contextmanager
@@ -193,23 +262,39 @@ def _parallel_items(cast: Cast, versions: list[ItemVersion]) -> list[ItemVersion
 class CaseStory:
     """One case's replay: the steps of its stage, each at its moment."""
 
-    def __init__(self, replay: Replay, cast: Cast, version: ItemVersion, stage: str, serial: int):
+    def __init__(self, replay: Replay, cast: Cast, version: ItemVersion, stage: str, serial: int, sub: str = ""):
         self.replay = replay
         self.rng = replay.rng
         self.cast = cast
         self.version = version
         self.stage = stage
+        self.sub = sub
         self.serial = serial
         self.people = cast.staff[version.item.department_id]
         self.case: Case | None = None
 
     # ---- materials and applicants -------------------------------------------------------------
     def _materials(self, *, leave_out_optional: bool = True) -> list[dict[str, Any]]:
-        materials = []
-        for material in ItemMaterial.objects.filter(version=self.version).order_by("position", "pk"):
-            upload = SimpleUploadedFile(f"{material.name[:40]}.pdf", PDF + f"{self.serial}-{material.pk}".encode())
-            materials.append({"material": material, "file": stored_file_save(upload=upload)})
-        return materials
+        """One stored file per material of the item, shared by its cases (files are kept once per content)."""
+        if self.version.pk not in self.cast.materials:
+            self.cast.materials[self.version.pk] = [
+                {
+                    "material": material,
+                    "file": stored_file_save(
+                        upload=SimpleUploadedFile(f"{material.name[:40]}.pdf", PDF + f"{material.pk}".encode())
+                    ),
+                }
+                for material in ItemMaterial.objects.filter(version=self.version).order_by("position", "pk")
+            ]
+        return list(self.cast.materials[self.version.pk])
+
+    def _form_data(self) -> dict[str, str]:
+        """What the certificate of a mapped item reads from the application form (form:<key>)."""
+        sources = self.cast.certificate_sources.get(self.version.item_id)
+        if not sources:
+            return {}
+        keys = [source.removeprefix("form:") for source in sources.values() if source.startswith("form:")]
+        return {key: FORM_VALUES.get(key, "详见申请材料") for key in keys}
 
     def _applicant(self) -> User:
         pool = []
@@ -226,7 +311,12 @@ class CaseStory:
             channel = "online"
         with at(moment):
             if channel == "online":
-                case = case_submit_online(applicant=applicant, item_version=self.version, materials=self._materials())
+                case = case_submit_online(
+                    applicant=applicant,
+                    item_version=self.version,
+                    materials=self._materials(),
+                    form_data=self._form_data(),
+                )
             elif channel == "proxy":
                 case = case_submit_by_proxy(
                     agent=self.cast.agent,
@@ -234,16 +324,16 @@ class CaseStory:
                     item_version=self.version,
                     materials=self._materials(),
                     consent_text=CONSENT,
+                    form_data=self._form_data(),
                 )
             else:
-                from zhengwu.cases.domain.intake import applicant_snapshot_of
-
                 case = case_register_at_window(
                     clerk=self.cast.registrar,
                     item_version=self.version,
                     applicant_snapshot=applicant_snapshot_of(applicant),
                     applicant=applicant,
                     materials=self._materials(),
+                    form_data=self._form_data(),
                 )
         self.case = case
         return case
@@ -304,15 +394,44 @@ class CaseStory:
                 break
         return moment
 
+    # ---- later steps: each in its own savepoint, so a refused step leaves the case where it stood ------
+    def later(self, moment: datetime, working_days: int | None = None) -> datetime | None:
+        """A moment a few working days after `moment`, or None when that would be in the future."""
+        days = self.rng.randint(0, 2) if working_days is None else working_days
+        moment = self.replay.days_later(moment, days)
+        return moment if moment < self.replay.now else None
 
-def _stage_plan(rng: random.Random, count: int) -> list[str]:
+    def step(self, moment: datetime | None, action: Callable[[], Any]) -> Any:
+        """Run one domain call at `moment`; None (and nothing changed) when it is refused or not yet due."""
+        if moment is None:
+            return None
+        try:
+            with transaction.atomic(), at(moment):
+                return action() or True
+        except ValidationError as error:
+            logger.info("演示办件 %s：%s", self.case.number if self.case else self.serial, "；".join(error.messages))
+            return None
+
+
+def _stage_plan(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """(stage, sub-stage) of each case: every stage at least once, the rest drawn by weight."""
     stages = [stage for stage, _weight in STAGES]
     weights = [weight for _stage, weight in STAGES]
-    return rng.choices(stages, weights=weights, k=count)
+    plan = stages[:count] + rng.choices(stages, weights=weights, k=max(count - len(stages), 0))
+    rng.shuffle(plan)
+    seen: Counter = Counter()
+    result = []
+    for stage in plan:
+        subs = SUB_STAGES.get(stage, ("",))
+        result.append((stage, subs[seen[stage] % len(subs)]))
+        seen[stage] += 1
+    return result
 
 
-def _history_depth(rng: random.Random, stage: str) -> int:
+def _history_depth(rng: random.Random, stage: str, version: ItemVersion | None = None) -> int:
     """How many working days ago the case was received, by where its story stops."""
+    if stage == "timeout" and version is not None:
+        return version.promised_limit_days + rng.randint(5, 10)  # past its handling period
     return {
         "submitted": rng.choice((0, 0, 1, 2, 3, 4, 5)),
         "correction": rng.randint(1, 8),
@@ -322,13 +441,9 @@ def _history_depth(rng: random.Random, stage: str) -> int:
         "review": rng.randint(1, 30),
         "parallel": rng.randint(1, 15),
         "deciding": rng.randint(3, 30),
-        "suspended": rng.randint(5, 25),
+        "suspended": rng.randint(8, 25),
         "immediate": rng.randint(0, HISTORY_WORKING_DAYS),
-    }.get(stage, rng.randint(8, HISTORY_WORKING_DAYS))
-
-
-# Later lifecycle stages (suspension, fees, certificates, delivery, completion, ratings) plug in here.
-FINISHERS: dict[str, Callable[[CaseStory, datetime], None]] = {}
+    }.get(stage, rng.randint(12, HISTORY_WORKING_DAYS))
 
 
 def _tell(story: CaseStory, moment: datetime) -> None:
@@ -344,9 +459,233 @@ def _tell(story: CaseStory, moment: datetime) -> None:
         )
 
 
+# ---- later stages -------------------------------------------------------------------------------------
+SUSPENSIONS = (
+    (PauseReason.EXPERT_REVIEW, "申请事项涉及专业技术问题，需组织专家评审。"),
+    (PauseReason.INSPECTION, "需对申请人的生产经营场所和设施设备进行现场检验。"),
+    (PauseReason.HEARING, "申请事项直接关系他人重大利益，利害关系人已申请听证。"),
+    (PauseReason.APPRAISAL, "需委托专业机构对申请材料所涉事项进行鉴定。"),
+)
+
+
+def _finish_suspended(story: CaseStory, moment: datetime) -> None:
+    """挂起 with written notice; some resumed and extended by the leader in charge, some awaiting approval."""
+    handler, index, rng = story.people.handler, story.replay.index, story.rng
+    moment = story.later(moment)
+    reason, explanation = rng.choice(SUSPENSIONS)
+    if moment is None:
+        return
+    expected = index.add_working_days(timezone.localtime(moment).date(), rng.randint(3, 12))
+    suspended = story.step(
+        moment,
+        lambda: case_suspend(
+            actor=handler, case=story.case, reason=reason, explanation=explanation, expected_resume_on=expected
+        ),
+    )
+    if not suspended or story.sub == "hold":
+        return
+    moment = story.later(moment, rng.randint(2, 5))
+    if not story.step(moment, lambda: case_resume(actor=handler, case=story.case)):
+        return
+    moment = story.later(moment, 0)
+    extension = story.step(
+        moment,
+        lambda: case_extension_request(
+            actor=handler, case=story.case, reason="挂起事项办理完毕后仍需补充核查，申请延长办理期限。"
+        ),
+    )
+    if not extension or story.sub == "extension_pending":
+        return
+    story.step(
+        story.later(moment, 1),
+        lambda: case_extension_decide(
+            actor=story.people.leader, extension=extension, approve=True, comment="同意延长办理期限。"
+        ),
+    )
+
+
+def _pay(story: CaseStory, moment: datetime | None) -> datetime | None:
+    """Pay the open fee notice at the unified fee window (when the item charged one); the moment after."""
+    notice = FeeNotice.objects.filter(case=story.case, state=FeeNoticeState.ISSUED).first()
+    if notice is None:
+        return moment
+    clerk = story.cast.fee_clerk
+    if moment is None or clerk is None:
+        return None
+    method = story.rng.choice((PaymentMethod.CASH, PaymentMethod.CARD))
+    paid = story.step(moment, lambda: case_fee_pay(actor=clerk, notice=notice, method=method, amount=notice.total))
+    return moment if paid else None
+
+
+def _certify(story: CaseStory, moment: datetime | None) -> datetime | None:
+    if story.version.item_id not in story.cast.certificate_sources:
+        return moment
+    if story.step(moment, lambda: case_certificate_issue(actor=story.people.handler, case=story.case)):
+        story.cast.certificates_left -= 1
+        return moment
+    return None
+
+
+def _finish_granted(story: CaseStory, moment: datetime) -> None:
+    """Decided (准予): the fee notice unpaid, or paid at the fee window; some certified, some with the way of
+    delivery chosen."""
+    if story.sub == "unpaid":
+        return
+    moment = _pay(story, story.later(moment))
+    if story.sub == "paid" or moment is None:
+        return
+    moment = _certify(story, story.later(moment, 1))
+    if story.sub == "arranged" and moment is not None:
+        _arrange(story, story.later(moment))
+
+
+def _arrange(story: CaseStory, moment: datetime | None) -> str:
+    """The applicant chooses express where the item offers it (every other case), else window pickup."""
+    applicant = story.case.applicant or story.people.handler
+    if story.version.express_delivery and story.serial % 2:
+        story.step(
+            moment,
+            lambda: case_delivery_arrange(
+                actor=applicant,
+                case=story.case,
+                method=DeliveryMethod.EXPRESS,
+                address=FORM_VALUES["residence"],
+                recipient=story.case.applicant_name,
+                phone=story.case.applicant_phone or "13953600000",
+            ),
+        )
+        return DeliveryMethod.EXPRESS
+    return DeliveryMethod.PICKUP
+
+
+def _finish_completed(story: CaseStory, moment: datetime) -> None:
+    """Paid, certified, delivered (shipped or handed over at the window), completed; most rated."""
+    moment = _certify(story, _pay(story, story.later(moment)))
+    if moment is None:
+        return
+    moment = story.later(moment)
+    method = _arrange(story, moment)
+    moment = story.later(moment) if moment is not None else None
+    if method == DeliveryMethod.EXPRESS:
+        delivered = story.step(
+            moment,
+            lambda: case_ship(
+                actor=story.people.handler,
+                case=story.case,
+                carrier="中国邮政 EMS",
+                tracking_number=f"11{story.rng.randrange(10**10, 10**11)}",
+            ),
+        )
+    else:
+        delivered = story.step(
+            moment,
+            lambda: case_hand_over(
+                actor=story.cast.registrar, case=story.case, recipient_name=story.case.applicant_name, id_checked=True
+            ),
+        )
+    if not delivered:
+        return
+    if story.step(moment, lambda: case_complete(actor=story.people.handler, case=story.case)):
+        _rate(story, moment)
+
+
+def _finish_denied(story: CaseStory, moment: datetime) -> None:
+    """不予许可: completed the same or next working day, with the signed decision document."""
+    story.step(
+        story.later(moment, story.rng.randint(0, 1)), lambda: case_complete(actor=story.people.handler, case=story.case)
+    )
+
+
+def _rate(story: CaseStory, moment: datetime) -> None:
+    """好差评 on most completed cases: mostly 非常满意/满意; every so often a 差评 and its follow-up."""
+    cast, rng = story.cast, story.rng
+    if rng.random() >= RATED_SHARE:
+        return
+    cast.ratings += 1
+    negative = cast.ratings % NEGATIVE_EVERY == 4
+    if negative:
+        level = rng.choice((Level.DISSATISFIED, Level.VERY_DISSATISFIED))
+        comment = rng.choice(
+            (
+                "窗口排队时间太长，工作人员解释不耐烦。",
+                "办理过程中多次要求补充材料，一次性告知不到位。",
+                "电话咨询一直无人接听，进度不透明。",
+            )
+        )
+    else:
+        level = rng.choices((Level.VERY_SATISFIED, Level.SATISFIED, Level.BASICALLY_SATISFIED), (70, 24, 6))[0]
+        comment = rng.choice(("", "", "办事效率高，服务态度好。", "网上申报很方便，不用来回跑。"))
+    case = story.case
+    online = case.applicant is not None and case.applicant.kind != UserKind.STAFF and story.serial % 4
+    actor = case.applicant if online else story.cast.registrar
+    channel = RatingChannel.ONLINE if online else RatingChannel.WINDOW
+    moment = story.later(moment)
+    rating = story.step(
+        moment, lambda: rating_submit(actor=actor, case=case, level=level, comment=comment, channel=channel)
+    )
+    if not rating or not negative:
+        return
+    _follow_up(story, rating, moment)
+
+
+def _follow_up(story: CaseStory, rating: Rating, moment: datetime) -> None:
+    """A 差评's follow-up, stopped at one of: open, verified, rectified (called back), closed."""
+    stop = FOLLOW_UP_STOPS[story.cast.negatives % len(FOLLOW_UP_STOPS)]
+    story.cast.negatives += 1
+    follow_up = RatingFollowUp.objects.filter(rating=rating).first()
+    people = story.people
+    if follow_up is None or stop == "open":
+        return
+    moment = story.later(moment, 1)
+    if not story.step(
+        moment,
+        lambda: rating_follow_up_verify(
+            actor=people.section_head or people.leader,
+            follow_up=follow_up,
+            finding="经调取窗口录像和办件记录核实，评价反映的问题基本属实。",
+            substantiated=True,
+        ),
+    ):
+        return
+    if stop == "verified":
+        return
+    moment = story.later(moment, 1)
+    if not story.step(
+        moment,
+        lambda: rating_follow_up_rectify(
+            actor=people.section_head or people.leader,
+            follow_up=follow_up,
+            rectification="已对窗口人员进行批评教育，完善一次性告知清单并在窗口公示。",
+        ),
+    ):
+        return
+    moment = story.later(moment, 1)
+    if not story.step(
+        moment,
+        lambda: rating_callback_record(
+            actor=people.handler,
+            follow_up=follow_up,
+            reached=True,
+            satisfied=True,
+            comment="申请人对整改情况表示满意。",
+        ),
+    ):
+        return
+    if stop == "closed":
+        story.step(story.later(moment, 0), lambda: rating_follow_up_close(actor=people.leader, follow_up=follow_up))
+
+
+FINISHERS: dict[str, Callable[[CaseStory, datetime], None]] = {
+    "suspended": _finish_suspended,
+    "granted": _finish_granted,
+    "denied": _finish_denied,
+    "completed": _finish_completed,
+}
+
+
 def _play(story: CaseStory, cast: Cast, parallel: list[ItemVersion]) -> None:
     rng, replay, stage = story.rng, story.replay, story.stage
-    moment = replay.received(_history_depth(rng, stage))
+    moment = replay.received(_history_depth(rng, stage, story.version))
     story.submit(moment)
     case = story.case
     if stage == "submitted":
@@ -382,7 +721,7 @@ def _play(story: CaseStory, cast: Cast, parallel: list[ItemVersion]) -> None:
             )
         return
     story.accept(moment)
-    if stage in ("review", "parallel"):
+    if stage in ("review", "parallel", "timeout"):
         if stage == "parallel":
             for task in story.open_tasks()[:1]:
                 moment = replay.days_later(moment, 1)
@@ -397,29 +736,184 @@ def _play(story: CaseStory, cast: Cast, parallel: list[ItemVersion]) -> None:
         finisher(story, moment)
 
 
-def cases_demo_load(*, count: int = DEMO_CASE_COUNT) -> Counter:
-    """Replay `count` demo cases (once: skipped when any case exists)."""
+# ---- versions by what the story needs ---------------------------------------------------------------
+@dataclass
+class Pools:
+    promised: list[ItemVersion]  # promised items without deemed approval
+    immediate: list[ItemVersion]
+    parallel: list[ItemVersion]
+    deemed: list[ItemVersion]
+    charging: list[ItemVersion]
+    certified: list[ItemVersion]  # items whose grants produce a certificate
+    plain: list[ItemVersion]  # items without a certificate
+
+    def pick(self, rng: random.Random, stage: str, sub: str, cast: Cast) -> ItemVersion:
+        if stage == "immediate" and self.immediate:
+            return rng.choice(self.immediate)
+        if stage == "parallel":
+            return rng.choice(self.parallel)
+        if stage == "timeout" and self.deemed:
+            return rng.choice(self.deemed)
+        if sub == "certified" and self.certified and cast.certificates_left > 0:
+            return rng.choice(self.certified)
+        if sub in ("paid", "unpaid") and self.charging:
+            return rng.choice(self.charging)
+        if stage in ("granted", "completed") and self.plain:
+            return rng.choice(self.plain)  # a certificate signs a PDF: only the chosen few
+        return rng.choice(self.promised)
+
+
+def _deemed_items(promised: list[ItemVersion], excluded: set[int]) -> list[ItemVersion]:
+    """Configure deemed approval (超时默认) for a couple of free items with short periods (idempotent)."""
+    mapped = [v for v in promised if ItemDeemedApproval.objects.filter(item_id=v.item_id).exists()]
+    if mapped:
+        return mapped
+    candidates = sorted(
+        (v for v in promised if v.is_free and v.item_id not in excluded),
+        key=lambda v: ("延续" not in v.name, v.promised_limit_days, v.item.implementation_code),
+    )[:DEEMED_ITEMS]
+    for version in candidates:
+        ItemDeemedApproval.objects.get_or_create(
+            item=version.item,
+            defaults={
+                "legal_basis": "《中华人民共和国行政许可法》第五十条第二款：行政机关逾期未作决定的，视为准予延续。"
+            },
+        )
+    return candidates
+
+
+def _pools(cast: Cast) -> Pools:
+    promised, immediate = _versions(cast)
+    parallel = _parallel_items(cast, promised)
+    cast.certificate_sources = dict(ItemCertificate.objects.values_list("item_id", "field_sources"))
+    parallel_ids = {v.item_id for v in parallel}
+    deemed = _deemed_items(promised, parallel_ids | set(cast.certificate_sources))
+    deemed_ids = {v.item_id for v in deemed}
+    promised = [v for v in promised if v.item_id not in deemed_ids]
+    return Pools(
+        promised=promised,
+        immediate=immediate,
+        parallel=parallel,
+        deemed=deemed,
+        charging=[v for v in promised if not v.is_free and v.item_id not in cast.certificate_sources],
+        certified=[v for v in promised if v.item_id in cast.certificate_sources],
+        plain=[v for v in promised if v.item_id not in cast.certificate_sources],
+    )
+
+
+# ---- cases registered by a departmental system --------------------------------------------------------
+def _external_cases(cast: Cast, replay: Replay, pools: Pools, count: int, progress: Callable[[], None]) -> Counter:
+    """Cases a department's own system registered through the API (一厅双网), in various states."""
+    created: Counter = Counter()
+    featured = StaffProfile.objects.filter(user__username="chengban").values_list("department_id", flat=True).first()
+    department_id = featured if featured in cast.staff else next(iter(sorted(cast.staff)), None)
+    versions = [v for v in pools.plain if v.item.department_id == department_id]
+    if not count or not versions:
+        return created
+    department = Department.objects.get(pk=department_id)
+    system = ExternalSystem.objects.filter(department=department, name=EXTERNAL_SYSTEM_NAME).first()
+    if system is None:
+        system, _secret = external_system_create(actor="system:demo", department=department, name=EXTERNAL_SYSTEM_NAME)
+    rng = replay.rng
+    for n in range(count):
+        stop = EXTERNAL_STOPS[n % len(EXTERNAL_STOPS)]
+        version = rng.choice(versions)
+        story = CaseStory(replay, cast, version, "external", 0, stop)
+        try:
+            with transaction.atomic():
+                _play_external(story, system, stop, n)
+        except ValidationError as error:
+            logger.warning("演示办件（部门系统 %s）未能完整生成：%s", stop, "；".join(error.messages))
+            continue
+        created[f"external:{stop}"] += 1
+        progress()
+    return created
+
+
+def _play_external(story: CaseStory, system: ExternalSystem, stop: str, n: int) -> None:
+    rng, replay = story.rng, story.replay
+    depth = {"submitted": rng.randint(0, 2), "correction": rng.randint(1, 5)}.get(stop, rng.randint(8, 30))
+    moment = replay.received(depth)
+    applicant = story._applicant()
+    version = story.version
+    with at(moment):
+        case, _created = case_register_external(
+            system=system,
+            external_id=f"SCJGSP-{timezone.localtime(moment):%Y%m%d}-{n + 1:04d}",
+            implementation_code=version.item.implementation_code,
+            applicant_snapshot=applicant_snapshot_of(applicant),
+            received_at=moment,
+            channel=rng.choice(("window", "online")),
+            materials=[
+                {"name": m.name, "status": "provided"}
+                for m in ItemMaterial.objects.filter(version=version).order_by("position", "pk")
+            ],
+        )
+    story.case = case
+
+    def event(moment: datetime | None, name: str, **data: Any) -> datetime | None:
+        if moment is None or moment >= replay.now:
+            return None
+        with at(moment):
+            case_external_event(system=system, case=case, event=name, data=data)
+        return moment
+
+    if stop == "submitted":
+        return
+    moment = story.later(moment, rng.randint(0, 1)) or replay.now - timedelta(minutes=3)
+    if stop == "correction":
+        first = case.materials.order_by("position").first()
+        event(moment, "correction_requested", items=[{"name": first.name, "problem": "签字页缺少申请人签字。"}])
+        return
+    if stop == "refused":
+        event(moment, "refused", reason="申请人不具备法定申请资格。")
+        return
+    if event(moment, "accepted") is None or stop == "in_progress":
+        return
+    if stop in ("suspended", "resumed"):
+        moment = event(
+            story.later(moment, rng.randint(1, 3)), "suspended", pause_reason=PauseReason.INSPECTION, expected_days=10
+        )
+        if stop == "resumed":
+            event(story.later(moment, rng.randint(2, 4)) if moment else None, "resumed")
+        return
+    denied = stop == "denied"
+    moment = event(
+        story.later(moment, rng.randint(2, 6)),
+        "decided",
+        outcome=DecisionOutcome.DENY if denied else DecisionOutcome.GRANT,
+        reasons="经现场核查，经营场所不符合法定条件。" if denied else "申请材料齐全，符合法定条件、标准。",
+        legal_basis=version.legal_basis[:500] or BASIS,
+    )
+    if stop in ("completed", "denied") and moment is not None:
+        event(story.later(moment, 1), "completed", note="办理结果已由部门系统送达申请人。")
+
+
+def cases_demo_load(*, count: int = DEMO_CASE_COUNT, progress: Callable[[int], None] | None = None) -> Counter:
+    """Replay `count` demo cases (once: skipped when any case exists). `progress(n)` after every case."""
     created: Counter = Counter()
     if Case.objects.exists():
         return created
     rng = random.Random(SEED)
     now = timezone.now()
     cast = _cast()
-    promised, immediate = _versions(cast)
-    parallel = _parallel_items(cast, promised)
+    pools = _pools(cast)
     replay = Replay(rng, now)
-    plan = _stage_plan(rng, count)
-    for serial, stage in enumerate(plan, start=1):
-        if stage == "immediate" and immediate:
-            version = rng.choice(immediate)
-        elif stage == "parallel":
-            version = rng.choice(parallel)
-        else:
-            version = rng.choice(promised)
-        story = CaseStory(replay, cast, version, stage, serial)
+    external = count // EXTERNAL_SHARE if count >= EXTERNAL_SHARE else 0
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done)
+
+    for serial, (stage, sub) in enumerate(_stage_plan(rng, count - external), start=1):
+        version = pools.pick(rng, stage, sub, cast)
+        story = CaseStory(replay, cast, version, stage, serial, sub)
         try:
             with transaction.atomic():
-                if stage == "immediate":
+                if stage == "immediate" and version.handling_kind == HandlingKind.IMMEDIATE:
                     moment = replay.received(_history_depth(rng, stage))
                     story.submit(moment, channel="window")
                     with at(moment + timedelta(minutes=10)):
@@ -427,11 +921,14 @@ def cases_demo_load(*, count: int = DEMO_CASE_COUNT) -> Counter:
                             clerk=cast.registrar, case=story.case, outcome_note="已当场办结，结果已当面交付。"
                         )
                 else:
-                    _play(story, cast, parallel)
+                    _play(story, cast, pools.parallel)
         except ValidationError as error:
             logger.warning("演示办件 %s（%s）未能完整生成：%s", serial, stage, "；".join(error.messages))
             continue
         created[stage] += 1
+        tick()
+    created.update(_external_cases(cast, replay, pools, external, tick))
     cases_deem_accepted()
     cases_processing_start_pending()
+    cases_deem_approved()
     return created

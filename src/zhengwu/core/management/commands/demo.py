@@ -18,6 +18,14 @@ class Command(BaseCommand):
             help=f"首次加载时回放的演示办件数（默认 {DEMO_CASE_COUNT}；已有办件时不再生成）。",
         )
 
+    def _progress(self, count: int):
+        def report(done: int) -> None:
+            if done % 100 == 0 or done == count:
+                self.stdout.write(f"  已回放 {done}/{count} 件")
+                self.stdout.flush()
+
+        return report
+
     def handle(self, *args, **options):
         result = demo_load()
         count = DEMO_CASE_COUNT if options["cases"] is None else max(0, options["cases"])
@@ -27,11 +35,16 @@ class Command(BaseCommand):
             level = quiet.level
             quiet.setLevel(logging.WARNING)  # one line per notification delivered would drown the summary
             try:
-                replayed = cases_demo_load(count=count)
+                replayed = cases_demo_load(count=count, progress=self._progress(count))
             finally:
                 quiet.setLevel(level)
             if replayed:
                 self.stdout.write(self.style.SUCCESS(f"演示办件已生成：{sum(replayed.values())} 件。"))
+            from zhengwu.supervision.demo import supervision_demo_load  # supervisors' work on the cases above
+
+            supervised = supervision_demo_load()
+            if supervised:
+                self.stdout.write(self.style.SUCCESS(f"演示监察工作已生成：{sum(supervised.values())} 条。"))
         created, updated = sum(result.created.values()), sum(result.updated.values())
         if result.changed:
             self.stdout.write(self.style.SUCCESS(f"演示数据已加载：新建 {created} 条，恢复 {updated} 条。"))
