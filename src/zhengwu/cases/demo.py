@@ -88,14 +88,14 @@ STAGES: tuple[tuple[str, int], ...] = (
     ("corrected", 20),
     ("refused", 35),
     ("deemed", 15),
-    ("review", 200),
+    ("review", 230),
     ("parallel", 60),
     ("deciding", 80),
     ("suspended", 40),
     ("timeout", 10),  # items with deemed approval (超时默认) whose handling period ran out
-    ("granted", 70),
-    ("denied", 30),
-    ("completed", 255),
+    ("granted", 100),
+    ("denied", 25),
+    ("completed", 180),  # completing signs the decision document (a PDF, ~0.4 s): the slowest story
     ("immediate", 35),
 )
 # Where a stage's cases stop within it, taken in turn (so even a small demo shows each).
@@ -159,6 +159,7 @@ class Cast:
     co_departments: dict[int, Department] = field(default_factory=dict)  # item_id → co-department
     materials: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # version → shared files
     certificate_sources: dict[int, dict[str, str]] = field(default_factory=dict)  # item → field_sources
+    holders: dict[int, tuple[bool, bool]] = field(default_factory=dict)  # item → licence for natural, legal
     certificates_left: int = CERTIFICATES
     ratings: int = 0
     negatives: int = 0
@@ -297,6 +298,17 @@ class CaseStory:
         return {key: FORM_VALUES.get(key, "详见申请材料") for key in keys}
 
     def _applicant(self) -> User:
+        natural, legal = self.cast.holders.get(self.version.item_id, (True, True))  # who its licence may go to
+        pool = []
+        if self.version.for_natural_persons and natural:
+            pool.append(self.cast.citizens)
+        if self.version.for_legal_persons and legal:
+            pool.append(self.cast.enterprises)
+        if not pool:
+            return self._any_applicant()
+        return self.rng.choice(self.rng.choice(pool))
+
+    def _any_applicant(self) -> User:
         pool = []
         if self.version.for_natural_persons:
             pool.append(self.cast.citizens)
@@ -785,7 +797,11 @@ def _deemed_items(promised: list[ItemVersion], excluded: set[int]) -> list[ItemV
 def _pools(cast: Cast) -> Pools:
     promised, immediate = _versions(cast)
     parallel = _parallel_items(cast, promised)
-    cast.certificate_sources = dict(ItemCertificate.objects.values_list("item_id", "field_sources"))
+    mappings = ItemCertificate.objects.values_list(
+        "item_id", "field_sources", "licence_type__for_natural_persons", "licence_type__for_legal_persons"
+    )
+    cast.certificate_sources = {item: sources for item, sources, _natural, _legal in mappings}
+    cast.holders = {item: (natural, legal) for item, _sources, natural, legal in mappings}
     parallel_ids = {v.item_id for v in parallel}
     deemed = _deemed_items(promised, parallel_ids | set(cast.certificate_sources))
     deemed_ids = {v.item_id for v in deemed}
