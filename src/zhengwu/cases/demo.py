@@ -67,6 +67,7 @@ from zhengwu.ratings.enums import Level, RatingChannel
 from zhengwu.ratings.models import Rating, RatingFollowUp
 from zhengwu.workcal.arith import current_index
 from zhengwu.workcal.clock_enums import PauseReason
+from zhengwu.workcal.enums import DeadlineUnit
 from zhengwu.workflow.domain import shipped_process_definition
 from zhengwu.workflow.enums import OPEN_TASK_STATES
 from zhengwu.workflow.models import WorkTask
@@ -421,7 +422,7 @@ class CaseStory:
             with transaction.atomic(), at(moment):
                 return action() or True
         except ValidationError as error:
-            logger.info("演示办件 %s：%s", self.case.number if self.case else self.serial, "；".join(error.messages))
+            logger.debug("演示办件 %s：%s", self.case.number if self.case else self.serial, "；".join(error.messages))
             return None
 
 
@@ -444,6 +445,11 @@ def _history_depth(rng: random.Random, stage: str, version: ItemVersion | None =
     """How many working days ago the case was received, by where its story stops."""
     if stage == "timeout" and version is not None:
         return version.promised_limit_days + rng.randint(5, 10)  # past its handling period
+    if stage == "suspended" and version is not None:  # suspended within its handling period
+        limit = version.promised_limit_days
+        if version.limit_unit == DeadlineUnit.CALENDAR:
+            limit = limit * 5 // 7
+        return rng.randint(max(1, limit // 2), max(1, limit - 1))
     return {
         "submitted": rng.choice((0, 0, 1, 2, 3, 4, 5)),
         "correction": rng.randint(1, 8),
@@ -453,7 +459,6 @@ def _history_depth(rng: random.Random, stage: str, version: ItemVersion | None =
         "review": rng.randint(1, 30),
         "parallel": rng.randint(1, 15),
         "deciding": rng.randint(3, 30),
-        "suspended": rng.randint(8, 25),
         "immediate": rng.randint(0, HISTORY_WORKING_DAYS),
     }.get(stage, rng.randint(12, HISTORY_WORKING_DAYS))
 
@@ -848,7 +853,12 @@ def _external_cases(cast: Cast, replay: Replay, pools: Pools, count: int, progre
 
 def _play_external(story: CaseStory, system: ExternalSystem, stop: str, n: int) -> None:
     rng, replay = story.rng, story.replay
-    depth = {"submitted": rng.randint(0, 2), "correction": rng.randint(1, 5)}.get(stop, rng.randint(8, 30))
+    depth = {
+        "submitted": rng.randint(0, 2),
+        "correction": rng.randint(1, 5),
+        "suspended": rng.randint(3, 6),  # suspended within its handling period
+        "resumed": rng.randint(5, 8),
+    }.get(stop, rng.randint(8, 30))
     moment = replay.received(depth)
     applicant = story._applicant()
     version = story.version
@@ -915,7 +925,7 @@ def cases_demo_load(*, count: int = DEMO_CASE_COUNT, progress: Callable[[int], N
     cast = _cast()
     pools = _pools(cast)
     replay = Replay(rng, now)
-    external = count // EXTERNAL_SHARE if count >= EXTERNAL_SHARE else 0
+    external = min(count // 10, max(count // EXTERNAL_SHARE, len(EXTERNAL_STOPS)))
     done = 0
 
     def tick() -> None:
