@@ -107,6 +107,8 @@ SUB_STAGES: dict[str, tuple[str, ...]] = {
 }
 CERTIFICATES = 24  # certificates sign a PDF each: a couple of dozen show the screens
 DEEMED_ITEMS = 2
+FEATURED_STAFF_USER = "chengban"  # the featured reporting line's department gets a larger share of the cases
+FEATURED_SHARE = 0.25
 RATED_SHARE = 0.6
 NEGATIVE_EVERY = 12  # one rating in so many is a 差评
 FOLLOW_UP_STOPS = ("closed", "open", "rectified", "verified")
@@ -764,6 +766,8 @@ class Pools:
     certified: list[ItemVersion]  # items whose grants produce a certificate
     plain: list[ItemVersion]  # items without a certificate
 
+    featured: int | None = None  # the featured staff's department: a larger share of the cases
+
     def pick(self, rng: random.Random, stage: str, sub: str, cast: Cast) -> ItemVersion:
         if stage == "immediate" and self.immediate:
             return rng.choice(self.immediate)
@@ -774,10 +778,13 @@ class Pools:
         if sub == "certified" and self.certified and cast.certificates_left > 0:
             return rng.choice(self.certified)
         if sub in ("paid", "unpaid") and self.charging:
-            return rng.choice(self.charging)
-        if stage in ("granted", "completed") and self.plain:
-            return rng.choice(self.plain)  # a certificate signs a PDF: only the chosen few
-        return rng.choice(self.promised)
+            pool = self.charging
+        elif stage in ("granted", "completed") and self.plain:
+            pool = self.plain  # a certificate signs a PDF: only the chosen few
+        else:
+            pool = self.promised
+        own = [v for v in pool if v.item.department_id == self.featured]
+        return rng.choice(own if own and rng.random() < FEATURED_SHARE else pool)
 
 
 def _deemed_items(promised: list[ItemVersion], excluded: set[int]) -> list[ItemVersion]:
@@ -811,7 +818,11 @@ def _pools(cast: Cast) -> Pools:
     deemed = _deemed_items(promised, parallel_ids | set(cast.certificate_sources))
     deemed_ids = {v.item_id for v in deemed}
     promised = [v for v in promised if v.item_id not in deemed_ids]
+    featured = (
+        StaffProfile.objects.filter(user__username=FEATURED_STAFF_USER).values_list("department_id", flat=True).first()
+    )
     return Pools(
+        featured=featured if featured in cast.staff else None,
         promised=promised,
         immediate=immediate,
         parallel=parallel,
@@ -826,8 +837,7 @@ def _pools(cast: Cast) -> Pools:
 def _external_cases(cast: Cast, replay: Replay, pools: Pools, count: int, progress: Callable[[], None]) -> Counter:
     """Cases a department's own system registered through the API (一厅双网), in various states."""
     created: Counter = Counter()
-    featured = StaffProfile.objects.filter(user__username="chengban").values_list("department_id", flat=True).first()
-    department_id = featured if featured in cast.staff else next(iter(sorted(cast.staff)), None)
+    department_id = pools.featured or next(iter(sorted(cast.staff)), None)
     versions = [v for v in pools.plain if v.item.department_id == department_id]
     if not count or not versions:
         return created
