@@ -67,7 +67,6 @@ from zhengwu.ratings.enums import Level, RatingChannel
 from zhengwu.ratings.models import Rating, RatingFollowUp
 from zhengwu.workcal.arith import current_index
 from zhengwu.workcal.clock_enums import PauseReason
-from zhengwu.workcal.enums import DeadlineUnit
 from zhengwu.workflow.domain import shipped_process_definition
 from zhengwu.workflow.enums import OPEN_TASK_STATES
 from zhengwu.workflow.models import WorkTask
@@ -101,7 +100,7 @@ STAGES: tuple[tuple[str, int], ...] = (
 )
 # Where a stage's cases stop within it, taken in turn (so even a small demo shows each).
 SUB_STAGES: dict[str, tuple[str, ...]] = {
-    "suspended": ("hold", "extended", "hold", "extension_pending"),
+    "suspended": ("hold", "extended", "extension_pending", "hold"),
     "granted": ("paid", "unpaid", "certified", "arranged"),
     "completed": ("plain", "certified", "plain", "plain", "plain", "plain"),
 }
@@ -447,11 +446,6 @@ def _history_depth(rng: random.Random, stage: str, version: ItemVersion | None =
     """How many working days ago the case was received, by where its story stops."""
     if stage == "timeout" and version is not None:
         return version.promised_limit_days + rng.randint(5, 10)  # past its handling period
-    if stage == "suspended" and version is not None:  # suspended within its handling period
-        limit = version.promised_limit_days
-        if version.limit_unit == DeadlineUnit.CALENDAR:
-            limit = limit * 5 // 7
-        return rng.randint(max(1, limit // 2), max(1, limit - 1))
     return {
         "submitted": rng.choice((0, 0, 1, 2, 3, 4, 5)),
         "correction": rng.randint(1, 8),
@@ -461,6 +455,7 @@ def _history_depth(rng: random.Random, stage: str, version: ItemVersion | None =
         "review": rng.randint(1, 30),
         "parallel": rng.randint(1, 15),
         "deciding": rng.randint(3, 30),
+        "suspended": rng.randint(6, 25),
         "immediate": rng.randint(0, HISTORY_WORKING_DAYS),
     }.get(stage, rng.randint(12, HISTORY_WORKING_DAYS))
 
@@ -695,7 +690,6 @@ def _follow_up(story: CaseStory, rating: Rating, moment: datetime) -> None:
 
 
 FINISHERS: dict[str, Callable[[CaseStory, datetime], None]] = {
-    "suspended": _finish_suspended,
     "granted": _finish_granted,
     "denied": _finish_denied,
     "completed": _finish_completed,
@@ -748,8 +742,11 @@ def _play(story: CaseStory, cast: Cast, parallel: list[ItemVersion]) -> None:
                     with at(moment):
                         case_task_complete(actor=story.actor_for(task), task=task, outcome="approve", comment="同意。")
         return
+    if stage == "suspended":  # during review, e.g. for an expert review or an inspection
+        _finish_suspended(story, moment)
+        return
     outcome = DecisionOutcome.DENY if stage == "denied" else DecisionOutcome.GRANT
-    moment = story.work(moment, until_decision=stage in ("deciding", "suspended"), outcome=outcome)
+    moment = story.work(moment, until_decision=stage == "deciding", outcome=outcome)
     finisher = FINISHERS.get(stage)
     if finisher is not None and moment < replay.now:
         finisher(story, moment)
@@ -848,7 +845,8 @@ def _external_cases(cast: Cast, replay: Replay, pools: Pools, count: int, progre
     rng = replay.rng
     for n in range(count):
         stop = EXTERNAL_STOPS[n % len(EXTERNAL_STOPS)]
-        version = rng.choice(versions)
+        roomy = [v for v in versions if v.promised_limit_days >= 8]  # suspended within its handling period
+        version = rng.choice(roomy if stop in ("suspended", "resumed") and roomy else versions)
         story = CaseStory(replay, cast, version, "external", 0, stop)
         try:
             with transaction.atomic():
