@@ -89,6 +89,7 @@ def test_suspended_cases_carry_a_written_notice_and_some_were_extended_by_their_
     assert open_suspensions.exists()
     assert set(open_suspensions.values_list("case__state", flat=True)) == {CaseState.SUSPENDED}
     assert all("法律依据" in text for text in open_suspensions.values_list("notice_text", flat=True))
+    assert open_suspensions.filter(expected_resume_on__lt=TODAY.date()).exists()  # past the expected date
     assert CaseSuspension.objects.filter(ended_at__isnull=False).exists()  # resumed
     approved = CaseExtension.objects.filter(state=ExtensionState.APPROVED).select_related("decided_by", "case")
     assert approved.exists()
