@@ -166,6 +166,11 @@ def test_the_supervisor_issued_orders_checked_cases_called_back_and_published_a_
     assert Callback.objects.count() == 4
 
 
+def test_the_featured_citizen_and_enterprise_logins_have_cases_of_their_own(demo_cases):
+    assert Case.objects.filter(applicant__phone="13953600001").exists()
+    assert Case.objects.filter(applicant__enterprise__name="青川区绿源农业科技有限公司").exists()
+
+
 def test_histories_lie_in_the_past_and_clocks_tell_overdue_from_on_track(demo_cases):
     assert not Case.objects.filter(received_at__gt=TODAY).exists()
     handling = Clock.objects.filter(pk__in=Case.objects.filter(state=CaseState.IN_PROGRESS).values("handling_clock"))

@@ -54,6 +54,7 @@ from zhengwu.cases.enums import DecisionOutcome, DeliveryMethod, FeeNoticeState,
 from zhengwu.cases.models import Case, ExternalSystem, FeeNotice, ItemCertificate, ItemDeemedApproval, ItemProcess
 from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion
+from zhengwu.core.demo import data as demo_data
 from zhengwu.org.enums import WindowKind
 from zhengwu.org.models import Department
 from zhengwu.ratings.domain import (
@@ -108,6 +109,7 @@ CERTIFICATES = 24  # certificates sign a PDF each: a couple of dozen show the sc
 DEEMED_ITEMS = 2
 FEATURED_STAFF_USER = "chengban"  # the featured reporting line's department gets a larger share of the cases
 FEATURED_SHARE = 0.25
+FEATURED_APPLICANT_SHARE = 0.05  # the featured citizen's and enterprise's share of their kind's cases
 RATED_SHARE = 0.6
 NEGATIVE_EVERY = 12  # one rating in so many is a 差评
 FOLLOW_UP_STOPS = ("closed", "open", "rectified", "verified")
@@ -163,6 +165,8 @@ class Cast:
     certificate_sources: dict[int, dict[str, str]] = field(default_factory=dict)  # item → field_sources
     holders: dict[int, tuple[bool, bool]] = field(default_factory=dict)  # item → licence for natural, legal
     certificates_left: int = CERTIFICATES
+    featured_citizen: User | None = None  # the demo logins
+    featured_enterprise: User | None = None
     ratings: int = 0
     negatives: int = 0
 
@@ -215,6 +219,8 @@ def _cast() -> Cast:
         agent=agent.user,
         fee_clerk=fee_clerk.user if fee_clerk else None,
     )
+    cast.featured_citizen = User.objects.filter(kind=UserKind.CITIZEN, phone=demo_data.FEATURED_CITIZEN[1]).first()
+    cast.featured_enterprise = User.objects.filter(enterprise__name=demo_data.FEATURED_ENTERPRISE).first()
     by_role: dict[tuple[int, str], User] = {}
     for profile in staff.filter(window__isnull=True).order_by("pk"):
         for role in profile.user.role_assignments.values_list("role", flat=True):
@@ -308,7 +314,11 @@ class CaseStory:
             pool.append(self.cast.enterprises)
         if not pool:
             return self._any_applicant()
-        return self.rng.choice(self.rng.choice(pool))
+        pool = self.rng.choice(pool)
+        featured = self.cast.featured_citizen if pool is self.cast.citizens else self.cast.featured_enterprise
+        if featured is not None and self.rng.random() < FEATURED_APPLICANT_SHARE:
+            return featured  # the demo logins find their own cases in every state
+        return self.rng.choice(pool)
 
     def _any_applicant(self) -> User:
         pool = []

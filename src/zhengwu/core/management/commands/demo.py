@@ -30,7 +30,7 @@ class Command(BaseCommand):
         result = demo_load()
         count = DEMO_CASE_COUNT if options["cases"] is None else max(0, options["cases"])
         if count:
-            self.stdout.write(f"正在回放演示办件（{count} 件，首次加载约需一两分钟）……")
+            self.stdout.write(f"正在回放演示办件（{count} 件，首次加载约需两三分钟）……")
             quiet = logging.getLogger("celery")
             level = quiet.level
             quiet.setLevel(logging.WARNING)  # one line per notification delivered would drown the summary
