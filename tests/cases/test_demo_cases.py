@@ -101,6 +101,9 @@ def test_suspended_cases_carry_a_written_notice_and_some_were_extended_by_their_
 
 def test_fees_stand_unpaid_and_paid_at_the_unified_fee_window(demo_cases):
     assert FeeNotice.objects.filter(state=FeeNoticeState.ISSUED, case__state=CaseState.DECIDED).exists()
+    override = FeeNotice.objects.filter(fee_override=True).first()  # reissued at half the standard
+    assert override.flagged_for_supervision and override.state == FeeNoticeState.ISSUED
+    assert FeeNotice.objects.filter(case=override.case, state=FeeNoticeState.CANCELLED).exists()
     paid = FeePayment.objects.select_related("collected_by", "notice")
     assert paid.exists()
     assert {payment.collected_by.username for payment in paid} == {"shoufei"}

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import time_machine
@@ -32,6 +33,8 @@ from zhengwu.cases.domain import (
     case_delivery_arrange,
     case_extension_decide,
     case_extension_request,
+    case_fee_notice_cancel,
+    case_fee_notice_issue,
     case_fee_pay,
     case_hand_over,
     case_handle_immediately,
@@ -541,6 +544,30 @@ def _pay(story: CaseStory, moment: datetime | None) -> datetime | None:
     return moment if paid else None
 
 
+def _reduce_fee(story: CaseStory, moment: datetime | None) -> None:
+    """A notice reissued at half the standard, with the reason: flagged to supervision (行政收费)."""
+    notice = FeeNotice.objects.filter(case=story.case, state=FeeNoticeState.ISSUED).first()
+    handler = story.people.handler
+    if notice is None or moment is None:
+        return
+    lines = [
+        {"fee_item": line.fee_item_id, "charged_amount": (line.charged_amount / 2).quantize(Decimal("0.01"))}
+        for line in notice.lines.filter(fee_item__isnull=False).order_by("position")
+    ]
+    story.step(
+        moment,
+        lambda: (
+            case_fee_notice_cancel(actor=handler, notice=notice, reason="申请人为小微企业，适用减半收费政策。"),
+            case_fee_notice_issue(
+                actor=handler,
+                case=story.case,
+                lines=lines,
+                override_reason="依据小微企业收费减免政策减半收取。",
+            ),
+        ),
+    )
+
+
 def _certify(story: CaseStory, moment: datetime | None) -> datetime | None:
     if story.version.item_id not in story.cast.certificate_sources:
         return moment
@@ -554,6 +581,8 @@ def _finish_granted(story: CaseStory, moment: datetime) -> None:
     """Decided (准予): the fee notice unpaid, or paid at the fee window; some certified, some with the way of
     delivery chosen."""
     if story.sub == "unpaid":
+        if story.serial % 3 == 0:
+            _reduce_fee(story, story.later(moment))
         return
     moment = _pay(story, story.later(moment))
     if story.sub == "paid" or moment is None:
