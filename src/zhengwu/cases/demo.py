@@ -3,8 +3,10 @@
 Each case's history is replayed at the moments it happened (time-machine travels the process clock), so
 its clocks, audit events and notifications are exactly what the platform would have recorded: some cases
 wait for acceptance, some were sent back once, refused, deemed accepted, are in review (some overdue, some in
-parallel branches), suspended, decided, paid, certified, delivered, completed and rated. Loaded once: when
-the database already holds cases, nothing happens."""
+parallel branches), suspended (some resumed and extended), decided, paid at the fee window, certified,
+delivered, completed and rated (a few 差评 with their follow-ups); a departmental system registers a few through
+the API, and cases of deemed-approval items time out. Loaded once: when the database already holds cases,
+nothing happens. `zhengwu demo` then runs supervision/demo.py for the supervisor's work on them."""
 
 from __future__ import annotations
 
