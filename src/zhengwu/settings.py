@@ -212,6 +212,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "zhengwu.core.tasks.heartbeat", "schedule": 60.0},
     "notifications-retry": {"task": "zhengwu.notifications.tasks.retry_deliveries", "schedule": 300.0},
     "cases-deem-accepted": {"task": "zhengwu.cases.tasks.deem_accepted", "schedule": 600.0},
+    "supervision-sweep": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 300.0},
+    "supervision-sweep-full": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 3600.0, "kwargs": {"full": True}},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
