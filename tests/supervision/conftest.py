@@ -7,13 +7,15 @@ import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from tests.cases.conftest import hall  # noqa: F401  (the fixture)
+from tests.cases import conftest as cases_conftest
 from tests.cases.test_acceptance import online
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.models import Case
 from zhengwu.supervision.domain import supervision_sweep
 from zhengwu.supervision.enums import SweepKind
 from zhengwu.supervision.models import Alert
+
+hall = cases_conftest.hall  # the cases app's published item, departments, windows and staff
 
 TZ = timezone.get_default_timezone()
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)  # received and accepted; handling due 2026-03-09 (5 working days)
