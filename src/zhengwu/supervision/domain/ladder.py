@@ -65,6 +65,7 @@ def red_bound(index: CalendarIndex, today: date, days: int) -> date:
 def _running_keys(clocks: QuerySet) -> set[LadderKey]:
     rows = (
         clocks.filter(status=ClockStatus.RUNNING)
+        .order_by()
         .annotate(zw_total=F("limit_days") + F("extension_days"))
         .values_list("region_id", "unit", "zw_total")
         .distinct()
