@@ -153,7 +153,6 @@ def _materialize(sql: str, params: list[Any]) -> None:
         cursor.execute(f"CREATE TEMPORARY TABLE {FOUND_TABLE} AS {sql}", params)
         # The resolve looks situations up here; an index keeps it a lookup whatever the planner estimates.
         cursor.execute(f"CREATE INDEX {FOUND_TABLE}_idx ON {FOUND_TABLE} (zwcol_object_id, zwcol_key)")
-        cursor.execute(f"ANALYZE {FOUND_TABLE}")
 
 
 def _upsert(point: MonitoringPoint, now: datetime) -> int:
@@ -165,7 +164,11 @@ def _upsert(point: MonitoringPoint, now: datetime) -> int:
     was_resolved = f"{alert}.status = '{AlertStatus.RESOLVED}'"
     statement = f"""
         INSERT INTO {alert} (point_id, {cols}, status, opened_at, level_changed_at, last_seen_at, handling_note)
-        SELECT %s, {picked}, '{AlertStatus.OPEN}', %s, %s, %s, '' FROM {FOUND_TABLE} f WHERE 1 = 1
+        SELECT %s, {picked}, '{AlertStatus.OPEN}', %s, %s, %s, '' FROM {FOUND_TABLE} f
+        LEFT JOIN {alert} a ON a.point_id = %s AND a.content_type_id = f.zwcol_content_type_id
+            AND a.object_id = f.zwcol_object_id AND a.{_q("key")} = f.zwcol_key
+        WHERE a.id IS NULL OR (a.status <> '{AlertStatus.DISMISSED}' AND (a.status = '{AlertStatus.RESOLVED}'
+            OR {" OR ".join(f"a.{_q(c)} IS DISTINCT FROM f.zwcol_{c}" for c in updated)}))
         ON CONFLICT (point_id, content_type_id, object_id, {_q("key")}) DO UPDATE SET
             {", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in updated)},
             status = CASE WHEN {was_resolved} THEN '{AlertStatus.OPEN}' ELSE {alert}.status END,
@@ -180,7 +183,7 @@ def _upsert(point: MonitoringPoint, now: datetime) -> int:
     """
     stamp = _dt(now)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [point.pk, stamp, stamp, stamp])
+        cursor.execute(statement, [point.pk, stamp, stamp, stamp, point.pk])
         return max(cursor.rowcount, 0)
 
 
