@@ -107,7 +107,7 @@ def generate(cases: int) -> dict:
             SELECT {clock_base} + g, {case_ct}, ({case_base} + g)::text, 'BENCH' || g, NULL, NULL, 'working',
                 p.lim, p.received, p.received, p.start_date, 0, 0, 'running', '',
                 p.due_date, p.due_at, p.warn_at, false, 1, '', 1, p.received, p.received
-            FROM generate_series(1, %s) g JOIN bench_profile p ON p.id = (g * 7919) %% {p}
+            FROM generate_series(1, %s) g JOIN bench_profile p ON p.id = (g::bigint * 7919) %% {p}
             """,
             [cases],
         )
@@ -151,7 +151,7 @@ def generate(cases: int) -> dict:
             SELECT {step_clock_base} + g, {task_ct}, ({task_base} + g)::text, 'step', NULL, NULL, 'working', 3,
                 p.received, p.received, p.start_date, 0, 0, 'running', '', p.due_date, p.due_at, p.warn_at,
                 false, 1, '', 1, p.received, p.received
-            FROM generate_series(1, %s) g JOIN bench_profile p ON p.id = (g * 104729) %% {p}
+            FROM generate_series(1, %s) g JOIN bench_profile p ON p.id = (g::bigint * 104729) %% {p}
             """,
             [tasks],
         )
