@@ -144,6 +144,9 @@ def _message(alert: Alert, level: int) -> tuple[str, str]:
         lines.append(_("期限届满：%(at)s") % {"at": timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M")})
     if alert.point.legal_basis:
         lines.append(_("依据：%(basis)s") % {"basis": alert.point.legal_basis})
+    if alert.due_at is None:  # a point without a deadline (e.g. a refusal, a fee): ask for the facts
+        lines.append(_("请核实情况并说明理由。"))
+        return subject[:200], "\n".join(lines)
     lines.append(
         {
             AlertLevel.WARNING: _("请抓紧办理，避免超期。"),
