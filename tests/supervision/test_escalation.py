@@ -33,13 +33,16 @@ def line(hall):
     post = Position.objects.create(
         department=department, section=section, title="许可科承办人", rank=PositionRank.HANDLER, reports_to=chief
     )
+    def staff(username, name, role, position=None, dept=department):
+        return make_staff(username, department=dept, display_name=name, roles=(role,), position=position)
+
     staff = {
-        "handler": make_staff("cb1", department=department, display_name="承办甲", roles=(Role.HANDLER,), position=post),
-        "chief": make_staff("kz1", department=department, display_name="科长乙", roles=(Role.SECTION_HEAD,), position=chief),
-        "deputy": make_staff("fg1", department=department, display_name="分管丙", roles=(Role.LEADER_IN_CHARGE,), position=deputy),
-        "head": make_staff("jz1", department=department, display_name="局长丁", roles=(Role.UNIT_HEAD,), position=head),
-        "supervisor": make_staff("jc1", department=hall.other_department, display_name="监察戊", roles=(Role.SUPERVISOR,)),
-    }  # fmt: skip
+        "handler": staff("cb1", "承办甲", Role.HANDLER, post),
+        "chief": staff("kz1", "科长乙", Role.SECTION_HEAD, chief),
+        "deputy": staff("fg1", "分管丙", Role.LEADER_IN_CHARGE, deputy),
+        "head": staff("jz1", "局长丁", Role.UNIT_HEAD, head),
+        "supervisor": staff("jc1", "监察戊", Role.SUPERVISOR, dept=hall.other_department),
+    }
     return staff
 
 
@@ -72,8 +75,8 @@ def test_without_an_assignee_the_department_handlers_are_warned(hall, line, acce
 
 
 def test_a_report_is_never_escalated(hall, line, accepted):
-    from zhengwu.cases.domain import case_refuse
     from tests.cases.test_acceptance import online
+    from zhengwu.cases.domain import case_refuse
 
     case_refuse(actor=hall.handler, case=online(hall), reason="不属于本机关职权")
     sweep(at(2026, 3, 3))
