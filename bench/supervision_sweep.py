@@ -1,7 +1,7 @@
 """Benchmark: the supervision sweep over 1,000,000 open cases on PostgreSQL, against a naive per-object loop.
 
 Run: .venv/bin/python bench/supervision_sweep.py [--cases 1000000] [--database zhengwu_bench_supervision]
-     [--sample 3000] [--reuse] [--url postgres://postgres@127.0.0.1:5432]
+     [--profile typical|stress] [--sample 3000] [--reuse] [--url postgres://postgres@127.0.0.1:5432]
 
 Creates (or, with --reuse, keeps) its own database, migrates it and generates set-based (INSERT ... SELECT
 generate_series) one open case per row with a running handling clock, spread so that every rung of the
@@ -31,8 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_FULL = 10.0
 TARGET_INCREMENTAL = 1.0
-LIMITS = (10, 15, 20, 30)  # promised limits, working days
-SPREAD_DAYS = 45  # received over the last 45 calendar days
+# Case mixes: "typical" — received over the last 30 days with 20–60 working-day limits (a minority on the
+# ladder, as in a working county); "stress" — over 45 days with 10–30-day limits (more than half overdue).
+PROFILES = {"typical": (30, (20, 30, 45, 60)), "stress": (45, (10, 15, 20, 30))}
+SPREAD_DAYS, LIMITS = PROFILES["typical"]
 NOW = (2026, 12, 4, 10, 0)  # Friday
 
 
@@ -303,7 +305,11 @@ def main() -> int:
     parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--sample", type=int, default=3000)
     parser.add_argument("--reuse", action="store_true", help="keep an existing generated database")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="typical")
     args = parser.parse_args()
+    global SPREAD_DAYS, LIMITS
+    SPREAD_DAYS, LIMITS = PROFILES[args.profile]
+    print(f"profile {args.profile}: received over {SPREAD_DAYS} days, limits {LIMITS} working days")
 
     prepare_database(args.url, args.database, args.reuse)
     import django
