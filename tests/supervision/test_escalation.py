@@ -33,6 +33,7 @@ def line(hall):
     post = Position.objects.create(
         department=department, section=section, title="许可科承办人", rank=PositionRank.HANDLER, reports_to=chief
     )
+
     def staff(username, name, role, position=None, dept=department):
         return make_staff(username, department=dept, display_name=name, roles=(role,), position=position)
 
