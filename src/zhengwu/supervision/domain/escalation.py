@@ -84,8 +84,17 @@ def handlers_of(alert: Alert) -> list[User]:
     )
 
 
-def recipients_for(alert: Alert, level: int) -> list[User]:
-    """Handlers first, then the line upward, then (red) the unit head and the supervision office."""
+def _cached(cache: dict | None, key: tuple, load):
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def recipients_for(alert: Alert, level: int, *, cache: dict | None = None) -> list[User]:
+    """Handlers first, then the line upward, then (red) the unit head and the supervision office.
+    `cache` (a dict) shares the lines and offices between the alerts of one sweep."""
     handlers = handlers_of(alert)
     found: dict[int, User] = {u.pk: u for u in handlers}
     top = LINE_TOP[AlertLevel(level)]
@@ -95,28 +104,41 @@ def recipients_for(alert: Alert, level: int) -> list[User]:
             position = handler.staff.position if hasattr(handler, "staff") else None
             if position is None:
                 continue
-            for user in escalation_recipients(position=position, up_to_rank=top):
+            line = _cached(
+                cache, ("line", position.pk, top), lambda p=position: escalation_recipients(position=p, up_to_rank=top)
+            )
+            for user in line:
                 line_found = True
                 found.setdefault(user.pk, user)
         if not line_found and alert.department_id is not None:
             roles = ROLE_FALLBACK[AlertLevel(level)]
-            for user in (
-                _active_staff()
-                .filter(staff__department_id=alert.department_id, role_assignments__role__in=roles)
-                .distinct()
-                .order_by("pk")
-            ):
+            fallback = _cached(
+                cache,
+                ("roles", alert.department_id, level),
+                lambda: list(
+                    _active_staff()
+                    .filter(staff__department_id=alert.department_id, role_assignments__role__in=roles)
+                    .distinct()
+                    .order_by("pk")
+                ),
+            )
+            for user in fallback:
                 found.setdefault(user.pk, user)
     if level >= AlertLevel.RED:
-        if alert.department_id is not None:
-            department = Department.objects.filter(pk=alert.department_id).first()
-            head = unit_head_position(department=department) if department else None
-            if head is not None:
-                for user in _active_staff().filter(staff__position=head).order_by("pk"):
-                    found.setdefault(user.pk, user)
-        for user in User.objects.filter(is_active=True, role_assignments__role=Role.SUPERVISOR).order_by("pk"):
+        for user in _cached(cache, ("red", alert.department_id), lambda: _red_offices(alert.department_id)):
             found.setdefault(user.pk, user)
     return list(found.values())
+
+
+def _red_offices(department_id: int | None) -> list[User]:
+    users: list[User] = []
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id).first()
+        head = unit_head_position(department=department) if department else None
+        if head is not None:
+            users += list(_active_staff().filter(staff__position=head).order_by("pk"))
+    users += list(User.objects.filter(is_active=True, role_assignments__role=Role.SUPERVISOR).order_by("pk"))
+    return users
 
 
 def _link(alert: Alert) -> str:
@@ -157,12 +179,12 @@ def _message(alert: Alert, level: int) -> tuple[str, str]:
     return subject[:200], "\n".join(lines)
 
 
-def alert_escalate(*, alert: Alert, level: int | None = None) -> int:
+def alert_escalate(*, alert: Alert, level: int | None = None, cache: dict | None = None) -> int:
     """Notify the rung `level` (default: the alert's) of one alert; returns the number of recipients."""
     level = alert.level if level is None else level
     if level < AlertLevel.WARNING:
         return 0
-    recipients = recipients_for(alert, level)
+    recipients = recipients_for(alert, level, cache=cache)
     if not recipients:
         return 0
     subject, body = _message(alert, level)
@@ -179,7 +201,7 @@ def alert_escalate(*, alert: Alert, level: int | None = None) -> int:
 
 def alerts_escalate(*, alert_ids: list[int], point: MonitoringPoint) -> int:
     """Notify the claimed alerts (called by the sweep inside its transaction); returns messages sent."""
-    sent = 0
+    sent, cache = 0, {}
     for alert in Alert.objects.filter(pk__in=alert_ids).select_related("point", "content_type").order_by("pk"):
-        sent += alert_escalate(alert=alert)
+        sent += alert_escalate(alert=alert, cache=cache)
     return sent
