@@ -114,6 +114,11 @@ def _scope_analyze() -> None:
         cursor.execute(f"ANALYZE {SCOPE_TABLE}")
 
 
+def scope_text(tag: str) -> RawSQL:
+    """The pks of an already filled scope, as text (to compare with generic object_id columns)."""
+    return RawSQL(f"SELECT CAST(pk AS varchar(64)) FROM {SCOPE_TABLE} WHERE tag = %s", [tag])
+
+
 def _scope_sql(tags: tuple[str, ...]) -> tuple[str, list[str]]:
     marks = ", ".join(["%s"] * len(tags))
     return f"SELECT pk FROM {SCOPE_TABLE} WHERE tag IN ({marks})", list(tags)
