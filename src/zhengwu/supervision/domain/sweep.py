@@ -240,6 +240,11 @@ def _sweep_point(
     began = time.perf_counter()
     with transaction.atomic():
         MonitoringPoint.objects.select_for_update().filter(pk=point.pk).first()
+        if scope is not None and connection.vendor == "postgresql":
+            # A small scope is best reached through primary keys; the default page cost makes PostgreSQL
+            # prefer a sequential scan of the whole case table (this transaction only).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL random_page_cost = 1.1")
         found = spec.rows(ctx)
         sql, params = _found_sql(found, scope=scope)
         _materialize(sql, params)
