@@ -192,23 +192,33 @@ def _upsert(point: MonitoringPoint, now: datetime) -> int:
         return max(cursor.rowcount, 0)
 
 
-def _resolve(point: MonitoringPoint, now: datetime, scope: tuple[str, ...] | None) -> int:
+def _resolve(point: MonitoringPoint, now: datetime, scope: tuple[str, ...] | None, subject_ct: int) -> int:
+    """Resolve the point's active alerts not in the found table (on an incremental sweep, driven from the
+    scope's subjects through the (content_type, object_id) index)."""
     alert = _q(Alert._meta.db_table)
-    where_scope, scope_params = "", []
-    if scope is not None:
-        scope_sql, scope_params = _scope_sql(scope)
-        where_scope = f"AND {alert}.object_id IN (SELECT CAST(s.pk AS varchar(64)) FROM ({scope_sql}) s)"
-    statement = f"""
-        UPDATE {alert} SET status = '{AlertStatus.RESOLVED}', resolved_at = %s, last_seen_at = %s
-        WHERE point_id = %s AND status IN ({", ".join(f"'{s}'" for s in _ACTIVE)}) {where_scope}
-        AND NOT EXISTS (
+    active = ", ".join(f"'{s}'" for s in _ACTIVE)
+    not_found = f"""NOT EXISTS (
             SELECT 1 FROM {FOUND_TABLE} f WHERE f.zwcol_object_id = {alert}.object_id
             AND f.zwcol_key = {alert}.{_q("key")} AND f.zwcol_content_type_id = {alert}.content_type_id
-        )
-    """
+        )"""
     stamp = _dt(now)
+    if scope is None:
+        statement = f"""
+            UPDATE {alert} SET status = '{AlertStatus.RESOLVED}', resolved_at = %s, last_seen_at = %s
+            WHERE point_id = %s AND status IN ({active}) AND {not_found}
+        """
+        params = [stamp, stamp, point.pk]
+    else:
+        scope_sql, scope_params = _scope_sql(scope)
+        statement = f"""
+            UPDATE {alert} SET status = '{AlertStatus.RESOLVED}', resolved_at = %s, last_seen_at = %s
+            FROM (SELECT DISTINCT CAST(s.pk AS varchar(64)) AS oid FROM ({scope_sql}) s) changed
+            WHERE {alert}.point_id = %s AND {alert}.content_type_id = %s AND {alert}.object_id = changed.oid
+            AND {alert}.status IN ({active}) AND {not_found}
+        """
+        params = [stamp, stamp, *scope_params, point.pk, subject_ct]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [stamp, stamp, point.pk, *scope_params])
+        cursor.execute(statement, params)
         return max(cursor.rowcount, 0)
 
 
@@ -219,13 +229,18 @@ def _analyze_alerts() -> None:
 
 
 def _claim(point: MonitoringPoint) -> list[int]:
-    """Claim the rungs not yet notified; a concurrent claim of the same rung finds nothing to update."""
+    """Claim the rungs not yet notified; a concurrent claim of the same rung finds nothing to update.
+    Every active alert is in the found table (the others were just resolved), so the claim is driven
+    from it through the situation's unique index."""
     alert = _q(Alert._meta.db_table)
     statement = f"""
         UPDATE {alert} SET notified_level = level
-        WHERE point_id = %s AND status IN ({", ".join(f"'{s}'" for s in _ACTIVE)}) AND level >= 1
-        AND (notified_level IS NULL OR notified_level < level)
-        RETURNING id
+        FROM {FOUND_TABLE} f
+        WHERE {alert}.point_id = %s AND {alert}.content_type_id = f.zwcol_content_type_id
+        AND {alert}.object_id = f.zwcol_object_id AND {alert}.{_q("key")} = f.zwcol_key
+        AND {alert}.status IN ({", ".join(f"'{s}'" for s in _ACTIVE)}) AND {alert}.level >= 1
+        AND ({alert}.notified_level IS NULL OR {alert}.notified_level < {alert}.level)
+        RETURNING {alert}.id
     """
     with connection.cursor() as cursor:
         cursor.execute(statement, [point.pk])
@@ -249,7 +264,8 @@ def _sweep_point(
         sql, params = _found_sql(found, scope=scope)
         _materialize(sql, params)
         upserted = _upsert(point, ctx.now)
-        resolved = _resolve(point, ctx.now, scope)
+        subject_ct = ContentType.objects.get_for_model(found.subject).pk
+        resolved = _resolve(point, ctx.now, scope, subject_ct)
         if upserted + resolved > ANALYZE_AFTER:
             _analyze_alerts()
         notified = 0
