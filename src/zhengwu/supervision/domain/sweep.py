@@ -262,18 +262,31 @@ def _sweep_point(
                 cursor.execute("SET LOCAL random_page_cost = 1.1")
         found = spec.rows(ctx)
         sql, params = _found_sql(found, scope=scope)
+        phases = {}
+        mark = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal mark
+            now = time.perf_counter()
+            phases[name] = round((now - mark) * 1000)
+            mark = now
+
         _materialize(sql, params)
+        lap("find")
         upserted = _upsert(point, ctx.now)
+        lap("upsert")
         subject_ct = ContentType.objects.get_for_model(found.subject).pk
         resolved = _resolve(point, ctx.now, scope, subject_ct)
+        lap("resolve")
         if upserted + resolved > ANALYZE_AFTER:
             _analyze_alerts()
         notified = 0
         if escalate:
             claimed = _claim(point)
             notified = alerts_escalate(alert_ids=claimed, point=point) if claimed else 0
+        lap("escalate")
     ms = round((time.perf_counter() - began) * 1000)
-    return {"upserted": upserted, "resolved": resolved, "escalated": notified, "ms": ms}
+    return {"upserted": upserted, "resolved": resolved, "escalated": notified, "ms": ms, "phases_ms": phases}
 
 
 def supervision_sweep(*, kind: str = SweepKind.FULL, now: datetime | None = None, escalate: bool = True) -> SweepRun:
