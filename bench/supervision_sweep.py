@@ -322,7 +322,7 @@ def main() -> int:
     from zhengwu.cases.models import Case
     from zhengwu.supervision.domain import supervision_sweep
     from zhengwu.supervision.enums import SweepKind
-    from zhengwu.supervision.models import Alert, SweepRun
+    from zhengwu.supervision.models import Alert, MonitoringPoint, SweepRun
 
     call_command("migrate", verbosity=0)
     now = timezone.make_aware(datetime(*NOW))
@@ -342,6 +342,10 @@ def main() -> int:
     _run, cold = timed("full sweep, cold (creates every alert; escalation off)", lambda: supervision_sweep(
         kind=SweepKind.FULL, now=now, escalate=False))  # fmt: skip
     Alert.objects.filter(level__gte=1).update(notified_level=models_f("level"))
+    # The sweeps run at the fixed NOW of the generated data, earlier than the wall clock that stamped the
+    # point rows the cold sweep created: date those rows before NOW, as points configured long ago are
+    # (otherwise every point counts as "edited since" and the incremental sweep runs it in full).
+    MonitoringPoint.objects.update(updated_at=now - timedelta(days=1))
     counts = dict(
         Alert.objects.values_list("level").annotate(n=models_count("id")).order_by("level").values_list("level", "n")
     )
