@@ -130,6 +130,32 @@ def test_each_suspension_is_reported_and_one_past_its_expected_time_warns(hall, 
     assert row.level == AlertLevel.WARNING
 
 
+def test_a_suspension_warns_from_the_day_after_its_notified_resumption_date(hall, accepted):
+    from datetime import date
+
+    from zhengwu.cases.domain import case_resume, case_suspend
+
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        case_suspend(
+            actor=hall.handler,
+            case=accepted,
+            reason=PauseReason.EXPERT_REVIEW,
+            explanation="组织专家评审",
+            expected_resume_on=date(2026, 3, 5),
+        )
+    sweep(at(2026, 3, 5, 23, 59, 59, 999999))
+    [row] = Alert.objects.filter(point__code="approval.suspension")
+    assert (row.level, row.details["expected_resume_on"]) == (AlertLevel.REPORT, "2026-03-05")
+    sweep(at(2026, 3, 6))
+    row.refresh_from_db()
+    assert row.level == AlertLevel.WARNING
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        case_resume(actor=hall.handler, case=accepted)
+    sweep(at(2026, 3, 6, 10))
+    row.refresh_from_db()
+    assert row.status == RESOLVED
+
+
 def test_a_second_suspension_warns_and_the_first_is_resolved(hall, accepted):
     _suspend(hall, accepted, at(2026, 3, 3, 9))
     sweep(at(2026, 3, 3, 10))

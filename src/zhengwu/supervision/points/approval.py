@@ -23,13 +23,13 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.enums import CaseState, MaterialStatus
-from zhengwu.cases.models import Case, CaseDecision, CaseMaterial, CorrectionNotice
+from zhengwu.cases.models import Case, CaseDecision, CaseMaterial, CaseSuspension, CorrectionNotice
 from zhengwu.catalog.enums import MaterialNecessity
 from zhengwu.supervision.domain.ladder import clock_ladder
 from zhengwu.supervision.enums import AlertLevel, Module, Severity
 from zhengwu.supervision.points import Found, PointSpec, SweepContext, register_point, register_scope
 from zhengwu.workcal.clock_enums import ClockStatus
-from zhengwu.workcal.models.clock import Clock, ClockPause
+from zhengwu.workcal.models.clock import Clock, ClockPause, local_date
 from zhengwu.workflow.enums import OPEN_TASK_STATES, InstanceStatus
 from zhengwu.workflow.models import WorkTask
 
@@ -234,10 +234,10 @@ register_point(
 
 
 def suspension_overdue_q(ctx: SweepContext) -> Q:
-    """Open pauses past their expected duration (ClockPause.expected_days, calendar days from the pause).
-
-    Hook: when cases get CaseSuspension.expected_resume_on, OR here a condition on it (e.g.
-    `Q(zw_expected_resume_on__lt=local_date(ctx.now))`, annotated in `_suspension_rows`)."""
+    """Open suspensions past their expected time: the written notice's expected resumption date
+    (CaseSuspension.expected_resume_on) has passed; for a pause without one, its ClockPause.expected_days
+    (calendar days from the pause)."""
+    by_notice = Q(zw_expected_resume_on__lt=local_date(ctx.now))
     days = set(
         ClockPause.objects.filter(ended_at__isnull=True, expected_days__isnull=False)
         .values_list("expected_days", flat=True)
@@ -246,7 +246,7 @@ def suspension_overdue_q(ctx: SweepContext) -> Q:
     q = Q(pk__in=[])
     for d in sorted(days):
         q |= Q(zw_expected_days=d, handling_clock__paused_at__lt=ctx.now - _days(d))
-    return q
+    return by_notice | Q(zw_expected_resume_on__isnull=True) & q
 
 
 def _days(n: int):
@@ -267,6 +267,11 @@ def _suspension_rows(ctx: SweepContext) -> Found:
     queryset = Case.objects.filter(state=CaseState.SUSPENDED, handling_clock__status=ClockStatus.PAUSED).annotate(
         zw_pause_id=Subquery(open_pause.values("pk")[:1]),
         zw_expected_days=Subquery(open_pause.values("expected_days")[:1]),
+        zw_expected_resume_on=Subquery(
+            CaseSuspension.objects.filter(case_id=OuterRef("pk"), ended_at__isnull=True).values("expected_resume_on")[
+                :1
+            ]
+        ),
         zw_pauses=Coalesce(Subquery(pauses_this_run, output_field=IntegerField()), 1),
     )
     return Found(
@@ -288,6 +293,7 @@ def _suspension_rows(ctx: SweepContext) -> Found:
         details=JSONObject(
             paused_at=F("handling_clock__paused_at"),
             expected_days=F("zw_expected_days"),
+            expected_resume_on=F("zw_expected_resume_on"),
             suspensions=F("zw_pauses"),
         ),
     )
