@@ -228,6 +228,22 @@ def test_a_case_goes_from_online_application_to_rating(page, live_server, browse
     page.get_by_role("button", name="办结", exact=True).click()
     expect(page.locator(".message--success")).to_contain_text("办件已办结。")
     expect(page.locator("#case-state")).to_have_text("办结")
+    staff_timeline = page.locator("section[aria-labelledby='timeline-heading'] li")
+    expect(staff_timeline).to_have_text(
+        [
+            re.compile(r"收件 · 青川绿源农业科技有限公司$"),
+            re.compile(r"受理 · 窗口甲$"),
+            re.compile(r"启动办理流程 · 窗口甲$"),
+            re.compile(r"作出决定 · 分管领导：准予许可$"),
+            re.compile(r"开具缴费通知 · 系统"),
+            re.compile(r"缴费 · 收费员$"),
+            re.compile(r"签发电子证照 · 卢帆"),
+            re.compile(r"选择送达方式 · 青川绿源农业科技有限公司"),
+            re.compile(r"办理结果已领取 · 卢帆$"),
+            re.compile(r"出具行政许可决定书 · 卢帆$"),
+            re.compile(r"办结 · 卢帆$"),
+        ]
+    )
     page.screenshot(path=screenshot_path("journey-8-completed"), full_page=True)
 
     # 9. The applicant sees the case completed and rates it.
@@ -240,6 +256,9 @@ def test_a_case_goes_from_online_application_to_rating(page, live_server, browse
     rating_panel.get_by_label("评价意见").fill("网上申报、并联审批，一次都没跑冤枉路。")
     rating_panel.get_by_role("button", name="提交评价").click()
     expect(page.locator("#rating")).to_contain_text("评价：非常满意")
+    applicant_steps = "收件 受理 作出决定 开具缴费通知 缴费 签发电子证照 选择送达方式 办理结果已领取 出具行政许可决定书"
+    expect(page.locator(".timeline .timeline__label")).to_have_text([*applicant_steps.split(), "办结", "服务评价"])
+    expect(page.locator(".timeline li").nth(2)).to_contain_text("（准予许可）")
     page.screenshot(path=screenshot_path("journey-9-rated"), full_page=True)
 
     case.refresh_from_db()

@@ -33,7 +33,7 @@ from zhengwu.cases.domain.acceptance import (
 from zhengwu.cases.domain.files import stored_file_open
 from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
 from zhengwu.cases.domain.lookup import _LABELS as CASE_TIMELINE_LABELS
-from zhengwu.cases.domain.lookup import case_clock_detail
+from zhengwu.cases.domain.lookup import case_clock_detail, decision_detail
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
 from zhengwu.cases.models import Case, CaseMaterial
@@ -53,6 +53,7 @@ TIMELINE_LABELS = {
     "cases.correction_requested": gettext_lazy("一次性告知补正"),
     "cases.correction_submitted": gettext_lazy("提交补正材料"),
     "cases.accepted": gettext_lazy("受理"),
+    "cases.processing_started": gettext_lazy("启动办理流程"),
     "cases.deemed_accepted": gettext_lazy("视为受理"),
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
@@ -364,10 +365,15 @@ def _timeline(case: Case) -> list[TimelineRow]:
             detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
         elif event.action == "cases.handled_immediately":
             detail = after.get("outcome_note", "")
+        elif event.action == "cases.decided":
+            detail = decision_detail(after)
         else:
             detail = case_clock_detail(event.action, after)
         label = TIMELINE_LABELS.get(event.action) or CASE_TIMELINE_LABELS.get(event.action, event.action)
-        rows.append(TimelineRow(event.occurred_at, str(label), event.actor_repr or _("系统"), detail))
+        actor = event.actor_repr
+        if not actor or actor.startswith("system:"):  # a system actor such as "system:cases"
+            actor = _("系统")
+        rows.append(TimelineRow(event.occurred_at, str(label), actor, detail))
     return rows
 
 
