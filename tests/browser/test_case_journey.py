@@ -166,6 +166,7 @@ def test_a_case_goes_from_online_application_to_rating(page, live_server, browse
     expect(page.get_by_label("实收金额（元）")).to_have_value("90.00")
     page.get_by_role("button", name="确认收费").click()
     payment = FeePayment.objects.get()
+    expect(page.locator(".message--success")).to_contain_text(f"已收费 90.00 元，票据号 {payment.receipt_number}。")
     expect(page.locator("#notice-state")).to_have_text("已缴费")
     expect(page.get_by_role("heading", name="缴费记录")).to_be_visible()
     expect(page.locator("main")).to_contain_text(f"票据号 {payment.receipt_number}")
