@@ -16,6 +16,7 @@ from zhengwu.cases.domain.acceptance import case_accept, case_request_correction
 from zhengwu.cases.domain.intake import case_register_at_window
 from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import Case, CorrectionNotice, StoredFile
+from zhengwu.workflow.models import ProcessInstance
 
 CASE_CSS = ["/static/workbench/cases.css"]
 WALK_IN = {"kind": "legal", "name": "青川绿源农业科技有限公司"}
@@ -293,8 +294,28 @@ def test_case_page_lists_process_steps_with_their_clocks_and_the_diagram(client,
     assert [(task.bpmn_id, task.state) for task in steps] == [("accept", "completed"), ("review", "ready")]
     html = response.content.decode()
     assert reverse("workbench:task", args=[steps[1].pk]) in html
-    assert reverse("workflow:instance_diagram", args=[response.context["instances"][0].pk]) in html
+    assert f'src="{reverse("workbench:case_diagram", args=[case.number])}"' in html
     assert 'class="urgency urgency--running"' in html
+
+
+def test_the_case_diagram_shows_to_whoever_sees_the_case(client, hall):
+    case = registered(hall)
+    url = reverse("workbench:case_diagram", args=[case.number])
+    client.force_login(hall.clerk)  # at a window serving the department, but no step of the flow is the clerk's
+    assert client.get(url).status_code == 404  # not accepted yet: no process
+    client.post(case_url(case, "accept"))
+    instance = ProcessInstance.objects.get(object_id=str(case.pk))
+    assert client.get(reverse("workflow:instance_diagram", args=[instance.pk])).status_code == 404
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-cache"
+    svg = response.content.decode()
+    assert "<svg" in svg and "审查" in svg
+    client.force_login(hall.other_clerk)  # a window that does not serve the case's department
+    assert client.get(url).status_code == 404
 
 
 def test_second_accept_loses_with_the_domain_chinese_error(client, hall):

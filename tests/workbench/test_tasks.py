@@ -165,6 +165,24 @@ def test_complete_then_decide_through_the_pages(client, hall, leader):
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_the_task_page_names_the_outcomes_of_finished_steps_in_chinese(client, hall, leader):
+    case = started(hall)
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="approve", comment="材料齐全")
+    decision = open_task(case, "decide")
+    case_task_complete(
+        actor=leader, task=decision, outcome="grant", reasons="符合条件", legal_basis="《行政许可法》第三十四条"
+    )
+    client.force_login(leader)
+
+    html = client.get(f"/workbench/tasks/{decision.pk}/").content.decode()
+
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td></tr>", html)
+    assert rows == [("受理", "受理 已于 2026-03-02 10:00 受理。"), ("审查", "同意 材料齐全"), ("决定", "准予许可 ")]
+    assert "approve" not in html and "grant" not in html
+    assert "分管领导 准予许可 " in html  # the finished task's own line
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_second_staff_completing_the_same_task_sees_the_chinese_error(client, hall, colleague):
     case = started(hall)
     review = open_task(case, "review")

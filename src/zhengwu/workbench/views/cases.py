@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.accounts.domain.identity import credit_code_error, id_number_error, id_number_normalise, mask_id_number
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile
@@ -33,7 +33,7 @@ from zhengwu.cases.domain.acceptance import (
 from zhengwu.cases.domain.files import stored_file_open
 from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
 from zhengwu.cases.domain.lookup import _LABELS as CASE_TIMELINE_LABELS
-from zhengwu.cases.domain.lookup import case_clock_detail
+from zhengwu.cases.domain.lookup import case_clock_detail, decision_detail
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
 from zhengwu.cases.models import Case, CaseMaterial
@@ -44,6 +44,7 @@ from zhengwu.workbench.case_clock import case_clock_panel
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workcal.domain.clock import clock_explain
 from zhengwu.workflow.models import ProcessInstance, WorkTask
+from zhengwu.workflow.views import instance_diagram_response
 
 PER_PAGE = 50
 ITEM_LIMIT = 50
@@ -53,6 +54,7 @@ TIMELINE_LABELS = {
     "cases.correction_requested": gettext_lazy("一次性告知补正"),
     "cases.correction_submitted": gettext_lazy("提交补正材料"),
     "cases.accepted": gettext_lazy("受理"),
+    "cases.processing_started": gettext_lazy("启动办理流程"),
     "cases.deemed_accepted": gettext_lazy("视为受理"),
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
@@ -364,10 +366,15 @@ def _timeline(case: Case) -> list[TimelineRow]:
             detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
         elif event.action == "cases.handled_immediately":
             detail = after.get("outcome_note", "")
+        elif event.action == "cases.decided":
+            detail = decision_detail(after)
         else:
             detail = case_clock_detail(event.action, after)
         label = TIMELINE_LABELS.get(event.action) or CASE_TIMELINE_LABELS.get(event.action, event.action)
-        rows.append(TimelineRow(event.occurred_at, str(label), event.actor_repr or _("系统"), detail))
+        actor = event.actor_repr
+        if not actor or actor.startswith("system:"):  # a system actor such as "system:cases"
+            actor = _("系统")
+        rows.append(TimelineRow(event.occurred_at, str(label), actor, detail))
     return rows
 
 
@@ -398,6 +405,22 @@ def _steps(case: Case) -> tuple[list[dict], list]:
         {"task": task, "urgency": task.clock.display_status(now) if task.clock is not None else None} for task in tasks
     ]
     return rows, instances
+
+
+@require_GET
+@staff_required
+def case_diagram(request, number: str):
+    """The case's (newest) process diagram for whoever may see the case, e.g. the window clerk who accepted it
+    although no step of the flow falls to the clerk's own department."""
+    case = _case_or_404(request.user, number)
+    instance = (
+        ProcessInstance.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if instance is None:
+        raise Http404
+    return instance_diagram_response(instance)
 
 
 def _case_context(request, case: Case, **extra) -> dict:

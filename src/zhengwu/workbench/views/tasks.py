@@ -20,7 +20,7 @@ from zhengwu.cases.domain.processing import ACCEPT_TASK_ID, case_for_instance, c
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
 from zhengwu.workbench.rules import staff_required
-from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm, ReturnForm
+from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm, ReturnForm, outcome_label
 from zhengwu.workcal.clock_enums import DisplayStatus
 from zhengwu.workcal.domain.clock import clock_explain
 from zhengwu.workflow.domain import task_reassign, task_return
@@ -109,6 +109,9 @@ def _render_task(request, task: WorkTask, *, forms: dict | None = None, status: 
     steps = _return_steps(task) if can_act else []
     colleagues = _colleagues(task, user) if task.is_open and can_reassign_task(user, task) else []
     now = timezone.now()
+    history = list(task.instance.tasks.select_related("completed_by", "assignee").order_by("created_at", "pk"))
+    for step in [task, *history]:
+        step.outcome_label = outcome_label(step.outcome) if step.outcome else ""
     context = {
         "task": task,
         "case": case,
@@ -117,7 +120,7 @@ def _render_task(request, task: WorkTask, *, forms: dict | None = None, status: 
         "urgency": _urgency(task.clock, now),
         "clock_lines": clock_explain(task.clock, now=now) if task.clock_id else [],
         "case_clock_lines": clock_explain(case.handling_clock, now=now) if case and case.handling_clock_id else [],
-        "history": task.instance.tasks.select_related("completed_by", "assignee").order_by("created_at", "pk"),
+        "history": history,
         "diagram_url": reverse("workflow:instance_diagram", args=[task.instance_id]),
         "complete_form": forms.get("complete") or (DecideForm() if decision_step else CompleteForm()),
         "return_form": forms.get("return") or (ReturnForm(steps=steps) if steps else None),
