@@ -132,6 +132,28 @@ def test_clerk_registers_a_walk_in_case_at_the_window(client, hall):
     }
 
 
+def test_window_registration_takes_the_application_form(client, hall):
+    from tests.cases.outcome import map_food
+
+    map_food(hall)
+    client.force_login(hall.clerk)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    assert "<legend>申请表</legend>" in client.get(url).content.decode()
+    answers = {"form-legal_representative": "李四", "form-scope": "预包装食品销售"}
+
+    response = client.post(url, window_post(hall, **answers))
+    assert response.status_code == 400
+    assert response.context["application_form"].errors == {"premises": ["请填写经营场所。"]}
+    assert not Case.objects.exists()
+
+    client.post(url, window_post(hall, **answers, **{"form-premises": "青河大道 18 号"}))
+    assert Case.objects.get().form_data == {
+        "legal_representative": "李四",
+        "premises": "青河大道 18 号",
+        "scope": "预包装食品销售",
+    }
+
+
 def test_bad_applicant_id_is_refused_with_a_chinese_field_error_and_nothing_created(client, hall):
     client.force_login(hall.clerk)
     url = reverse("workbench:case_register", args=[hall.version.pk])

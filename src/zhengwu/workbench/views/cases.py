@@ -30,6 +30,7 @@ from zhengwu.cases.domain.acceptance import (
     case_refuse,
     case_request_correction,
 )
+from zhengwu.cases.domain.application_form import application_fields
 from zhengwu.cases.domain.files import stored_file_open
 from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
 from zhengwu.cases.domain.lookup import _LABELS as CASE_TIMELINE_LABELS
@@ -179,6 +180,19 @@ def _materials_form(version: ItemVersion, data=None, files=None) -> forms.Form:
     return form
 
 
+def _application_form(version: ItemVersion, data=None) -> forms.Form:
+    """The item's application form (申请表) entries, named by their keys (see cases.domain.application_form)."""
+    form = forms.Form(data, prefix="form")
+    for field in application_fields(version):
+        form.fields[field.key] = forms.CharField(
+            label=field.label,
+            required=field.required,
+            max_length=200,
+            error_messages={"required": _("请填写%(label)s。") % {"label": field.label}},
+        )
+    return form
+
+
 # ---------------------------------------------------------------- 窗口登记
 
 
@@ -212,14 +226,16 @@ def register(request, version_id: int):
     applicant_form = ApplicantForm(data, prefix="applicant") if is_clerk else None
     proxy_form = ProxyForm(data, files, prefix="proxy") if is_agent else None
     materials_form = _materials_form(version, data, files)
+    application_form = _application_form(version, data)
     errors: list[str] = []
     if request.method == "POST":
         person_form = applicant_form or proxy_form
-        if all([person_form.is_valid(), materials_form.is_valid()]):
+        if all([person_form.is_valid(), application_form.is_valid(), materials_form.is_valid()]):
+            answers = {key: value for key, value in application_form.cleaned_data.items() if value}
             try:
-                case = _file_case(request, version, is_clerk, person_form, materials_form)
+                case = _file_case(request, version, is_clerk, person_form, materials_form, answers)
             except ValidationError as error:
-                errors = _apply_domain_errors(error, person_form, materials_form)
+                errors = _apply_domain_errors(error, application_form, person_form, materials_form)
             else:
                 messages.success(request, _("已登记办件 %(number)s。") % {"number": case.number})
                 return redirect("workbench:case_detail", number=case.number)
@@ -231,6 +247,7 @@ def register(request, version_id: int):
             "applicant_form": applicant_form,
             "proxy_form": proxy_form,
             "materials_form": materials_form,
+            "application_form": application_form,
             "is_agent": is_agent,
             "errors": errors,
         },
@@ -245,7 +262,7 @@ def _stored(request, upload, field: str):
         raise ValidationError({field: error.messages}) from error
 
 
-def _file_case(request, version, is_clerk: bool, person_form, materials_form) -> Case:
+def _file_case(request, version, is_clerk: bool, person_form, materials_form, answers: dict) -> Case:
     with transaction.atomic():
         materials = []
         for name, field in materials_form.fields.items():
@@ -258,6 +275,7 @@ def _file_case(request, version, is_clerk: bool, person_form, materials_form) ->
                 item_version=version,
                 applicant_snapshot=person_form.cleaned_data,
                 materials=materials,
+                form_data=answers,
             )
         consent = person_form.cleaned_data.get("consent_file")
         return case_submit_by_proxy(
@@ -267,6 +285,7 @@ def _file_case(request, version, is_clerk: bool, person_form, materials_form) ->
             materials=materials,
             consent_text=person_form.cleaned_data["consent_text"],
             consent_file=_stored(request, consent, "consent_file") if consent else None,
+            form_data=answers,
         )
 
 
