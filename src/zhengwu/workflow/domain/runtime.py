@@ -161,12 +161,15 @@ class TaskTableSync:
         return row
 
     # -- both -------------------------------------------------------------------------------------
-    def sync(self, workflow: BpmnWorkflow, *, closing_state: str) -> None:
+    def sync(self, workflow: BpmnWorkflow, *, closing_state: str, open_rows: list[WorkTask] | None = None) -> None:
         ready = engine.ready_user_tasks(workflow)
         ready_ids = {task.id for task in ready}
-        open_rows = list(
-            WorkTask.objects.filter(instance=self.instance, state__in=sorted(OPEN_TASK_STATES)).select_related("clock")
-        )
+        if open_rows is None:
+            open_rows = list(
+                WorkTask.objects.filter(instance=self.instance, state__in=sorted(OPEN_TASK_STATES)).select_related(
+                    "clock"
+                )
+            )
         still_open = set()
         for row in open_rows:
             if row.spiff_task_id in ready_ids:
