@@ -146,12 +146,37 @@ def check_decided(count: int) -> None:
         raise SystemExit(f"FAIL: the audit chain does not verify: {problem}")
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (when the server runs on this host)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, float] = {}
+
+
 def run_cases(ids: dict, count: int) -> float:
+    """Run `count` lifecycles; also records the CPU they cost (this process and its PostgreSQL backend),
+    which unlike wall-clock time does not depend on what else the machine is doing."""
     lifecycle = Lifecycle(ids)
+    server_before, times_before = _backend_cpu(), os.times()
     began = time.perf_counter()
     for _ in range(count):
         lifecycle.run()
-    return time.perf_counter() - began
+    elapsed = time.perf_counter() - began
+    times_after, server_after = os.times(), _backend_cpu()
+    CPU["python"] = (times_after.user + times_after.system - times_before.user - times_before.system) / count
+    if server_before is not None and server_after is not None:
+        CPU["postgres"] = (server_after - server_before) / count
+    return elapsed
 
 
 def _worker(ids: dict, count: int, barrier, results) -> None:
@@ -221,6 +246,16 @@ def baseline(count: int, procs: int) -> tuple[float, float]:
         worker.join()
     multi = count * procs / (max(e for _, e in spans) - min(b for b, _ in spans))
     return single, multi
+
+
+def statements_per_case(ids: dict) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lifecycle = Lifecycle(ids)
+    with CaptureQueriesContext(connection) as ctx:
+        lifecycle.run()
+    return len(ctx.captured_queries)
 
 
 _TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?([a-z_]+)"?', re.IGNORECASE)
@@ -296,9 +331,10 @@ def main() -> int:
 
     warm = max(10, args.cases // 20)
     run_cases(ids, warm)  # warm caches (definition spec, calendar index, content types)
+    statements = statements_per_case(ids)
     single = args.cases / run_cases(ids, args.cases)
     multi = args.cases / run_parallel(ids, args.cases, args.procs)
-    check_decided(warm + 2 * args.cases)
+    check_decided(warm + 1 + 2 * args.cases)
     base_single, base_multi = baseline(args.baseline_cases, args.procs)
 
     with connection.cursor() as cursor:
@@ -307,6 +343,15 @@ def main() -> int:
     print(f"PostgreSQL {server}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; database {args.db}")
     print(f"cases per measurement: {args.cases:,} (+{warm} warm-up); processes: {args.procs}")
     print("lifecycle = submit online → accept and start BPMN → review → decide (case decided)")
+    print(f"SQL statements per case (incl. BEGIN/COMMIT/SAVEPOINT): {statements}")
+    cpu_line = f"CPU per case: Python {CPU['python'] * 1000:.1f} ms"
+    if "postgres" in CPU:
+        total = CPU["python"] + CPU["postgres"]
+        cpu_line += (
+            f" + PostgreSQL backend {CPU['postgres'] * 1000:.1f} ms = {total * 1000:.1f} ms"
+            f" → at most {(os.cpu_count() or 1) / total:,.0f} cases/s on {os.cpu_count()} CPUs"
+        )
+    print(cpu_line)
     print(f"lifecycle, 1 process               {single:>10,.1f} cases/s")
     print(f"lifecycle, {args.procs} processes             {multi:>10,.1f} cases/s")
     print(f"baseline one-row txn, 1 process    {base_single:>10,.1f} txn/s")

@@ -210,9 +210,25 @@ def explain_inbox(user_id: int) -> list[str]:
     from django.db import connection
 
     from zhengwu.accounts.models import User
-    from zhengwu.workbench.views.tasks import PAGE_SIZE, todo_tasks
 
-    tasks = todo_tasks(User.objects.get(pk=user_id))[:PAGE_SIZE]
+    user = User.objects.get(pk=user_id)
+    try:
+        from zhengwu.workbench.views.tasks import PAGE_SIZE, todo_tasks
+    except ImportError:  # the code before ADR 0019, to compare
+        from django.db.models import F
+
+        from zhengwu.workbench.views.tasks import PAGE_SIZE
+        from zhengwu.workflow.models import WorkTask
+        from zhengwu.workflow.rules import inbox_filter
+
+        def todo_tasks(user):
+            return (
+                WorkTask.objects.select_related("instance", "clock", "department", "assignee")
+                .filter(inbox_filter(user))
+                .order_by(F("clock__due_at").asc(nulls_last=True), "pk")
+            )
+
+    tasks = todo_tasks(user)[:PAGE_SIZE]
     sql, params = tasks.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
