@@ -72,6 +72,17 @@ def test_index_is_cached_until_the_version_changes(django_assert_num_queries):
     assert current_index() is not first
 
 
+@pytest.mark.django_db(transaction=True)
+def test_each_call_of_an_atomic_function_is_a_new_transaction_for_the_calendar():
+    @transaction.atomic
+    def index():  # one Atomic object, entered anew on every call
+        return current_index()
+
+    first = index()
+    CalendarVersion.objects.filter(id=1).update(version=first.version_key[0] + 1)
+    assert index() is not first
+
+
 def test_a_calendar_change_in_the_same_transaction_is_seen_at_once(django_assert_num_queries):
     first = current_index()
     assert first.add_working_days(D("2026-11-05"), 1) == D("2026-11-06")

@@ -259,13 +259,15 @@ def _version_key() -> tuple[int, str] | None:
 
     from zhengwu.workcal.models import CalendarVersion
 
-    # the outermost block of the application (a test case's wrapping transaction stands for no transaction)
+    # The transaction: the application's outermost block (a test case's wrapping transaction stands for no
+    # transaction) and the connection's on-commit list, which Django replaces at every commit and rollback
+    # (an @atomic-decorated function enters the same block object on every call).
     block = next((b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)), None)
     memo = getattr(connection, _VERSION_MEMO, None)
-    if block is not None and memo is not None and memo[0] is block:
-        return memo[1]
+    if block is not None and memo is not None and memo[0] is block and memo[1] is connection.run_on_commit:
+        return memo[2]
     key = CalendarVersion.objects.filter(id=1).values_list("version", "stamp").first()
-    setattr(connection, _VERSION_MEMO, (block, key) if block is not None else None)
+    setattr(connection, _VERSION_MEMO, (block, connection.run_on_commit, key) if block is not None else None)
     return key
 
 
