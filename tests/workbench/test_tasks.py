@@ -100,6 +100,20 @@ def test_inbox_orders_by_step_clock_overdue_first_with_label_and_pins_queries(
     assert '<span class="urgency urgency--due_soon">即将到期</span>' in html
 
 
+def test_a_full_inbox_page_holds_the_most_urgent_tasks_in_order(client, hall, monkeypatch):
+    from zhengwu.workbench.views import tasks as views
+
+    with time_machine.travel(MONDAY, tick=False):
+        old = started(hall)
+    with time_machine.travel(MONDAY + timedelta(days=7), tick=False):
+        newer = [started(hall) for _ in range(2)]
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    with time_machine.travel(MONDAY + timedelta(days=18), tick=False):
+        client.force_login(hall.handler)
+        html = client.get("/workbench/tasks/").content.decode()
+    assert task_links(html) == [str(open_task(c, "review").pk) for c in [old, newer[0]]]
+
+
 @time_machine.travel(MONDAY, tick=False)
 def test_done_and_watching_tabs(client, hall, leader):
     case = started(hall)

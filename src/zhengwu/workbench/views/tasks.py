@@ -40,6 +40,20 @@ def _rows(tasks, now) -> list[dict]:
     return [{"task": task, "urgency": _urgency(task.clock, now)} for task in tasks]
 
 
+def _listed():
+    return WorkTask.objects.select_related("instance", "clock", "department", "assignee").defer(
+        "instance__state", "instance__lane_map"
+    )
+
+
+def todo_tasks(user):
+    """The 待办 page, most urgent first. The page's rows are chosen joining only their clocks, then joined
+    to the rest, so the cost does not grow with the size of the pool (docs/adr/0019-performance.md)."""
+    urgency = (F("clock__due_at").asc(nulls_last=True), "pk")
+    page = WorkTask.objects.filter(inbox_filter(user)).order_by(*urgency).values("pk")[:PAGE_SIZE]
+    return _listed().filter(pk__in=page).order_by(*urgency)
+
+
 @staff_required
 def inbox(request):
     user = request.user
@@ -59,11 +73,10 @@ def inbox(request):
         )
         context["cases"] = [{"case": case, "urgency": _urgency(case.handling_clock, now)} for case in cases[:PAGE_SIZE]]
     else:
-        tasks = WorkTask.objects.select_related("instance", "clock", "department", "assignee")
         if tab == "todo":
-            tasks = tasks.filter(inbox_filter(user)).order_by(F("clock__due_at").asc(nulls_last=True), "pk")
+            tasks = todo_tasks(user)
         else:
-            tasks = tasks.filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
+            tasks = _listed().filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
         context["rows"] = _rows(tasks[:PAGE_SIZE], now)
     return render(request, "workbench/tasks/inbox.html", context)
 
