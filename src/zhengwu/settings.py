@@ -215,6 +215,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "cases-deem-accepted": {"task": "zhengwu.cases.tasks.deem_accepted", "schedule": 600.0},
     "cases-purge-api-nonces": {"task": "zhengwu.cases.tasks.purge_api_nonces", "schedule": 3600.0},
     "cases-deem-approved": {"task": "zhengwu.cases.tasks.deem_approved", "schedule": 600.0},
+    "supervision-sweep": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 300.0},
+    "supervision-sweep-full": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 3600.0, "kwargs": {"full": True}},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,7 +1,7 @@
 """Departmental systems API (一厅双网): signed registration and status events of a department's own cases."""
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,6 +13,7 @@ from tests.cases.conftest import Hall
 from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_accept, case_register_at_window
+from zhengwu.cases.domain.completion import case_clocks
 from zhengwu.cases.domain.external import (
     api_nonces_purge,
     external_signature,
@@ -21,7 +22,15 @@ from zhengwu.cases.domain.external import (
     external_system_update,
 )
 from zhengwu.cases.enums import CaseState, MaterialStatus
-from zhengwu.cases.models import ApiNonce, Case, CaseDecision, CorrectionNotice, ExternalCaseLink
+from zhengwu.cases.models import (
+    ApiNonce,
+    Case,
+    CaseDecision,
+    CaseSuspension,
+    CorrectionNotice,
+    ExternalCaseLink,
+    FeeNotice,
+)
 from zhengwu.cases.tasks import purge_api_nonces
 from zhengwu.workflow.models import ProcessInstance
 
@@ -359,10 +368,14 @@ def test_suspension_pauses_the_handling_clock_and_resumption_moves_its_due_date(
     # Monday's pause day still counts; Tuesday to Thursday (3 working days) do not.
     assert body["state"] == "in_progress"
     assert body["handling_clock"] == {"status": "running", "due_at": "2026-03-12T23:59:59.999999+08:00", "outcome": ""}
-    assert [action for action, _actor in case_events(case)][-2:] == [
-        "cases.external_suspended",
-        "cases.external_resumed",
-    ]
+    assert [action for action, _actor in case_events(case)][-2:] == ["cases.suspended", "cases.resumed"]
+    suspension = CaseSuspension.objects.get(case=case)
+    assert (suspension.reason, suspension.explanation, suspension.expected_resume_on) == (
+        "expert_review",
+        "组织专家评审",
+        date(2026, 3, 5),
+    )
+    assert suspension.ended_at is not None
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -393,7 +406,13 @@ def test_decision_and_completion_stop_the_clocks(api, hall):
         "2026-03-02T10:00:00+08:00",
         "证照已送达。",
     )
-    assert [action for action, _actor in case_events(case)][-2:] == ["cases.decided", "cases.external_completed"]
+    assert [action for action, _actor in case_events(case)][-3:] == [
+        "cases.decided",
+        "cases.decision_document_issued",
+        "cases.completed",
+    ]
+    assert not FeeNotice.objects.filter(case=case).exists()  # fees are collected in the department's own system
+    assert not case_clocks(case).open().exists()
     assert audit_verify() is None
 
 

@@ -74,3 +74,43 @@ def test_verify_catches_a_rewritten_link():
 
 def test_empty_chain_verifies():
     assert audit_verify() is None
+
+
+def _append(n: int) -> AuditEvent:
+    return audit_record(actor="system:test", action="test.appended", object_type="x", object_id=n, after={"n": n})
+
+
+def test_an_append_costs_one_statement_on_postgresql_and_two_elsewhere(django_assert_num_queries):
+    _append(1)  # the connection now knows the chain's tip
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        _append(2)
+    assert audit_verify() is None
+
+
+def test_a_rolled_back_append_leaves_a_stale_tip_that_is_detected_and_the_chain_stays_valid():
+    from django.db import transaction
+
+    first = _append(1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _append(2)  # the connection's tip moves to this event…
+        raise RuntimeError("rolled back")  # …which never commits
+    third = _append(3)
+    assert (third.seq, third.prev_hash) == (first.seq + 1, first.hash)
+    assert audit_verify() is None
+
+
+def test_an_append_by_another_connection_is_detected():
+    first = _append(1)
+    # another process appends behind this connection's back (the chain head moves)
+    AuditChainHead.objects.filter(id=1).update(last_seq=first.seq, last_hash="f" * 64)
+    event = _append(2)
+    assert (event.seq, event.prev_hash) == (first.seq + 1, "f" * 64)
+
+
+def test_an_overlong_value_fails_instead_of_being_truncated():
+    from django.db import DataError, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce varchar lengths")
+    with pytest.raises(DataError), transaction.atomic():
+        audit_record(actor="system:test", action="x" * 101)

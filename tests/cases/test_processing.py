@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.accounts.factories import make_staff
 from zhengwu.accounts.enums import Role
 from zhengwu.audit.models import AuditEvent
-from zhengwu.cases.domain import case_accept, case_submit_online
+from zhengwu.cases.domain import case_accept, case_submit_online, case_timeline
 from zhengwu.cases.domain.processing import (
     case_accept_and_start,
     case_decide,
@@ -161,6 +161,21 @@ def test_grant_decides_the_case_stops_the_clock_and_is_audited(hall, leader):
     assert event.after["negative_decision"] is False
     assert event.after["decision"] == "grant"
     assert Message.objects.filter(recipient=hall.enterprise, subject__contains="准予许可").count() == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+@pytest.mark.parametrize(
+    ("outcome", "label"), [(DecisionOutcome.GRANT, "准予许可"), (DecisionOutcome.DENY, "不予许可")]
+)
+def test_the_applicant_timeline_shows_the_decision(hall, leader, outcome, label):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="approve")
+    decide(case, leader, outcome=outcome)
+
+    entries = [(entry.label, entry.detail) for entry in case_timeline(case)]
+
+    assert entries == [("收件", "网上申报"), ("受理", ""), ("作出决定", label)]
 
 
 @time_machine.travel(MONDAY, tick=False)

@@ -69,6 +69,33 @@ def test_apply_with_uploads_creates_one_case_and_shows_number_and_query_code(cli
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_apply_asks_the_application_form_the_certificate_needs(client, hall):
+    from tests.cases.outcome import map_food
+
+    map_food(hall)
+    client.force_login(hall.enterprise)
+    page = client.get(apply_url(hall)).content.decode()
+    assert "<legend>申请表</legend>" in page
+    for label in ("法定代表人", "经营场所", "经营项目"):
+        assert f">{label}" in page
+
+    response = client.post(apply_url(hall), form_data(hall, f_legal_representative="李四", f_scope="预包装食品销售"))
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"f_premises": ["请填写经营场所。"]}
+    assert not Case.objects.exists()
+
+    client.post(
+        apply_url(hall),
+        form_data(hall, f_legal_representative="李四", f_premises="青河大道 18 号", f_scope="预包装食品销售"),
+    )
+    assert Case.objects.get().form_data == {
+        "legal_representative": "李四",
+        "premises": "青河大道 18 号",
+        "scope": "预包装食品销售",
+    }
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_apply_reuses_own_licence_instead_of_upload(client, hall):
     licence = hall.licence(hall.enterprise)
     client.force_login(hall.enterprise)

@@ -31,7 +31,7 @@ def test_the_case_page_shows_the_notice_and_the_applicant_pays_online(client, fe
     notice = fees.notice(case)
     client.force_login(fees.hall.enterprise)
     client.get(detail_url(case))
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(28):
         page = client.get(detail_url(case))
     html = page.content.decode()
     assert_page_shell(html)

@@ -16,6 +16,7 @@ from zhengwu.cases.domain.acceptance import case_accept, case_request_correction
 from zhengwu.cases.domain.intake import case_register_at_window
 from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import Case, CorrectionNotice, StoredFile
+from zhengwu.workflow.models import ProcessInstance
 
 CASE_CSS = ["/static/workbench/cases.css"]
 WALK_IN = {"kind": "legal", "name": "青川绿源农业科技有限公司"}
@@ -128,6 +129,28 @@ def test_clerk_registers_a_walk_in_case_at_the_window(client, hall):
         hall.form.pk: MaterialStatus.PROVIDED,
         hall.business_licence.pk: MaterialStatus.PROVIDED,
         hall.proxy_letter.pk: MaterialStatus.MISSING,
+    }
+
+
+def test_window_registration_takes_the_application_form(client, hall):
+    from tests.cases.outcome import map_food
+
+    map_food(hall)
+    client.force_login(hall.clerk)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    assert "<legend>申请表</legend>" in client.get(url).content.decode()
+    answers = {"form-legal_representative": "李四", "form-scope": "预包装食品销售"}
+
+    response = client.post(url, window_post(hall, **answers))
+    assert response.status_code == 400
+    assert response.context["application_form"].errors == {"premises": ["请填写经营场所。"]}
+    assert not Case.objects.exists()
+
+    client.post(url, window_post(hall, **answers, **{"form-premises": "青河大道 18 号"}))
+    assert Case.objects.get().form_data == {
+        "legal_representative": "李四",
+        "premises": "青河大道 18 号",
+        "scope": "预包装食品销售",
     }
 
 
@@ -293,8 +316,28 @@ def test_case_page_lists_process_steps_with_their_clocks_and_the_diagram(client,
     assert [(task.bpmn_id, task.state) for task in steps] == [("accept", "completed"), ("review", "ready")]
     html = response.content.decode()
     assert reverse("workbench:task", args=[steps[1].pk]) in html
-    assert reverse("workflow:instance_diagram", args=[response.context["instances"][0].pk]) in html
+    assert f'src="{reverse("workbench:case_diagram", args=[case.number])}"' in html
     assert 'class="urgency urgency--running"' in html
+
+
+def test_the_case_diagram_shows_to_whoever_sees_the_case(client, hall):
+    case = registered(hall)
+    url = reverse("workbench:case_diagram", args=[case.number])
+    client.force_login(hall.clerk)  # at a window serving the department, but no step of the flow is the clerk's
+    assert client.get(url).status_code == 404  # not accepted yet: no process
+    client.post(case_url(case, "accept"))
+    instance = ProcessInstance.objects.get(object_id=str(case.pk))
+    assert client.get(reverse("workflow:instance_diagram", args=[instance.pk])).status_code == 404
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-cache"
+    svg = response.content.decode()
+    assert "<svg" in svg and "审查" in svg
+    client.force_login(hall.other_clerk)  # a window that does not serve the case's department
+    assert client.get(url).status_code == 404
 
 
 def test_second_accept_loses_with_the_domain_chinese_error(client, hall):

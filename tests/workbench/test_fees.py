@@ -2,6 +2,7 @@
 
 # ruff: noqa: F811 (the `hall` fixture is imported from tests/cases)
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -181,6 +182,23 @@ def test_the_case_page_shows_the_notice_and_lets_the_department_reissue_with_an_
     html = client.get(url).content.decode()
     assert "已报送监察" in html and "与标准不一致" in html
     assert "开具缴费通知 ·" in html  # the staff timeline
+
+
+def test_the_staff_timeline_names_every_step_and_the_system_as_actor(client, fees):
+    case = fees.decided_case()  # accepted by the handler, granted by the leader, notice issued by the system
+    client.force_login(fees.hall.handler)
+
+    html = client.get(reverse("workbench:case_detail", args=[case.number])).content.decode()
+
+    timeline = html[html.index('id="timeline-heading"') :]
+    labels = re.findall(r"</time> ([^<]*)</li>", timeline)
+    assert labels == [
+        "收件 · 青川绿源农业科技有限公司",
+        "受理 · 卢帆",
+        "启动办理流程 · 卢帆",
+        "作出决定 · 分管领导：准予许可",
+        "开具缴费通知 · 系统",
+    ]
 
 
 def test_the_fee_clerk_cannot_issue_or_cancel(client, fees):

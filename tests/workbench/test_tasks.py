@@ -100,6 +100,20 @@ def test_inbox_orders_by_step_clock_overdue_first_with_label_and_pins_queries(
     assert '<span class="urgency urgency--due_soon">即将到期</span>' in html
 
 
+def test_a_full_inbox_page_holds_the_most_urgent_tasks_in_order(client, hall, monkeypatch):
+    from zhengwu.workbench.views import tasks as views
+
+    with time_machine.travel(MONDAY, tick=False):
+        old = started(hall)
+    with time_machine.travel(MONDAY + timedelta(days=7), tick=False):
+        newer = [started(hall) for _ in range(2)]
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    with time_machine.travel(MONDAY + timedelta(days=18), tick=False):
+        client.force_login(hall.handler)
+        html = client.get("/workbench/tasks/").content.decode()
+    assert task_links(html) == [str(open_task(c, "review").pk) for c in [old, newer[0]]]
+
+
 @time_machine.travel(MONDAY, tick=False)
 def test_done_and_watching_tabs(client, hall, leader):
     case = started(hall)
@@ -162,6 +176,24 @@ def test_complete_then_decide_through_the_pages(client, hall, leader):
     case.refresh_from_db()
     assert case.state == CaseState.DECIDED
     assert CaseDecision.objects.get(case=case).negative is True
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_task_page_names_the_outcomes_of_finished_steps_in_chinese(client, hall, leader):
+    case = started(hall)
+    case_task_complete(actor=hall.handler, task=open_task(case, "review"), outcome="approve", comment="材料齐全")
+    decision = open_task(case, "decide")
+    case_task_complete(
+        actor=leader, task=decision, outcome="grant", reasons="符合条件", legal_basis="《行政许可法》第三十四条"
+    )
+    client.force_login(leader)
+
+    html = client.get(f"/workbench/tasks/{decision.pk}/").content.decode()
+
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td></tr>", html)
+    assert rows == [("受理", "受理 已于 2026-03-02 10:00 受理。"), ("审查", "同意 材料齐全"), ("决定", "准予许可 ")]
+    assert "approve" not in html and "grant" not in html
+    assert "分管领导 准予许可 " in html  # the finished task's own line
 
 
 @time_machine.travel(MONDAY, tick=False)

@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from tests.workcal.calendar_helpers import ensure_national_calendar
 from zhengwu.audit.models import AuditEvent
@@ -59,12 +60,34 @@ def test_seeded_calendar_equals_the_package():
         assert db_index.day_info(start) == package.day_info(start)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_index_is_cached_until_the_version_changes(django_assert_num_queries):
     first = current_index()
     with django_assert_num_queries(1):  # only the version row
         assert current_index() is first
+    with transaction.atomic(), django_assert_num_queries(1):  # the version row once per transaction
+        assert current_index() is first
+        assert current_index(None) is first
     CalendarVersion.objects.filter(id=1).update(version=first.version_key[0] + 1)
     assert current_index() is not first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_call_of_an_atomic_function_is_a_new_transaction_for_the_calendar():
+    @transaction.atomic
+    def index():  # one Atomic object, entered anew on every call
+        return current_index()
+
+    first = index()
+    CalendarVersion.objects.filter(id=1).update(version=first.version_key[0] + 1)
+    assert index() is not first
+
+
+def test_a_calendar_change_in_the_same_transaction_is_seen_at_once(django_assert_num_queries):
+    first = current_index()
+    assert first.add_working_days(D("2026-11-05"), 1) == D("2026-11-06")
+    calendar_day_set(actor="system:test", date=D("2026-11-06"), kind=DayKind.HOLIDAY, name="调整放假")
+    assert current_index().add_working_days(D("2026-11-05"), 1) == D("2026-11-09")
 
 
 def test_set_a_holiday_changes_the_index_audits_and_signals(django_capture_on_commit_callbacks, changed):

@@ -351,6 +351,27 @@ def test_stop_while_paused_closes_the_pause(handler):
     assert (clock.due_date, clock.outcome, clock.paused_at) == (D("2026-11-05"), "on_time", None)
 
 
+@pytest.mark.parametrize(
+    ("stop_at", "error"),
+    [
+        ("2026-09-27 10:00", "停止时间不能早于本轮计时起算时间（2026-09-28 09:00）。"),
+        ("2026-10-20 10:00", "停止时间不能晚于当前时间。"),
+    ],
+)
+def test_a_refused_stop_inside_a_transaction_changes_nothing_and_leaves_it_usable(handler, stop_at, error):
+    from django.db import transaction
+
+    clock = _decision(handler)
+    before = state(clock)
+    with frozen("2026-10-16 10:00"), transaction.atomic():
+        with pytest.raises(ValidationError) as exc:
+            clock_stop(actor=handler, clock=clock, at=at(stop_at))
+        assert exc.value.messages == [error]
+        assert Clock.objects.get(pk=clock.pk).status == ClockStatus.RUNNING  # the transaction carries on
+    assert state(Clock.objects.get(pk=clock.pk)) == before
+    assert AuditEvent.objects.filter(action="workcal.clock.stopped").count() == 0
+
+
 # ---- display status ---------------------------------------------------------------------------
 def test_display_status_over_time(handler):
     clock = _decision(handler)

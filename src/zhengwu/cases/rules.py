@@ -314,7 +314,10 @@ def _in_case_department_with(user: Any, case, roles) -> bool:
 
 
 def can_manage_case_clock(user: Any, case) -> bool:
-    """Suspend, resume, or ask for an extension: a handler or section head of the case's department."""
+    """Suspend, resume, or ask for an extension: a handler or section head of the case's department, or the
+    departmental system that registered the case (it reports its own suspensions)."""
+    if isinstance(user, ExternalSystemActor):
+        return external_system_owns_case(user, case)
     return _in_case_department_with(user, case, DEPARTMENT_ACTOR_ROLES)
 
 

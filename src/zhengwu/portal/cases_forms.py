@@ -96,7 +96,34 @@ class MaterialsForm(forms.Form):
                 yield material, upload, licence
 
 
-class ApplyForm(MaterialsForm):
+class ApplicationFieldsMixin:
+    """The item's application form (申请表) entries as `f_<key>` text fields; `answers()` gives form_data."""
+
+    def add_application_fields(self, fields) -> None:
+        self.application_fields = []
+        for field in fields:
+            name = f"f_{field.key}"
+            self.fields[name] = forms.CharField(
+                label=field.label,
+                required=field.required,
+                max_length=200,
+                error_messages={"required": _("请填写%(label)s。") % {"label": field.label}},
+            )
+            self.application_fields.append(self[name])
+
+    def answers(self) -> dict[str, str]:
+        return {
+            name.removeprefix("f_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("f_") and value
+        }
+
+
+class ApplyForm(ApplicationFieldsMixin, MaterialsForm):
+    def __init__(self, *args, form_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_application_fields(form_fields)
+
     confirm = forms.BooleanField(
         label_suffix="",
         label=_("本人承诺所填信息和所交材料真实、准确、完整，如有虚假愿承担相应法律责任。"),

@@ -6,6 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from zhengwu.cases.enums import DecisionOutcome
 
 STEP_OUTCOMES = [("approve", _("同意")), ("disapprove", _("不同意"))]
+# How a finished step's outcome reads on the task page (the engine stores the identifiers).
+OUTCOME_LABELS = {
+    "accept": _("受理"),
+    "refuse": _("不予受理"),
+    "returned": _("退回"),
+    **dict(STEP_OUTCOMES),
+    **dict(DecisionOutcome.choices),
+}
+
+
+def outcome_label(outcome: str) -> str:
+    return str(OUTCOME_LABELS.get(outcome, outcome))
 
 
 class CompleteForm(forms.Form):

@@ -67,6 +67,7 @@ urlpatterns = [
     path("cases/<str:number>/immediate/", case_views.case_immediate_view, name="case_immediate"),
     path("cases/<str:number>/materials/<int:material_id>/", case_views.case_material_file, name="case_material_file"),
     path("cases/<str:number>/consent/", case_views.case_consent_file, name="case_consent_file"),
+    path("cases/<str:number>/diagram.svg", case_views.case_diagram, name="case_diagram"),
     # 好差评 (ratings and 差评整改)
     path("cases/<str:number>/rate/", ratings.case_rate_at_window, name="case_rate"),
     path("ratings/follow-ups/", ratings.follow_ups, name="rating_follow_ups"),

@@ -26,6 +26,7 @@ __all__ = [
     "current_index",
     "effective_start_date",
     "explain_deadline",
+    "forget_version",
     "index_from_chinesecalendar",
     "invalidate_index",
     "weekday_label",
@@ -248,29 +249,57 @@ _lock = threading.Lock()
 _cache: dict[object, CalendarIndex] = {}
 
 
+_VERSION_MEMO = "_zhengwu_calendar_version"
+
+
 def _version_key() -> tuple[int, str] | None:
+    """The calendar's version row, read once per transaction (a transaction sees one calendar; one that
+    changes the calendar forgets the memo, see forget_version)."""
+    from django.db import connection
+
     from zhengwu.workcal.models import CalendarVersion
 
-    return CalendarVersion.objects.filter(id=1).values_list("version", "stamp").first()
+    # The transaction: the application's outermost block (a test case's wrapping transaction stands for no
+    # transaction) and the connection's on-commit list, which Django replaces at every commit and rollback
+    # (an @atomic-decorated function enters the same block object on every call).
+    block = next((b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)), None)
+    memo = getattr(connection, _VERSION_MEMO, None)
+    if block is not None and memo is not None and memo[0] is block and memo[1] is connection.run_on_commit:
+        return memo[2]
+    key = CalendarVersion.objects.filter(id=1).values_list("version", "stamp").first()
+    setattr(connection, _VERSION_MEMO, (block, connection.run_on_commit, key) if block is not None else None)
+    return key
+
+
+def forget_version() -> None:
+    from django.db import connection
+
+    setattr(connection, _VERSION_MEMO, None)
 
 
 def current_index(region=None) -> CalendarIndex:
-    """The process-wide index, rebuilt when the calendar's version row changes (one tiny query per call).
+    """The process-wide index, rebuilt when the calendar's version row changes (one tiny query per
+    transaction, or per call outside one). `region` is a Region, its id, or None (national).
 
     Call it once per request or batch and reuse the index; its methods never touch the database.
     """
     key = _version_key()
-    cache_key = getattr(region, "pk", None)
+    cache_key = region if region is None or isinstance(region, int) else region.pk
     index = _cache.get(cache_key)
     if index is not None and index.version_key == key:
         return index
     with _lock:
+        if isinstance(region, int):
+            from zhengwu.org.models import Region
+
+            region = Region.objects.get(pk=region)
         index = build_index(region, version_key=key)
         _cache[cache_key] = index
     return index
 
 
 def invalidate_index() -> None:
+    forget_version()
     with _lock:
         _cache.clear()
 

@@ -37,6 +37,11 @@ def instance_diagram(request, instance_id: int) -> HttpResponse:
     instance = get_object_or_404(ProcessInstance, pk=instance_id)
     if not can_view_instance(request.user, instance):
         raise Http404
+    return instance_diagram_response(instance)
+
+
+def instance_diagram_response(instance: ProcessInstance) -> HttpResponse:
+    """The instance's diagram with its progress marked; the caller has checked that the user may see it."""
     definition = ProcessDefinition.objects.get(pk=instance.definition_id)
     completed, active = engine.element_states(workflow_load(instance, definition))
     departments = Department.objects.in_bulk([lane["department"] for lane in instance.lane_map.values()])

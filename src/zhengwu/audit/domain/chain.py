@@ -116,14 +116,75 @@ def audit_record(
         "after": _normalise(after),
         "ip": ip or current_ip.get(),
     }
-    with transaction.atomic():
-        head = _locked_head()
-        seq = head.last_seq + 1
-        digest = event_hash(seq=seq, prev_hash=head.last_hash, **values)
-        event = AuditEvent.objects.create(seq=seq, prev_hash=head.last_hash, hash=digest, **values)
-        head.last_seq, head.last_hash = seq, digest
-        head.save(update_fields=["last_seq", "last_hash"])
+    # No savepoint: a failed append fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        connection = transaction.get_connection()
+        tip = getattr(connection, _TIP, None)
+        event = _append_after(tip, values) if tip is not None else None
+        if event is None:
+            head = _locked_head()
+            event = _append_after((head.last_seq, head.last_hash), values, locked=True)
+        setattr(connection, _TIP, (event.seq, event.hash))
     return event
+
+
+# The chain tip this connection last wrote or read: (last_seq, last_hash). Only a hint — the head row is
+# moved with a compare-and-set on both columns, so a tip that is stale (another process appended, or a
+# rollback undid our append) simply fails the compare and the head is read again under its lock.
+_TIP = "_zhengwu_audit_tip"
+
+
+def _append_after(tip: tuple[int, str], values: dict[str, Any], *, locked: bool = False) -> AuditEvent | None:
+    """Append after `tip`: move the head from `tip` to the new event (taking the head's row lock until the
+    transaction ends), then insert the event. None when the head is no longer at `tip`."""
+    last_seq, last_hash = tip
+    seq = last_seq + 1
+    digest = event_hash(seq=seq, prev_hash=last_hash, **values)
+    event = AuditEvent(seq=seq, prev_hash=last_hash, hash=digest, **values)
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        moved = _append_in_one_statement(connection, event, last_seq, last_hash)
+    else:
+        moved = AuditChainHead.objects.filter(id=1, last_seq=last_seq, last_hash=last_hash).update(
+            last_seq=seq, last_hash=digest
+        )
+        if moved:
+            event.save(force_insert=True)
+    if not moved:
+        if locked:
+            raise RuntimeError("audit chain head changed while locked")
+        return None
+    return event
+
+
+def _cast_type(field: models.Field, connection: Any) -> str:
+    db_type = field.db_type(connection)
+    return "text" if db_type.startswith("varchar") else db_type
+
+
+def _append_in_one_statement(connection: Any, event: AuditEvent, last_seq: int, last_hash: str) -> bool:
+    """PostgreSQL: move the head and insert the event in one statement (a data-modifying CTE); the event
+    is inserted only when the head was still at (last_seq, last_hash)."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # varchar(n) casts would truncate silently; text is checked against the column's length on insert
+    casts = ", ".join(f"%s::{_cast_type(f, connection)}" for f in fields)
+    sql = (
+        "WITH moved AS (UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s"
+        " WHERE id = 1 AND last_seq = %s AND last_hash = %s RETURNING id)"
+        f" INSERT INTO audit_auditevent ({columns}) SELECT {casts} FROM moved RETURNING id"
+    )
+    params = [event.seq, event.hash, last_seq, last_hash]
+    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+    return True
 
 
 @dataclass(frozen=True)

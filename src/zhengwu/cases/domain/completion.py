@@ -24,7 +24,7 @@ from zhengwu.cases.domain.certificates import case_decision_document
 from zhengwu.cases.domain.fees import case_fees_settled
 from zhengwu.cases.enums import DELIVERED_STATES, CaseState, DecisionOutcome
 from zhengwu.cases.models import Case
-from zhengwu.cases.rules import can_deliver_case
+from zhengwu.cases.rules import can_deliver_case, registered_by_external_system
 from zhengwu.licences.enums import LicenceState
 from zhengwu.notifications.enums import Category
 from zhengwu.workcal.domain.clock import clock_stop
@@ -48,11 +48,12 @@ def case_clocks(case: Case):
 
 
 def completion_blocker(case: Case) -> str | None:
-    """Why the decided case cannot be completed yet (a Chinese message), or None when it can."""
+    """Why the decided case cannot be completed yet (a Chinese message), or None when it can. A case handled
+    in a department's own system (一厅双网) collects fees and delivers its result there: its decision is enough."""
     decision = decision_of(case)
     if decision is None:
         return _("办件尚未作出决定，不能办结。")
-    if decision.outcome != DecisionOutcome.GRANT:
+    if decision.outcome != DecisionOutcome.GRANT or registered_by_external_system(case):
         return None
     if not case_fees_settled(case=case):
         return _("办件尚有未缴清的费用，不能办结。")
@@ -68,9 +69,12 @@ def completion_blocker(case: Case) -> str | None:
     return None
 
 
-def case_complete(*, actor: Any, case: Case) -> Case:
+def case_complete(*, actor: Any, case: Case, note: str = "") -> Case:
     """办结 (decided → completed): checks the requirements above, makes the decision document if missing,
-    stops every open clock of the case, all in one transaction."""
+    stops every open clock of the case, all in one transaction. `note`: the result as reported (办理结果说明)."""
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationError({"note": _("内容不能超过 %(max)d 个字符。") % {"max": 2000}})
     with transaction.atomic():
         locked = lock(case)
         if not (is_system_actor(actor) or can_deliver_case(actor, locked)):
@@ -88,7 +92,9 @@ def case_complete(*, actor: Any, case: Case) -> Case:
             stopped.append({"clock_id": clock.pk, "outcome": clock.outcome})
         locked.state = CaseState.COMPLETED
         locked.completed_at = now
-        locked.save(update_fields=["state", "completed_at", "updated_at"])
+        if note:
+            locked.outcome_note = note
+        locked.save(update_fields=["state", "completed_at", "outcome_note", "updated_at"])
         delivery = delivery_of(locked)
         audit_record(
             actor=actor,

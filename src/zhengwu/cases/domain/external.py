@@ -8,9 +8,8 @@ their status events, so the platform's clocks and supervision cover them too (do
 * Cases: `case_register_external` (idempotent on the system's own case id) and `case_external_event`,
   which maps each event to the platform's domain functions, acting as "system:external:<key_id>".
   An external case runs no BPMN process: acceptance moves it straight to in_progress.
-* Suspension, resumption and completion are implemented here against the clock directly
-  (`cases.external_suspended` / `_resumed` / `_completed`); they should be rewired to the shared
-  case_suspend / case_resume / case_complete once those exist.
+* Suspension, resumption and completion go through the shared case_suspend / case_resume / case_complete
+  with the system as actor; fees and delivery happen in the department's own system.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import logging
 import os
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -38,17 +37,21 @@ from django.utils.translation import gettext as _
 from zhengwu.audit.domain import audit_record
 from zhengwu.cases.domain._common import fmt, lock, require_state, snapshot, sync, tell_applicant
 from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept, case_refuse, case_request_correction
+from zhengwu.cases.domain.completion import case_complete
 from zhengwu.cases.domain.intake import _check_kind, _clean_form_data, _clean_snapshot, _create
 from zhengwu.cases.domain.processing import case_decide
+from zhengwu.cases.domain.suspension import case_resume, case_suspend
 from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import ApiNonce, Case, CaseMaterial, CorrectionNotice, ExternalCaseLink, ExternalSystem
 from zhengwu.cases.rules import ExternalSystemActor, external_system_owns_case
 from zhengwu.catalog.domain.themes import published_version
 from zhengwu.catalog.models import ItemVersion
 from zhengwu.notifications.enums import Category
-from zhengwu.workcal.clock_enums import ClockStatus, PauseReason, pause_reason_basis
-from zhengwu.workcal.domain.clock import clock_pause, clock_restart, clock_resume, clock_stop
-from zhengwu.workcal.models.clock import Clock
+from zhengwu.workcal.arith import current_index
+from zhengwu.workcal.clock_enums import ClockStatus, PauseReason
+from zhengwu.workcal.domain.clock import clock_restart
+from zhengwu.workcal.enums import DeadlineUnit
+from zhengwu.workcal.models.clock import Clock, local_date
 
 __all__ = [
     "EVENT_TYPES",
@@ -458,113 +461,21 @@ def case_external_correction_received(*, actor: ExternalSystemActor, case: Case)
     return sync(case, locked)
 
 
-def case_external_suspend(
-    *, actor: ExternalSystemActor, case: Case, reason: str, basis: str = "", expected_days: int | None = None
-) -> Case:
-    """挂起 reported by the department's system: the handling clock pauses for a statutory reason."""
-    if reason not in PauseReason.values or reason == PauseReason.CORRECTION:
-        raise ValidationError({"pause_reason": _("请选择挂起事由（法定不计入办理期限的情形）。")})
-    basis = _text(basis, "basis", "", required=False) or pause_reason_basis(reason)
-    now = timezone.now()
-    with transaction.atomic():
-        locked = lock(case)
-        if not external_system_owns_case(actor, locked):
-            raise ValidationError(_("您无权处理该办件。"))
-        require_state(locked, {CaseState.IN_PROGRESS}, _("挂起"))
-        before = snapshot(locked)
-        clock_pause(
-            actor=actor,
-            clock=_clock(locked.handling_clock_id),
-            reason=reason,
-            basis=basis,
-            at=now,
-            expected_days=expected_days,
-        )
-        locked.state = CaseState.SUSPENDED
-        locked.save(update_fields=["state", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="cases.external_suspended",
-            obj=locked,
-            before=before,
-            after={**snapshot(locked), "reason": reason, "basis": basis, "expected_days": expected_days},
-        )
-        label = PauseReason(reason).label
-        expected = _("，预计需要 %(days)d 天") % {"days": expected_days} if expected_days else ""
-        tell_applicant(
-            locked,
-            category=Category.CASE_SUSPENDED,
-            subject=_("您的办件已挂起：%(number)s") % {"number": locked.number},
-            body=_("挂起事由：%(label)s（%(basis)s）%(expected)s。挂起期间不计入办理期限。")
-            % {"label": label, "basis": basis, "expected": expected},
-            actor=actor,
-        )
-    return sync(case, locked)
-
-
-def case_external_resume(*, actor: ExternalSystemActor, case: Case) -> Case:
-    """恢复办理 reported by the department's system: the handling clock runs again, its due date moved."""
-    now = timezone.now()
-    with transaction.atomic():
-        locked = lock(case)
-        if not external_system_owns_case(actor, locked):
-            raise ValidationError(_("您无权处理该办件。"))
-        require_state(locked, {CaseState.SUSPENDED}, _("恢复办理"))
-        before = snapshot(locked)
-        clock = clock_resume(actor=actor, clock=_clock(locked.handling_clock_id), at=now)
-        locked.state = CaseState.IN_PROGRESS
-        locked.save(update_fields=["state", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="cases.external_resumed",
-            obj=locked,
-            before=before,
-            after={**snapshot(locked), "handling_due_at": clock.due_at},
-        )
-        tell_applicant(
-            locked,
-            category=Category.CASE_RESUMED,
-            subject=_("您的办件已恢复办理：%(number)s") % {"number": locked.number},
-            body=_("办理期限顺延至 %(due)s。") % {"due": clock.due_date.isoformat()},
-            actor=actor,
-        )
-    return sync(case, locked)
-
-
-def case_external_complete(*, actor: ExternalSystemActor, case: Case, note: str = "") -> Case:
-    """办结 reported by the department's system after its decision: every clock of the case stops."""
-    note = _text(note, "note", "", required=False)
-    now = timezone.now()
-    with transaction.atomic():
-        locked = lock(case)
-        if not external_system_owns_case(actor, locked):
-            raise ValidationError(_("您无权处理该办件。"))
-        require_state(locked, {CaseState.DECIDED}, _("办结"))
-        before = snapshot(locked)
-        for pk in (locked.acceptance_clock_id, locked.handling_clock_id):
-            clock = _clock(pk)
-            if clock is not None and clock.status != ClockStatus.STOPPED:
-                clock_stop(actor=actor, clock=clock, at=now)
-        locked.state = CaseState.COMPLETED
-        locked.completed_at = now
-        if note:
-            locked.outcome_note = note
-        locked.save(update_fields=["state", "completed_at", "outcome_note", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="cases.external_completed",
-            obj=locked,
-            before=before,
-            after={**snapshot(locked), "completed_at": now, "outcome_note": locked.outcome_note},
-        )
-        tell_applicant(
-            locked,
-            category=Category.CASE_COMPLETED,
-            subject=_("您的办件已办结：%(number)s") % {"number": locked.number},
-            body=locked.outcome_note or _("办件已于 %(at)s 办结。") % {"at": fmt(now)},
-            actor=actor,
-        )
-    return sync(case, locked)
+def _expected_resume_on(data: dict[str, Any], clock: Clock | None) -> date:
+    """The expected resumption date: given as a date, or as a number of days in the handling clock's unit."""
+    raw = data.get("expected_resume_on")
+    if raw:
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            raise ValidationError({"expected_resume_on": _("预计恢复办理日期格式应为 YYYY-MM-DD。")}) from None
+    days = data.get("expected_days")
+    if not isinstance(days, int) or days < 1:
+        raise ValidationError({"expected_resume_on": _("请填写预计恢复办理日期（expected_resume_on）或预计天数。")})
+    today = local_date(timezone.now())
+    if clock is not None and clock.unit == DeadlineUnit.WORKING:
+        return current_index(clock.region).add_working_days(today, days)
+    return today + timedelta(days=days)
 
 
 def _started(actor: ExternalSystemActor, case: Case) -> None:
@@ -592,15 +503,17 @@ def case_external_event(*, system: ExternalSystem, case: Case, event: str, data:
             case_external_correction_received(actor=actor, case=case)
         elif event == "suspended":
             _started(actor, case)
-            case_external_suspend(
+            reason = data.get("pause_reason", "")
+            label = PauseReason(reason).label if reason in PauseReason.values else ""
+            case_suspend(
                 actor=actor,
                 case=case,
-                reason=data.get("pause_reason", ""),
-                basis=data.get("basis", ""),
-                expected_days=data.get("expected_days"),
+                reason=reason,
+                explanation=(data.get("basis") or "").strip() or _("部门业务系统报告：%(label)s") % {"label": label},
+                expected_resume_on=_expected_resume_on(data, _clock(case.handling_clock_id)),
             )
         elif event == "resumed":
-            case_external_resume(actor=actor, case=case)
+            case_resume(actor=actor, case=case)
         elif event == "decided":
             _started(actor, case)
             case_decide(
@@ -611,7 +524,7 @@ def case_external_event(*, system: ExternalSystem, case: Case, event: str, data:
                 legal_basis=data.get("legal_basis", ""),
             )
         elif event == "completed":
-            case_external_complete(actor=actor, case=case, note=data.get("note", ""))
+            case_complete(actor=actor, case=case, note=data.get("note", ""))
         else:
             raise ValidationError({"type": _("未知的事件类型：%(type)s。") % {"type": event}})
     case.refresh_from_db()

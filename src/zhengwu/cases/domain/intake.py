@@ -214,13 +214,18 @@ def provided_material(material: ItemMaterial, entry: dict[str, Any], *, holder: 
     return CaseMaterial(item_material=material, name=material.name, licence=licence, status=MaterialStatus.PROVIDED)
 
 
-def _clean_form_data(form_data: dict | None) -> dict:
+def _clean_form_data(form_data: dict | None, version: ItemVersion | None = None) -> dict:
+    """The form data as given; with `version`, its application form's entries are checked and trimmed."""
     if form_data is None:
-        return {}
+        form_data = {}
     if not isinstance(form_data, dict):
         raise ValidationError({"form_data": _("申请表内容格式不正确。")})
     if len(str(form_data)) > MAX_FORM_DATA_CHARS:
         raise ValidationError({"form_data": _("申请表内容过长。")})
+    if version is not None:
+        from zhengwu.cases.domain.application_form import application_form_clean
+
+        form_data = {**form_data, **application_form_clean(version, form_data)}
     return form_data
 
 
@@ -333,7 +338,7 @@ def case_submit_online(
         applicant=applicant,
         channel=Channel.ONLINE,
         rows=rows,
-        form_data=_clean_form_data(form_data),
+        form_data=_clean_form_data(form_data, version),
         received_at=timezone.now(),
     )
 
@@ -379,7 +384,7 @@ def case_register_at_window(
         applicant=applicant,
         channel=Channel.WINDOW,
         rows=rows,
-        form_data=_clean_form_data(form_data),
+        form_data=_clean_form_data(form_data, version),
         received_at=timezone.now(),
         registered_by=user_or_none(clerk),
         window=window,
@@ -417,7 +422,7 @@ def case_submit_by_proxy(
         applicant=applicant,
         channel=Channel.PROXY,
         rows=rows,
-        form_data=_clean_form_data(form_data),
+        form_data=_clean_form_data(form_data, version),
         received_at=timezone.now(),
         proxy_agent=agent,
         consent_text=consent_text,

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from zhengwu.cases.enums import Channel, DeliveryMethod
+from zhengwu.cases.enums import Channel, DecisionOutcome, DeliveryMethod
 from zhengwu.cases.models import Case
 
 _DUMMY_CODE = "000000"
@@ -40,6 +40,7 @@ _LABELS = {
     "cases.deemed_accepted": _lazy("视为受理"),
     "cases.refused": _lazy("不予受理"),
     "cases.handled_immediately": _lazy("当场办结"),
+    "cases.decided": _lazy("作出决定"),
     "ratings.submitted": _lazy("服务评价"),
     "cases.certificate_issued": _lazy("签发电子证照"),
     "cases.certificate_revoked": _lazy("撤销电子证照"),
@@ -48,9 +49,6 @@ _LABELS = {
     "cases.shipped": _lazy("办理结果已寄出"),
     "cases.handed_over": _lazy("办理结果已领取"),
     "cases.completed": _lazy("办结"),
-    "cases.external_suspended": _lazy("挂起"),
-    "cases.external_resumed": _lazy("恢复办理"),
-    "cases.external_completed": _lazy("办结"),
     "cases.fee_notice_issued": _lazy("开具缴费通知"),
     "cases.fee_notice_cancelled": _lazy("缴费通知作废"),
     "cases.fee_paid": _lazy("缴费"),
@@ -105,6 +103,12 @@ _CLOCK_DETAILS = {
 }
 
 
+def decision_detail(after: dict) -> str:
+    """准予许可 / 不予许可 from a cases.decided payload ("" when it names no known outcome)."""
+    outcome = after.get("decision")
+    return str(DecisionOutcome(outcome).label) if outcome in DecisionOutcome.values else ""
+
+
 def case_clock_detail(action: str, after: dict) -> str:
     """The detail line of a suspension, extension or deemed-approval event ("" for other actions)."""
     describe = _CLOCK_DETAILS.get(action)
@@ -133,6 +137,8 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
             detail = _("逾期未作决定，依法自收到申请材料之日起视为受理")
         elif event.action == "ratings.submitted":
             detail = after.get("level_label", "")
+        elif event.action == "cases.decided":
+            detail = decision_detail(after)
         elif event.action == "cases.certificate_issued":
             detail = after.get("licence_number", "")
         elif event.action == "cases.shipped":

@@ -26,7 +26,7 @@ from zhengwu.cases.domain._common import user_or_none as case_user
 from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept
 from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision, ItemProcess
-from zhengwu.cases.rules import can_decide_acceptance
+from zhengwu.cases.rules import can_decide_acceptance, registered_by_external_system
 from zhengwu.notifications.enums import Category
 from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
@@ -301,6 +301,7 @@ def case_decide(
         if not negative:
             from zhengwu.cases.domain.fees import case_fees_issue_after_grant
 
-            case_fees_issue_after_grant(case=locked)  # 缴费通知 for items that charge (ADR 0014)
+            if not registered_by_external_system(locked):  # a department's own system collects its fees
+                case_fees_issue_after_grant(case=locked)  # 缴费通知 for items that charge (ADR 0014)
     sync(case, locked)
     return decision

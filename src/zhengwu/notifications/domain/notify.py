@@ -91,7 +91,7 @@ def notify(
         return []
     sender = actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # only inserts below: no savepoint needed
         messages = Message.objects.bulk_create(
             [
                 Message(

@@ -19,6 +19,7 @@ from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import is_public_user
 from zhengwu.cases.domain import case_correction_submit, case_submit_online, case_timeline, stored_file_save
+from zhengwu.cases.domain.application_form import application_fields
 from zhengwu.cases.domain.suspension import open_suspension
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice
@@ -57,6 +58,8 @@ def _attach_errors(form, error: ValidationError, field_for_upload: str | None = 
     if hasattr(error, "error_dict"):
         for field, messages_ in error.message_dict.items():
             target = field_for_upload if field == "upload" and field_for_upload else None
+            if f"f_{field}" in form.fields:  # an entry of the application form
+                target = f"f_{field}"
             for message in messages_:
                 form.add_error(target, message)
     else:
@@ -88,7 +91,13 @@ def apply(request, implementation_code: str):
     if refusal:
         return render(request, "portal/cases/apply_refused.html", context | {"reason": refusal}, status=403)
     materials = list(version.materials.order_by("position", "pk"))
-    form = ApplyForm(_posted(request), request.FILES or None, materials=materials, user=request.user)
+    form = ApplyForm(
+        _posted(request),
+        request.FILES or None,
+        materials=materials,
+        user=request.user,
+        form_fields=application_fields(version),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -101,7 +110,9 @@ def apply(request, implementation_code: str):
                     else {"material": material, "licence": licence}
                     for material, upload, licence in form.chosen()
                 ]
-                case = case_submit_online(applicant=request.user, item_version=version, materials=entries)
+                case = case_submit_online(
+                    applicant=request.user, item_version=version, materials=entries, form_data=form.answers()
+                )
         except ValidationError as error:
             if not form.errors:
                 _attach_errors(form, error)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.accounts.domain.identity import credit_code_error, id_number_error, id_number_normalise, mask_id_number
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile
@@ -30,10 +30,11 @@ from zhengwu.cases.domain.acceptance import (
     case_refuse,
     case_request_correction,
 )
+from zhengwu.cases.domain.application_form import application_fields
 from zhengwu.cases.domain.files import stored_file_open
 from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
 from zhengwu.cases.domain.lookup import _LABELS as CASE_TIMELINE_LABELS
-from zhengwu.cases.domain.lookup import case_clock_detail
+from zhengwu.cases.domain.lookup import case_clock_detail, decision_detail
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
 from zhengwu.cases.models import Case, CaseMaterial
@@ -44,6 +45,7 @@ from zhengwu.workbench.case_clock import case_clock_panel
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workcal.domain.clock import clock_explain
 from zhengwu.workflow.models import ProcessInstance, WorkTask
+from zhengwu.workflow.views import instance_diagram_response
 
 PER_PAGE = 50
 ITEM_LIMIT = 50
@@ -53,6 +55,7 @@ TIMELINE_LABELS = {
     "cases.correction_requested": gettext_lazy("一次性告知补正"),
     "cases.correction_submitted": gettext_lazy("提交补正材料"),
     "cases.accepted": gettext_lazy("受理"),
+    "cases.processing_started": gettext_lazy("启动办理流程"),
     "cases.deemed_accepted": gettext_lazy("视为受理"),
     "cases.refused": gettext_lazy("不予受理"),
     "cases.handled_immediately": gettext_lazy("当场办结"),
@@ -177,6 +180,19 @@ def _materials_form(version: ItemVersion, data=None, files=None) -> forms.Form:
     return form
 
 
+def _application_form(version: ItemVersion, data=None) -> forms.Form:
+    """The item's application form (申请表) entries, named by their keys (see cases.domain.application_form)."""
+    form = forms.Form(data, prefix="form")
+    for field in application_fields(version):
+        form.fields[field.key] = forms.CharField(
+            label=field.label,
+            required=field.required,
+            max_length=200,
+            error_messages={"required": _("请填写%(label)s。") % {"label": field.label}},
+        )
+    return form
+
+
 # ---------------------------------------------------------------- 窗口登记
 
 
@@ -210,14 +226,16 @@ def register(request, version_id: int):
     applicant_form = ApplicantForm(data, prefix="applicant") if is_clerk else None
     proxy_form = ProxyForm(data, files, prefix="proxy") if is_agent else None
     materials_form = _materials_form(version, data, files)
+    application_form = _application_form(version, data)
     errors: list[str] = []
     if request.method == "POST":
         person_form = applicant_form or proxy_form
-        if all([person_form.is_valid(), materials_form.is_valid()]):
+        if all([person_form.is_valid(), application_form.is_valid(), materials_form.is_valid()]):
+            answers = {key: value for key, value in application_form.cleaned_data.items() if value}
             try:
-                case = _file_case(request, version, is_clerk, person_form, materials_form)
+                case = _file_case(request, version, is_clerk, person_form, materials_form, answers)
             except ValidationError as error:
-                errors = _apply_domain_errors(error, person_form, materials_form)
+                errors = _apply_domain_errors(error, application_form, person_form, materials_form)
             else:
                 messages.success(request, _("已登记办件 %(number)s。") % {"number": case.number})
                 return redirect("workbench:case_detail", number=case.number)
@@ -229,6 +247,7 @@ def register(request, version_id: int):
             "applicant_form": applicant_form,
             "proxy_form": proxy_form,
             "materials_form": materials_form,
+            "application_form": application_form,
             "is_agent": is_agent,
             "errors": errors,
         },
@@ -243,7 +262,7 @@ def _stored(request, upload, field: str):
         raise ValidationError({field: error.messages}) from error
 
 
-def _file_case(request, version, is_clerk: bool, person_form, materials_form) -> Case:
+def _file_case(request, version, is_clerk: bool, person_form, materials_form, answers: dict) -> Case:
     with transaction.atomic():
         materials = []
         for name, field in materials_form.fields.items():
@@ -256,6 +275,7 @@ def _file_case(request, version, is_clerk: bool, person_form, materials_form) ->
                 item_version=version,
                 applicant_snapshot=person_form.cleaned_data,
                 materials=materials,
+                form_data=answers,
             )
         consent = person_form.cleaned_data.get("consent_file")
         return case_submit_by_proxy(
@@ -265,6 +285,7 @@ def _file_case(request, version, is_clerk: bool, person_form, materials_form) ->
             materials=materials,
             consent_text=person_form.cleaned_data["consent_text"],
             consent_file=_stored(request, consent, "consent_file") if consent else None,
+            form_data=answers,
         )
 
 
@@ -364,10 +385,15 @@ def _timeline(case: Case) -> list[TimelineRow]:
             detail = "；".join(f"{item['name']}：{item['problem']}" for item in after.get("items", []))
         elif event.action == "cases.handled_immediately":
             detail = after.get("outcome_note", "")
+        elif event.action == "cases.decided":
+            detail = decision_detail(after)
         else:
             detail = case_clock_detail(event.action, after)
         label = TIMELINE_LABELS.get(event.action) or CASE_TIMELINE_LABELS.get(event.action, event.action)
-        rows.append(TimelineRow(event.occurred_at, str(label), event.actor_repr or _("系统"), detail))
+        actor = event.actor_repr
+        if not actor or actor.startswith("system:"):  # a system actor such as "system:cases"
+            actor = _("系统")
+        rows.append(TimelineRow(event.occurred_at, str(label), actor, detail))
     return rows
 
 
@@ -398,6 +424,22 @@ def _steps(case: Case) -> tuple[list[dict], list]:
         {"task": task, "urgency": task.clock.display_status(now) if task.clock is not None else None} for task in tasks
     ]
     return rows, instances
+
+
+@require_GET
+@staff_required
+def case_diagram(request, number: str):
+    """The case's (newest) process diagram for whoever may see the case, e.g. the window clerk who accepted it
+    although no step of the flow falls to the clerk's own department."""
+    case = _case_or_404(request.user, number)
+    instance = (
+        ProcessInstance.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if instance is None:
+        raise Http404
+    return instance_diagram_response(instance)
 
 
 def _case_context(request, case: Case, **extra) -> dict:

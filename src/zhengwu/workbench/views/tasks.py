@@ -20,7 +20,7 @@ from zhengwu.cases.domain.processing import ACCEPT_TASK_ID, case_for_instance, c
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
 from zhengwu.workbench.rules import staff_required
-from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm, ReturnForm
+from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm, ReturnForm, outcome_label
 from zhengwu.workcal.clock_enums import DisplayStatus
 from zhengwu.workcal.domain.clock import clock_explain
 from zhengwu.workflow.domain import task_reassign, task_return
@@ -38,6 +38,20 @@ def _urgency(clock, now) -> DisplayStatus | None:
 
 def _rows(tasks, now) -> list[dict]:
     return [{"task": task, "urgency": _urgency(task.clock, now)} for task in tasks]
+
+
+def _listed():
+    return WorkTask.objects.select_related("instance", "clock", "department", "assignee").defer(
+        "instance__state", "instance__lane_map"
+    )
+
+
+def todo_tasks(user):
+    """The 待办 page, most urgent first. The page's rows are chosen joining only their clocks, then joined
+    to the rest, so the cost does not grow with the size of the pool (docs/adr/0019-performance.md)."""
+    urgency = (F("clock__due_at").asc(nulls_last=True), "pk")
+    page = WorkTask.objects.filter(inbox_filter(user)).order_by(*urgency).values("pk")[:PAGE_SIZE]
+    return _listed().filter(pk__in=page).order_by(*urgency)
 
 
 @staff_required
@@ -59,11 +73,10 @@ def inbox(request):
         )
         context["cases"] = [{"case": case, "urgency": _urgency(case.handling_clock, now)} for case in cases[:PAGE_SIZE]]
     else:
-        tasks = WorkTask.objects.select_related("instance", "clock", "department", "assignee")
         if tab == "todo":
-            tasks = tasks.filter(inbox_filter(user)).order_by(F("clock__due_at").asc(nulls_last=True), "pk")
+            tasks = todo_tasks(user)
         else:
-            tasks = tasks.filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
+            tasks = _listed().filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
         context["rows"] = _rows(tasks[:PAGE_SIZE], now)
     return render(request, "workbench/tasks/inbox.html", context)
 
@@ -109,6 +122,9 @@ def _render_task(request, task: WorkTask, *, forms: dict | None = None, status: 
     steps = _return_steps(task) if can_act else []
     colleagues = _colleagues(task, user) if task.is_open and can_reassign_task(user, task) else []
     now = timezone.now()
+    history = list(task.instance.tasks.select_related("completed_by", "assignee").order_by("created_at", "pk"))
+    for step in [task, *history]:
+        step.outcome_label = outcome_label(step.outcome) if step.outcome else ""
     context = {
         "task": task,
         "case": case,
@@ -117,7 +133,7 @@ def _render_task(request, task: WorkTask, *, forms: dict | None = None, status: 
         "urgency": _urgency(task.clock, now),
         "clock_lines": clock_explain(task.clock, now=now) if task.clock_id else [],
         "case_clock_lines": clock_explain(case.handling_clock, now=now) if case and case.handling_clock_id else [],
-        "history": task.instance.tasks.select_related("completed_by", "assignee").order_by("created_at", "pk"),
+        "history": history,
         "diagram_url": reverse("workflow:instance_diagram", args=[task.instance_id]),
         "complete_form": forms.get("complete") or (DecideForm() if decision_step else CompleteForm()),
         "return_form": forms.get("return") or (ReturnForm(steps=steps) if steps else None),

@@ -20,6 +20,7 @@ from zhengwu.workcal.arith import (
     CalendarIndex,
     chinesecalendar_exceptions,
     current_index,
+    forget_version,
     weekday_label,
 )
 from zhengwu.workcal.enums import CalendarSource, DayKind
@@ -44,6 +45,7 @@ def _bump_version() -> None:
     )
     if not updated:
         CalendarVersion.objects.create(id=1, version=1, stamp=uuid.uuid4().hex)
+    forget_version()
 
 
 def _lock_calendar() -> None:

@@ -83,7 +83,7 @@ def _compute(
     clock: Clock, pauses: list[ClockPause], *, now: datetime, index: CalendarIndex | None = None
 ) -> DueComputation:
     return compute_due(
-        index=index or current_index(clock.region),
+        index=index or current_index(clock.region_id),
         unit=clock.unit,
         limit_days=clock.limit_days,
         started_at=clock.started_at,
@@ -234,7 +234,7 @@ def clock_start(
         created_at=now,
     )
     _apply(clock, [], _compute(clock, [], now=now))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing below raises a ValidationError
         clock.save()
         _audit(
             actor=actor,
@@ -488,43 +488,57 @@ def clock_stop(*, actor: Any, clock: Clock, at: datetime) -> Clock:
     """Stop the clock at `at`: on time if at <= due_at, else late. An open pause ends at `at`."""
     at = _aware(at)
     now = timezone.now()
-    with transaction.atomic():
+    # Checks raise after the block, which has then changed nothing: no savepoint needed.
+    with transaction.atomic(savepoint=False):
         locked = _lock(clock)
-        if locked.status == ClockStatus.STOPPED:
-            raise ValidationError(_("计时已停止，不能重复停止。"))
-        _check_time(at, now=now, message=_("停止时间不能晚于当前时间。"))
-        if at < locked.started_at:
-            raise ValidationError(
-                {"at": _("停止时间不能早于本轮计时起算时间（%(at)s）。") % {"at": _fmt_dt(locked.started_at)}}
-            )
         pauses = _run_pauses(locked)
         pause = _open_pause(pauses)
-        if pause is not None:
-            if at < pause.started_at:
-                raise ValidationError(
-                    {"at": _("停止时间不能早于暂停时间（%(at)s）。") % {"at": _fmt_dt(pause.started_at)}}
-                )
-            pause.ended_at = at
-            pause.ended_by = _user(actor)
-        before = _snapshot(locked)
-        comp = _compute(locked, pauses, now=now)
-        if pause is not None:
-            pause.days_not_counted = comp.paused[pauses.index(pause)]
-            pause.save(update_fields=["ended_at", "ended_by", "days_not_counted"])
-        _apply(locked, pauses, comp)
-        locked.status = ClockStatus.STOPPED
-        locked.paused_at = None
-        locked.stopped_at = at
-        locked.outcome = ClockOutcome.ON_TIME if at <= locked.due_at else ClockOutcome.LATE
-        _save(locked)
-        _audit(
-            actor=actor,
-            action="stopped",
-            clock=locked,
-            before=before,
-            after={**_snapshot(locked), "stopped_at": at, "outcome": locked.outcome},
-        )
+        refusal = _stop_refusal(locked, pause, at, now)
+        if refusal is None:
+            _stop_locked(actor, locked, pauses, pause, at=at, now=now)
+    if refusal is not None:
+        raise refusal
     return _sync(clock, locked)
+
+
+def _stop_refusal(locked: Clock, pause: ClockPause | None, at: datetime, now: datetime) -> ValidationError | None:
+    if locked.status == ClockStatus.STOPPED:
+        return ValidationError(_("计时已停止，不能重复停止。"))
+    if at > now:
+        return ValidationError({"at": _("停止时间不能晚于当前时间。")})
+    if at < locked.started_at:
+        return ValidationError(
+            {"at": _("停止时间不能早于本轮计时起算时间（%(at)s）。") % {"at": _fmt_dt(locked.started_at)}}
+        )
+    if pause is not None and at < pause.started_at:
+        return ValidationError({"at": _("停止时间不能早于暂停时间（%(at)s）。") % {"at": _fmt_dt(pause.started_at)}})
+    return None
+
+
+def _stop_locked(
+    actor: Any, locked: Clock, pauses: list[ClockPause], pause: ClockPause | None, *, at: datetime, now: datetime
+) -> None:
+    if pause is not None:
+        pause.ended_at = at
+        pause.ended_by = _user(actor)
+    before = _snapshot(locked)
+    comp = _compute(locked, pauses, now=now)
+    if pause is not None:
+        pause.days_not_counted = comp.paused[pauses.index(pause)]
+        pause.save(update_fields=["ended_at", "ended_by", "days_not_counted"])
+    _apply(locked, pauses, comp)
+    locked.status = ClockStatus.STOPPED
+    locked.paused_at = None
+    locked.stopped_at = at
+    locked.outcome = ClockOutcome.ON_TIME if at <= locked.due_at else ClockOutcome.LATE
+    _save(locked)
+    _audit(
+        actor=actor,
+        action="stopped",
+        clock=locked,
+        before=before,
+        after={**_snapshot(locked), "stopped_at": at, "outcome": locked.outcome},
+    )
 
 
 # ---- recompute --------------------------------------------------------------------------------

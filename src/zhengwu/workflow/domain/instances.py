@@ -139,12 +139,13 @@ def process_start(
             updated_at=now,
         )
         try:
-            with transaction.atomic():
+            # no savepoint: the ValidationError leaves through the block above, which rolls back to its own
+            with transaction.atomic(savepoint=False):
                 instance.save()
         except IntegrityError:
             raise ValidationError({"subject": "该对象已有进行中的流程。"}) from None
         sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now)
-        sync.sync(workflow, closing_state=TaskState.CANCELLED)
+        sync.sync(workflow, closing_state=TaskState.CANCELLED, open_rows=[])  # a new instance has no rows yet
         sync.finish(workflow)
         audit_record(
             actor=actor,

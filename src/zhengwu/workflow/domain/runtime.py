@@ -49,9 +49,15 @@ def check_data(data: Any, *, field: str = "data") -> dict[str, Any]:
     return json.loads(encoded)
 
 
+_HEAVY = ("bpmn_xml", "spec_json")
+
+
 def definition_for(instance: ProcessInstance) -> ProcessDefinition:
-    """The instance's definition without its BPMN text; the spec text loads only when not cached."""
-    definition = ProcessDefinition.objects.defer("bpmn_xml", "spec_json").get(pk=instance.definition_id)
+    """The instance's definition without its BPMN text; the spec text loads only when not cached.
+    A definition already loaded with the instance is used as it is (definitions never change)."""
+    if ProcessInstance.definition.is_cached(instance):
+        return instance.definition
+    definition = ProcessDefinition.objects.defer(*_HEAVY).get(pk=instance.definition_id)
     instance.definition = definition
     return definition
 
@@ -62,7 +68,13 @@ def workflow_load(instance: ProcessInstance, definition: ProcessDefinition | Non
 
 
 def lock_instance(instance_id: int) -> ProcessInstance:
-    return ProcessInstance.objects.select_for_update().get(pk=instance_id)
+    """Lock the instance row (only it: never its definition) and load its definition in the same query."""
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("definition")
+        .defer(*(f"definition__{name}" for name in _HEAVY))
+        .get(pk=instance_id)
+    )
 
 
 def engine_failed(exc: Exception) -> ValidationError:
@@ -161,12 +173,15 @@ class TaskTableSync:
         return row
 
     # -- both -------------------------------------------------------------------------------------
-    def sync(self, workflow: BpmnWorkflow, *, closing_state: str) -> None:
+    def sync(self, workflow: BpmnWorkflow, *, closing_state: str, open_rows: list[WorkTask] | None = None) -> None:
         ready = engine.ready_user_tasks(workflow)
         ready_ids = {task.id for task in ready}
-        open_rows = list(
-            WorkTask.objects.filter(instance=self.instance, state__in=sorted(OPEN_TASK_STATES)).select_related("clock")
-        )
+        if open_rows is None:
+            open_rows = list(
+                WorkTask.objects.filter(instance=self.instance, state__in=sorted(OPEN_TASK_STATES)).select_related(
+                    "clock"
+                )
+            )
         still_open = set()
         for row in open_rows:
             if row.spiff_task_id in ready_ids:
