@@ -34,8 +34,8 @@ from zhengwu.licences.enums import LicenceState
 from zhengwu.ratings.enums import NEGATIVE_LEVELS, FollowUpState
 from zhengwu.ratings.models import CallbackRecord, Rating, RatingFollowUp
 from zhengwu.supervision.demo import supervision_demo_load
-from zhengwu.supervision.enums import Finding, OrderState, ViolationState
-from zhengwu.supervision.models import Callback, SpotCheckItem, SupervisionOrder, Violation
+from zhengwu.supervision.enums import AlertLevel, Finding, OrderState, ViolationState
+from zhengwu.supervision.models import Alert, Callback, SpotCheckItem, SupervisionOrder, Violation
 from zhengwu.workcal.models.clock import Clock
 from zhengwu.workflow.enums import OPEN_TASK_STATES
 from zhengwu.workflow.models import WorkTask
@@ -167,6 +167,12 @@ def test_the_supervisor_issued_orders_checked_cases_called_back_and_published_a_
     findings = Counter(SpotCheckItem.objects.values_list("finding", flat=True))
     assert findings[Finding.PROBLEM] == 1 and findings[Finding.OK] > 0 and findings[Finding.PENDING] == 1
     assert Callback.objects.count() == 4
+    assert SupervisionOrder.objects.filter(alerts__isnull=False).exists()  # orders about the sweep's alerts
+
+
+def test_the_sweep_raised_alerts_on_every_rung(demo_cases):
+    levels = set(Alert.objects.values_list("level", flat=True))
+    assert levels == set(AlertLevel.values)
 
 
 def test_the_featured_citizen_and_enterprise_logins_have_cases_of_their_own(demo_cases):

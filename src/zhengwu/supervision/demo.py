@@ -1,10 +1,10 @@
-"""Demo: the supervision centre's own work on the demo cases, done by the featured supervisor (jiancha)
-through the real domain functions at the moments it happened: supervision orders (one awaiting the
+"""Demo: the supervision centre on the demo cases. First a full monitoring sweep raises the alerts the cases
+call for (报备, 预警, 黄牌, 红牌); then the featured supervisor (jiancha) works through the real domain functions
+at the moments it happened: supervision orders about overdue cases and their alerts (one awaiting the
 department's report, one reported and awaiting verification, one returned, one closed), a spot check with its
 findings, callbacks to applicants, and a violation confirmed from the closed order and published.
 
-Runs after the demo cases; loaded once (nothing happens when any order or spot check exists). The monitoring
-sweep that raises alerts is not run here."""
+Runs after the demo cases; loaded once (nothing happens when any order or spot check exists)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from zhengwu.accounts.models import User
 from zhengwu.cases.demo import at
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
+from zhengwu.supervision.domain import supervision_sweep
 from zhengwu.supervision.domain.work import (
     callback_record,
     department_leaders,
@@ -33,7 +35,7 @@ from zhengwu.supervision.domain.work import (
     violation_publish,
 )
 from zhengwu.supervision.enums import Finding
-from zhengwu.supervision.models import SpotCheck, SupervisionOrder
+from zhengwu.supervision.models import Alert, SpotCheck, SupervisionOrder, SweepRun
 from zhengwu.workcal.arith import current_index
 
 logger = logging.getLogger(__name__)
@@ -94,7 +96,11 @@ def _overdue_cases(count: int) -> list[tuple[Case, list[User]]]:
 
 def _orders(supervisor: User, days: _Days, created: Counter) -> SupervisionOrder | None:
     closed = None
+    case_type = ContentType.objects.get_for_model(Case)
     for (case, leaders), (end, issued, reported, verified) in zip(_overdue_cases(len(ORDERS)), ORDERS, strict=False):
+        alerts = Alert.objects.filter(
+            content_type=case_type, object_id=str(case.pk), department_id=case.department_id
+        ).order_by("-level", "pk")[:1]
         with transaction.atomic():
             with at(days.moment(issued, 9)):
                 order = supervision_order_issue(
@@ -102,6 +108,7 @@ def _orders(supervisor: User, days: _Days, created: Counter) -> SupervisionOrder
                     department=case.department,
                     requirement=REQUIREMENT % {"number": case.number},
                     due_working_days=5,
+                    alerts=list(alerts),
                     case=case,
                 )
             if reported is not None:
@@ -195,9 +202,16 @@ def supervision_demo_load() -> Counter:
     if supervisor is None or not Case.objects.exists():
         return created
     days = _Days(timezone.now())
+    sweep = not SweepRun.objects.exists()
+    if sweep:  # the sweep the supervisor saw before the first order, then today's
+        with at(days.moment(ORDERS[0][1] + 1, 8)):
+            supervision_sweep()
     closed = _orders(supervisor, days, created)
     if closed is not None:
         _violation(supervisor, closed, days, created)
     _spot_check(supervisor, days, created)
     _callbacks(supervisor, days, created)
+    if sweep:
+        supervision_sweep()
+        created["alerts"] = Alert.objects.count()
     return created
