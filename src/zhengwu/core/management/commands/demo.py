@@ -44,7 +44,10 @@ class Command(BaseCommand):
 
             supervised = supervision_demo_load()
             if supervised:
-                self.stdout.write(self.style.SUCCESS(f"演示监察工作已生成：{sum(supervised.values())} 条。"))
+                alerts = supervised.pop("alerts", 0)
+                self.stdout.write(
+                    self.style.SUCCESS(f"演示监察工作已生成：{sum(supervised.values())} 条；监察告警 {alerts} 条。")
+                )
         created, updated = sum(result.created.values()), sum(result.updated.values())
         if result.changed:
             self.stdout.write(self.style.SUCCESS(f"演示数据已加载：新建 {created} 条，恢复 {updated} 条。"))
