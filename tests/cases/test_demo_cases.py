@@ -170,6 +170,21 @@ def test_the_supervisor_issued_orders_checked_cases_called_back_and_published_a_
     assert SupervisionOrder.objects.filter(alerts__isnull=False).exists()  # orders about the sweep's alerts
 
 
+def test_last_and_this_months_ranking_are_computed_from_the_demo(demo_cases):
+    from zhengwu.supervision.enums import Grade, PeriodKind
+    from zhengwu.supervision.models import AssessmentResult
+
+    results = AssessmentResult.objects.filter(period_kind=PeriodKind.MONTH)
+    assert sorted(set(results.values_list("period_start", flat=True))) == [
+        datetime(2026, 10, 1).date(),
+        datetime(2026, 11, 1).date(),
+    ]
+    ranked = results.filter(rank__isnull=False)
+    assert ranked.exists()
+    assert ranked.exclude(grade=Grade.NO_DATA).exists()
+    assert AuditEvent.objects.filter(action__startswith="supervision.assessment").exists()
+
+
 def test_the_sweep_raised_alerts_on_every_rung(demo_cases):
     levels = set(Alert.objects.values_list("level", flat=True))
     assert levels == set(AlertLevel.values)

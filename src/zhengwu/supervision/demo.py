@@ -22,6 +22,7 @@ from zhengwu.cases.demo import at
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
 from zhengwu.supervision.domain import supervision_sweep
+from zhengwu.supervision.domain.assessment import assessment_compute
 from zhengwu.supervision.domain.work import (
     callback_record,
     department_leaders,
@@ -34,7 +35,7 @@ from zhengwu.supervision.domain.work import (
     violation_confirm,
     violation_publish,
 )
-from zhengwu.supervision.enums import Finding
+from zhengwu.supervision.enums import Finding, PeriodKind
 from zhengwu.supervision.models import Alert, SpotCheck, SupervisionOrder, SweepRun
 from zhengwu.workcal.arith import current_index
 
@@ -214,4 +215,14 @@ def supervision_demo_load() -> Counter:
     if sweep:
         supervision_sweep()
         created["alerts"] = Alert.objects.count()
+    _assessments(supervisor, created)
     return created
+
+
+def _assessments(supervisor: User, created: Counter) -> None:
+    """Last month's and this month's ranking, computed from the demo's cases, clocks, alerts and ratings."""
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    for day in (last_month, today):
+        results = assessment_compute(actor=supervisor, period_kind=PeriodKind.MONTH, day=day)
+        created["assessment_results"] += len(results)
