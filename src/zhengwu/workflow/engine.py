@@ -198,7 +198,9 @@ def _bpmn_validator() -> BpmnValidator:
 # ---- expressions -------------------------------------------------------------------------------
 SAFE_FUNCTIONS: dict[str, Any] = {"len": len, "min": min, "max": max, "any": any, "all": all, "abs": abs}
 MAX_EXPRESSION_LENGTH = 500
-_ALLOWED_NODES = (
+# Comparisons, boolean logic, literals, +/- and calls of whitelisted functions: shared by every restricted
+# expression in the platform (gateway conditions here, fee tables in cases.domain.fee_rules).
+BASE_EXPRESSION_NODES = (
     ast.Expression,
     ast.BoolOp,
     ast.And,
@@ -223,13 +225,42 @@ _ALLOWED_NODES = (
     ast.Constant,
     ast.List,
     ast.Tuple,
-    ast.Subscript,
     ast.IfExp,
     ast.BinOp,
     ast.Add,
     ast.Sub,
     ast.Call,
 )
+_ALLOWED_NODES = (*BASE_EXPRESSION_NODES, ast.Subscript)
+
+
+def vet_expression(
+    tree: ast.AST,
+    text: str,
+    *,
+    allowed: tuple[type, ...],
+    functions: dict[str, Any],
+    error: type[Exception],
+    max_string: int | None = None,
+) -> None:
+    """Raise `error` (a Chinese message) unless the parsed expression uses only `allowed` nodes, no name
+    starting with "_", and calls only `functions` by name without keywords."""
+    for node in ast.walk(tree):
+        if not isinstance(node, allowed):
+            raise error(f"表达式“{text}”含有不允许的写法（{type(node).__name__}）。")
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise error(f"表达式“{text}”不能使用以下划线开头的名称。")
+        if isinstance(node, ast.Call) and (
+            not isinstance(node.func, ast.Name) or node.func.id not in functions or node.keywords
+        ):
+            raise error(f"表达式“{text}”只能调用 {'、'.join(functions)}。")
+        if (
+            max_string is not None
+            and isinstance(node, ast.Constant)
+            and isinstance(node.value, str | bytes)
+            and len(node.value) > max_string
+        ):
+            raise error(f"表达式“{text}”中的字符串过长。")
 
 
 class ExpressionError(ValueError):
@@ -249,17 +280,7 @@ def compile_expression(text: str):
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
         raise ExpressionError(f"表达式“{text}”有语法错误。") from None
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
-            raise ExpressionError(f"表达式“{text}”含有不允许的写法（{type(node).__name__}）。")
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise ExpressionError(f"表达式“{text}”不能使用以下划线开头的名称。")
-        if isinstance(node, ast.Call) and (
-            not isinstance(node.func, ast.Name) or node.func.id not in SAFE_FUNCTIONS or node.keywords
-        ):
-            raise ExpressionError(f"表达式“{text}”只能调用 {'、'.join(SAFE_FUNCTIONS)}。")
-        if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes) and len(node.value) > 200:
-            raise ExpressionError(f"表达式“{text}”中的字符串过长。")
+    vet_expression(tree, text, allowed=_ALLOWED_NODES, functions=SAFE_FUNCTIONS, error=ExpressionError, max_string=200)
     return compile(tree, "<bpmn>", "eval")
 
 

@@ -22,47 +22,15 @@ from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from zhengwu.workflow.engine import BASE_EXPRESSION_NODES, vet_expression
+
 MAX_DMN_BYTES = 256 * 1024
 MAX_EXPRESSION_LENGTH = 500
 CENT = Decimal("0.01")
 FIELD = "dmn_xml"
 
 _FUNCTIONS: dict[str, Any] = {"len": len, "min": min, "max": max, "abs": abs, "round": round, "int": int}
-_ALLOWED = (
-    ast.Expression,
-    ast.BoolOp,
-    ast.And,
-    ast.Or,
-    ast.UnaryOp,
-    ast.Not,
-    ast.USub,
-    ast.UAdd,
-    ast.Compare,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.In,
-    ast.NotIn,
-    ast.Is,
-    ast.IsNot,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-    ast.List,
-    ast.Tuple,
-    ast.IfExp,
-    ast.BinOp,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.FloorDiv,
-    ast.Mod,
-    ast.Call,
-)
+_ALLOWED = (*BASE_EXPRESSION_NODES, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
 
 
 class FeeExpressionError(SpiffWorkflowException):
@@ -76,15 +44,7 @@ def _compile(text: str):
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise FeeExpressionError(f"表达式过长（最多 {MAX_EXPRESSION_LENGTH} 个字符）。")
     tree = ast.parse(text, mode="eval")
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED):
-            raise FeeExpressionError(f"表达式“{text}”含有不允许的写法（{type(node).__name__}）。")
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise FeeExpressionError(f"表达式“{text}”不能使用以下划线开头的名称。")
-        if isinstance(node, ast.Call) and (
-            not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords
-        ):
-            raise FeeExpressionError(f"表达式“{text}”只能调用 {'、'.join(_FUNCTIONS)}。")
+    vet_expression(tree, text, allowed=_ALLOWED, functions=_FUNCTIONS, error=FeeExpressionError)
     return compile(tree, "<dmn>", "eval")
 
 

@@ -331,6 +331,11 @@ def _latest_report(order: SupervisionOrder) -> RectificationReport:
     return RectificationReport.objects.select_for_update().filter(order=order).order_by("-sequence").first()
 
 
+def _record_verdict(report: RectificationReport, verdict: str, *, note: str, actor: Any, at) -> None:
+    report.verdict, report.verdict_note, report.verdict_by, report.verdict_at = verdict, note, _user(actor), at
+    report.save(update_fields=["verdict", "verdict_note", "verdict_by", "verdict_at"])
+
+
 def supervision_order_close(*, actor: Any, order: SupervisionOrder, note: str = "") -> SupervisionOrder:
     """核查通过: the supervisor accepts the rectification (reported → closed); the clock stops."""
     note = _text(note, "note", "", required=False)
@@ -344,13 +349,7 @@ def supervision_order_close(*, actor: Any, order: SupervisionOrder, note: str = 
             )
         before = _order_snapshot(locked)
         report = _latest_report(locked)
-        report.verdict, report.verdict_note, report.verdict_by, report.verdict_at = (
-            Verdict.ACCEPTED,
-            note,
-            _user(actor),
-            now,
-        )
-        report.save(update_fields=["verdict", "verdict_note", "verdict_by", "verdict_at"])
+        _record_verdict(report, Verdict.ACCEPTED, note=note, actor=actor, at=now)
         clock = _order_clock(locked)
         if clock is not None and clock.status != ClockStatus.STOPPED:
             # Stopped at the report that was accepted: the time the supervisor took is not the department's.
@@ -390,13 +389,7 @@ def supervision_order_return(*, actor: Any, order: SupervisionOrder, reason: str
             )
         before = _order_snapshot(locked)
         report = _latest_report(locked)
-        report.verdict, report.verdict_note, report.verdict_by, report.verdict_at = (
-            Verdict.RETURNED,
-            reason,
-            _user(actor),
-            now,
-        )
-        report.save(update_fields=["verdict", "verdict_note", "verdict_by", "verdict_at"])
+        _record_verdict(report, Verdict.RETURNED, note=reason, actor=actor, at=now)
         clock = _order_clock(locked)
         if clock is not None and clock.status == ClockStatus.PAUSED:
             clock_resume(actor=actor, clock=clock, at=now)
