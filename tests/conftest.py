@@ -45,3 +45,14 @@ def sms_outbox():
     backends.sms_outbox.clear()
     yield backends.sms_outbox
     backends.sms_outbox.clear()
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """As with CACHE_URL: version counters move and pages are cached (in this process's memory cache)."""
+    from django.core.cache import cache
+
+    settings.ZHENGWU_SHARED_CACHE = True
+    cache.clear()
+    yield cache
+    cache.clear()

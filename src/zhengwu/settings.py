@@ -219,7 +219,22 @@ CELERY_BEAT_SCHEDULE: dict = {
     "supervision-sweep-full": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 3600.0, "kwargs": {"full": True}},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# CACHE_URL (redis://…) gives every web and worker process one shared cache: sessions are then read from it
+# (kept in the database too) and the staff 待办 page is cached against version counters (ADR 0022). Without it each
+# process has its own memory cache and nothing is cached across requests that could go stale.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "zw",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+ZHENGWU_SHARED_CACHE = bool(CACHE_URL)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 

@@ -157,3 +157,23 @@ def test_domain_pause_and_extension_invariants(received, pause_after, pause_hour
     index = INDEX
     assert index.working_days_between(due_before_extension, clock.due_date) == n
     assert index.working_days_between(clock.start_date, clock.due_date) == 20 + n + clock.paused_days
+
+
+@given(
+    warn=starts,
+    span=st.integers(0, 3600 * 24 * 10),
+    offset=st.integers(-3600 * 24 * 12, 3600 * 24 * 12),
+    status=st.sampled_from(["running", "paused", "stopped"]),
+)
+def test_display_status_changes_exactly_when_display_status_changes_at_says(warn, span, offset, status):
+    from zhengwu.workcal.models import Clock
+
+    clock = Clock(status=status, warn_at=warn, due_at=warn + timedelta(seconds=span), outcome="")
+    now = warn + timedelta(seconds=offset)
+    moment = clock.display_status_changes_at(now)
+    if moment is None:
+        assert clock.display_status(now) == clock.display_status(now + timedelta(days=400))
+    else:
+        assert moment > now
+        assert clock.display_status(moment - timedelta(microseconds=1)) == clock.display_status(now)
+        assert clock.display_status(moment) != clock.display_status(now)

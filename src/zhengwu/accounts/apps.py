@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "zhengwu.accounts"
     label = "accounts"
     verbose_name = _("账户")
+
+    def ready(self) -> None:
+        from zhengwu.accounts.versions import connect
+
+        connect()

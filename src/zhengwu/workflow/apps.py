@@ -15,3 +15,7 @@ class WorkflowConfig(AppConfig):
             logger = logging.getLogger(name)
             if logger.level == logging.NOTSET:
                 logger.setLevel(logging.WARNING)
+
+        from zhengwu.workflow.versions import connect
+
+        connect()

@@ -159,6 +159,13 @@ class WorkTask(models.Model):
     def __str__(self) -> str:
         return f"{self.name} · {self.instance.subject_repr if self.instance_id else ''}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        task = super().from_db(db, field_names, values)
+        # The pools the task was in when loaded: a save moves it out of them too (workflow/versions.py).
+        task._loaded_pool = (task.__dict__.get("department_id"), task.__dict__.get("assignee_id"))
+        return task
+
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_TASK_STATES

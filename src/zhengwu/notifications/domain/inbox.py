@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from zhengwu.notifications.models import Message
 from zhengwu.notifications.rules import can_read_message, scope_to_recipient
+from zhengwu.notifications.versions import unread_changed
 
 UNREAD_FIRST = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
 
@@ -35,9 +36,13 @@ def message_mark_read(*, user: Any, message: Message) -> bool:
     changed = Message.objects.filter(pk=message.pk, recipient_id=user.pk, read_at__isnull=True).update(read_at=now)
     if changed:
         message.read_at = now
+        unread_changed([user.pk])
     return bool(changed)
 
 
 def messages_mark_all_read(*, user: Any) -> int:
     """Mark every unread message of the user read; returns how many changed."""
-    return scope_to_recipient(Message.objects.filter(read_at__isnull=True), user).update(read_at=timezone.now())
+    changed = scope_to_recipient(Message.objects.filter(read_at__isnull=True), user).update(read_at=timezone.now())
+    if changed:
+        unread_changed([user.pk])
+    return changed

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from zhengwu.notifications.enums import ALL_CHANNELS, Category, Channel, DeliveryState
 from zhengwu.notifications.models import Delivery, Message
+from zhengwu.notifications.versions import unread_changed
 
 logger = logging.getLogger("zhengwu.notifications")
 
@@ -134,6 +135,8 @@ def notify(
                     )
                 )
         deliveries = Delivery.objects.bulk_create(deliveries)
+        if Channel.INAPP in channels:
+            unread_changed(unique)
         pending = [delivery.pk for delivery in deliveries if delivery.state == DeliveryState.PENDING]
         if pending:
             # robust: a broker that cannot be reached must not fail the committed request; the sweep

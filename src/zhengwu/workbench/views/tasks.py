@@ -16,9 +16,12 @@ from django.views.decorators.http import require_POST
 
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import user_department_id
+from zhengwu.accounts.versions import staff_key
 from zhengwu.cases.domain.processing import ACCEPT_TASK_ID, case_for_instance, case_task_complete, is_decision_task
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
+from zhengwu.notifications.versions import unread_key
+from zhengwu.workbench.page_cache import page_from_cache, page_to_cache, page_versions
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm, ReturnForm, outcome_label
 from zhengwu.workcal.clock_enums import DisplayStatus
@@ -27,6 +30,7 @@ from zhengwu.workflow.domain import task_reassign, task_return
 from zhengwu.workflow.enums import TaskState
 from zhengwu.workflow.models import WorkTask
 from zhengwu.workflow.rules import can_act_on_task, can_reassign_task, can_view_task, inbox_filter
+from zhengwu.workflow.versions import task_pool_keys
 
 TABS = {"todo": gettext_lazy("待办"), "done": gettext_lazy("已办"), "watching": gettext_lazy("关注")}
 PAGE_SIZE = 100
@@ -54,12 +58,29 @@ def todo_tasks(user):
     return _listed().filter(pk__in=page).order_by(*urgency)
 
 
-@staff_required
 def inbox(request):
-    user = request.user
+    """The 待办 tab is served from the shared cache while the user's task pools, staff record and unread count are
+    unchanged and no row has changed colour (ADR 0022); the other tabs are always rendered."""
     tab = request.GET.get("tab", "todo")
     if tab not in TABS:
         tab = "todo"
+    cacheable = tab == "todo" and set(request.GET) <= {"tab"}
+    if cacheable and (cached := page_from_cache(request, name="tasks-todo")) is not None:
+        return cached
+    return _inbox(request, tab=tab, cacheable=cacheable)
+
+
+def _todo_keys(user) -> list[str]:
+    return [*task_pool_keys(user_id=user.pk, department_id=user_department_id(user)), *_layout_keys(user)]
+
+
+def _layout_keys(user) -> list[str]:
+    return [staff_key(user.pk), unread_key(user.pk)]
+
+
+@staff_required
+def _inbox(request, *, tab: str, cacheable: bool):
+    user = request.user
     now = timezone.now()
     context = {"tab": tab, "tabs": [(key, str(label)) for key, label in TABS.items()]}
     if tab == "watching":
@@ -72,13 +93,20 @@ def inbox(request):
             else Case.objects.none()
         )
         context["cases"] = [{"case": case, "urgency": _urgency(case.handling_clock, now)} for case in cases[:PAGE_SIZE]]
-    else:
-        if tab == "todo":
-            tasks = todo_tasks(user)
-        else:
-            tasks = _listed().filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
+        return render(request, "workbench/tasks/inbox.html", context)
+    if tab == "done":
+        tasks = _listed().filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
         context["rows"] = _rows(tasks[:PAGE_SIZE], now)
-    return render(request, "workbench/tasks/inbox.html", context)
+        return render(request, "workbench/tasks/inbox.html", context)
+    keys = _todo_keys(user) if cacheable else []
+    versions = page_versions(request, keys) if cacheable else None
+    rows = _rows(todo_tasks(user), now)
+    context["rows"] = rows
+    response = render(request, "workbench/tasks/inbox.html", context)
+    changes = [row["task"].clock.display_status_changes_at(now) for row in rows if row["task"].clock is not None]
+    until = min((moment for moment in changes if moment is not None), default=None)
+    page_to_cache(request, response, name="tasks-todo", keys=keys, versions=versions, until=until)
+    return response
 
 
 def _visible_task(request, task_id: int) -> WorkTask:

@@ -240,6 +240,18 @@ class Clock(models.Model):
             return DisplayStatus.DUE_SOON
         return DisplayStatus.RUNNING
 
+    def display_status_changes_at(self, now: datetime | None = None) -> datetime | None:
+        """When `display_status` next changes by the passing of time alone (None: only a change to the clock can
+        change it)."""
+        now = now or timezone.now()
+        if self.status in (ClockStatus.STOPPED, ClockStatus.PAUSED):
+            return None
+        if now < self.warn_at:
+            return self.warn_at
+        if now <= self.due_at:
+            return self.due_at + timedelta(microseconds=1)
+        return None
+
     def elapsed_days(self, now: datetime | None = None, *, index: CalendarIndex | None = None) -> int:
         """Days of the period used up to the local date of `now` (stopped: of stopped_at), pauses excluded."""
         index = index or current_index(self.region)
