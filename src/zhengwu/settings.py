@@ -226,7 +226,7 @@ CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "zhengwu.core.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "zw",
         }
