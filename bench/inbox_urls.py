@@ -3,6 +3,7 @@
 * /bench/one-select/<pk>/ — one SELECT by primary key rendered through a small template (the issue's baseline).
 * /bench/staff-select/<pk>/ — the same SELECT on a staff page: logged-in staff check and the workbench layout
   (session, user, profile, roles and unread-count queries are the layout's), so the inbox's own cost shows.
+* /bench/inbox-rendered/ — the inbox's 待办 tab rendered on every request, as on a cache miss (ADR 0022).
 """
 
 from django.http import HttpResponse
@@ -39,7 +40,14 @@ def staff_select(request, pk: int):
     return HttpResponse(_STAFF_TEMPLATE.render({"case": _case(pk)}, request))
 
 
+def inbox_rendered(request):
+    from zhengwu.workbench.views.tasks import _inbox
+
+    return _inbox(request, tab="todo", cacheable=False)
+
+
 urlpatterns = [
+    path("bench/inbox-rendered/", inbox_rendered),
     path("bench/one-select/<int:pk>/", one_select),
     path("bench/staff-select/<int:pk>/", staff_select),
     path("", include("zhengwu.urls")),
