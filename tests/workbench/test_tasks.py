@@ -112,6 +112,7 @@ def test_a_full_inbox_page_holds_the_most_urgent_tasks_in_order(client, hall, mo
         client.force_login(hall.handler)
         html = client.get("/workbench/tasks/").content.decode()
     assert task_links(html) == [str(open_task(c, "review").pk) for c in [old, newer[0]]]
+    assert "共 3 个待办环节，按紧迫程度显示前 2 个；办理后其余环节依次列出。" in html
 
 
 @time_machine.travel(MONDAY, tick=False)

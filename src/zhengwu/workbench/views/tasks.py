@@ -102,6 +102,7 @@ def _inbox(request, *, tab: str, cacheable: bool):
     versions = page_versions(request, keys) if cacheable else None
     rows = _rows(todo_tasks(user), now)
     context["rows"] = rows
+    context["open_count"] = WorkTask.objects.filter(inbox_filter(user)).count() if len(rows) == PAGE_SIZE else len(rows)
     response = render(request, "workbench/tasks/inbox.html", context)
     changes = [row["task"].clock.display_status_changes_at(now) for row in rows if row["task"].clock is not None]
     until = min((moment for moment in changes if moment is not None), default=None)
