@@ -3,7 +3,7 @@
 * /bench/one-select/<pk>/ — one SELECT by primary key rendered through a small template (the issue's baseline).
 * /bench/staff-select/<pk>/ — the same SELECT on a staff page: logged-in staff check and the workbench layout
   (session, user, profile, roles and unread-count queries are the layout's), so the inbox's own cost shows.
-* /bench/inbox-rendered/ — the inbox's 待办 tab rendered on every request, as on a cache miss (ADR 0022).
+* /bench/inbox-rendered/ — the inbox's 待办 tab rendered on every request, as on a cache miss (ADR 0023).
 """
 
 from django.http import HttpResponse

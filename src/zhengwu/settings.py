@@ -220,7 +220,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # CACHE_URL (redis://…) gives every web and worker process one shared cache: sessions are then read from it
-# (kept in the database too) and the staff 待办 page is cached against version counters (ADR 0022). Without it each
+# (kept in the database too) and the staff 待办 page is cached against version counters (ADR 0023). Without it each
 # process has its own memory cache and nothing is cached across requests that could go stale.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:

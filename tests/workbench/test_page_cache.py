@@ -1,4 +1,4 @@
-"""我的待办 from the shared cache (workbench/page_cache.py, ADR 0022): served while nothing it shows changed."""
+"""我的待办 from the shared cache (workbench/page_cache.py, ADR 0023): served while nothing it shows changed."""
 
 from datetime import datetime, timedelta
 

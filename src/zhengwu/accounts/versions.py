@@ -1,5 +1,5 @@
 """A counter per user that moves whenever what a staff page shows about them may change: name, department,
-section, window, roles, active flag (docs/adr/0022-inbox-page-cache.md)."""
+section, window, roles, active flag (docs/adr/0023-inbox-page-cache.md)."""
 
 from __future__ import annotations
 

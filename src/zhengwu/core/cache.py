@@ -1,7 +1,7 @@
 """Django's Redis cache, keeping one client per connection pool.
 
 Django builds a new `redis.Redis` client for every operation; with redis-py 5 each construction copies the
-response-callback table, which cost about a third of a cached page's time (ADR 0022). A client is thread-safe
+response-callback table, which cost about a third of a cached page's time (ADR 0023). A client is thread-safe
 (it borrows a connection from its pool per command) and the cache object is already one per thread."""
 
 from __future__ import annotations

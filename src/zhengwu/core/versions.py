@@ -1,7 +1,7 @@
 """Version counters in the shared cache.
 
 A cached page remembers the counters it was built from and is served only while every one of them is unchanged
-(docs/adr/0022-inbox-page-cache.md). Data apps name their counters and bump them when their rows change; a bump
+(docs/adr/0023-inbox-page-cache.md). Data apps name their counters and bump them when their rows change; a bump
 takes effect when the transaction commits, so a page rendered from uncommitted data is never taken as current.
 
 Counters live only where every web and worker process shares one cache (`ZHENGWU_SHARED_CACHE`, set with

@@ -1,4 +1,4 @@
-"""A counter per user that moves when their unread count may change (docs/adr/0022-inbox-page-cache.md)."""
+"""A counter per user that moves when their unread count may change (docs/adr/0023-inbox-page-cache.md)."""
 
 from __future__ import annotations
 

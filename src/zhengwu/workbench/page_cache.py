@@ -1,4 +1,4 @@
-"""Staff pages served from the shared cache while nothing they show has changed (docs/adr/0022-inbox-page-cache.md).
+"""Staff pages served from the shared cache while nothing they show has changed (docs/adr/0023-inbox-page-cache.md).
 
 An entry belongs to one session and its CSRF cookie: it holds the rendered page, the version counters it was built
 from and the moment it goes stale by the clock (a row changing colour). It is served only to the same user, while

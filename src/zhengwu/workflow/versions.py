@@ -1,4 +1,4 @@
-"""Versions of the task pools a 待办 list is drawn from (docs/adr/0022-inbox-page-cache.md).
+"""Versions of the task pools a 待办 list is drawn from (docs/adr/0023-inbox-page-cache.md).
 
 A user's open tasks change only when a task of their department or assigned to them is saved, or when a step
 clock's colour or due time moves without its task changing (pause, resume, extension, calendar recompute); each

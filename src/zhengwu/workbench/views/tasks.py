@@ -60,7 +60,7 @@ def todo_tasks(user):
 
 def inbox(request):
     """The 待办 tab is served from the shared cache while the user's task pools, staff record and unread count are
-    unchanged and no row has changed colour (ADR 0022); the other tabs are always rendered."""
+    unchanged and no row has changed colour (ADR 0023); the other tabs are always rendered."""
     tab = request.GET.get("tab", "todo")
     if tab not in TABS:
         tab = "todo"
