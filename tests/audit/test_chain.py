@@ -114,3 +114,101 @@ def test_an_overlong_value_fails_instead_of_being_truncated():
         pytest.skip("SQLite does not enforce varchar lengths")
     with pytest.raises(DataError), transaction.atomic():
         audit_record(actor="system:test", action="x" * 101)
+
+
+# ---- batches (ADR 0022) ---------------------------------------------------------------------------
+def _events_after(seq: int) -> list[tuple[str, str]]:
+    return list(AuditEvent.objects.filter(seq__gt=seq).order_by("seq").values_list("action", "object_id"))
+
+
+def _tip() -> int:
+    return AuditChainHead.objects.filter(id=1).values_list("last_seq", flat=True).first() or 0
+
+
+def _record(action: str, n: int) -> AuditEvent:
+    return audit_record(actor="system:test", action=action, object_type="x", object_id=n)
+
+
+def test_a_batch_appends_its_events_in_order_when_it_ends_in_one_statement_on_postgresql(
+    django_assert_num_queries,
+):
+    from zhengwu.audit.domain import audited_atomic
+
+    _append(0)  # the connection knows the tip
+    start = _tip()
+    # the blocks' savepoints (the test runs in a transaction), then one append (on SQLite: head, then events)
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6), audited_atomic():
+        first = _record("test.first", 1)
+        with audited_atomic():
+            second = _record("test.second", 2)
+        third = _record("test.third", 3)
+        assert first.pk is None
+    assert [e.seq for e in (first, second, third)] == [start + 1, start + 2, start + 3]
+    assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
+    assert first.pk is not None
+    assert _events_after(start) == [("test.first", "1"), ("test.second", "2"), ("test.third", "3")]
+    assert audit_verify() is None
+
+
+def test_a_batch_leaves_out_the_events_of_blocks_that_rolled_back():
+    from django.db import transaction
+
+    from zhengwu.audit.domain import audited_atomic
+
+    start = _tip()
+    with audited_atomic():
+        _record("test.kept", 1)
+        with pytest.raises(RuntimeError), audited_atomic():
+            _record("test.inner_batch_rolled_back", 2)
+            raise RuntimeError
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _record("test.savepoint_rolled_back", 3)
+            raise RuntimeError
+        with transaction.atomic():
+            _record("test.savepoint_released", 4)
+        with transaction.atomic(), pytest.raises(RuntimeError), transaction.atomic():
+            with transaction.atomic():
+                _record("test.nested_savepoint_rolled_back", 5)
+            raise RuntimeError
+        _record("test.last", 6)
+    assert _events_after(start) == [("test.kept", "1"), ("test.savepoint_released", "4"), ("test.last", "6")]
+    assert audit_verify() is None
+
+
+def test_a_rolled_back_batch_appends_nothing_and_leaves_no_on_commit_callbacks(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from zhengwu.audit.domain import audited_atomic
+
+    start = _tip()
+    with pytest.raises(RuntimeError), audited_atomic():
+        _record("test.rolled_back", 1)
+        raise RuntimeError
+    assert _events_after(start) == []
+    with django_capture_on_commit_callbacks() as callbacks, audited_atomic(), transaction.atomic():
+        _record("test.in_a_savepoint", 2)
+    assert callbacks == []
+    assert _events_after(start) == [("test.in_a_savepoint", "2")]
+    assert audit_verify() is None
+
+
+def test_a_long_batch_is_appended_in_several_statements_and_verifies():
+    from zhengwu.audit.domain import audited_atomic
+
+    start = _tip()
+    with audited_atomic():
+        for n in range(1, 251):
+            _record("test.many", n)
+    assert [int(object_id) for _, object_id in _events_after(start)] == list(range(1, 251))
+    assert audit_verify() is None
+
+
+def test_a_batch_finds_the_head_moved_by_another_connection():
+    from zhengwu.audit.domain import audited_atomic
+
+    first = _append(1)
+    AuditChainHead.objects.filter(id=1).update(last_seq=first.seq, last_hash="f" * 64)
+    with audited_atomic():
+        second = _record("test.second", 2)
+        third = _record("test.third", 3)
+    assert (second.seq, second.prev_hash, third.prev_hash) == (first.seq + 1, "f" * 64, second.hash)

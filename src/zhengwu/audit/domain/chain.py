@@ -1,5 +1,9 @@
+from __future__ import annotations
+
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,7 +97,10 @@ def audit_record(
     ip: str | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Call inside the domain function's transaction."""
+    """Append one event to the chain. Call inside the domain function's transaction.
+
+    Inside `audited_atomic()` the event is appended when the outermost such block ends (its `seq`, `hash`
+    and `pk` are set then); elsewhere at once."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -104,57 +111,172 @@ def audit_record(
         actor_repr = getattr(actor, "display_name", "") or actor.get_username()
     elif isinstance(actor, str):
         actor_repr = actor  # a system actor such as "system:sweep"
-    values = {
-        "occurred_at": at or timezone.now(),
-        "actor_id": actor_id,
-        "actor_repr": actor_repr[:200],
-        "action": action,
-        "object_type": object_type,
-        "object_id": str(object_id or ""),
-        "object_repr": str(object_repr)[:300],
-        "before": _normalise(before),
-        "after": _normalise(after),
-        "ip": ip or current_ip.get(),
-    }
-    # No savepoint: a failed append fails the caller's transaction anyway.
-    with transaction.atomic(savepoint=False):
-        connection = transaction.get_connection()
-        tip = getattr(connection, _TIP, None)
-        event = _append_after(tip, values) if tip is not None else None
-        if event is None:
-            head = _locked_head()
-            event = _append_after((head.last_seq, head.last_hash), values, locked=True)
-        setattr(connection, _TIP, (event.seq, event.hash))
+    event = AuditEvent(
+        occurred_at=at or timezone.now(),
+        actor_id=actor_id,
+        actor_repr=actor_repr[:200],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        object_repr=str(object_repr)[:300],
+        before=_normalise(before),
+        after=_normalise(after),
+        ip=ip or current_ip.get(),
+    )
+    connection = transaction.get_connection()
+    batch = getattr(connection, _BATCH, None)
+    if batch is not None and connection.in_atomic_block:
+        batch.add(connection, event)
+    else:
+        _append(connection, [event])
     return event
 
 
+# ---- batches ----------------------------------------------------------------------------------
+# The open batch of this connection (innermost `audited_atomic` block), or None.
+_BATCH = "_zhengwu_audit_batch"
+
+
+class _Batch:
+    """The events recorded inside the outermost `audited_atomic` block, in order, not yet appended.
+
+    An event recorded inside a savepoint that no batch covers (a plain `transaction.atomic()` nested in the
+    batch) carries a no-op on-commit marker: Django drops a rolled-back savepoint's on-commit entries, so at
+    the end an event whose marker is gone was rolled back and is not appended."""
+
+    def __init__(self, *, block: Any, parent: _Batch | None) -> None:
+        self.block = block  # the atomic block this batch entered
+        self.parent = parent
+        self.events: list[AuditEvent] = parent.events if parent is not None else []
+        self.markers: dict[int, Any] = parent.markers if parent is not None else {}
+
+    def add(self, connection: Any, event: AuditEvent) -> None:
+        blocks = connection.atomic_blocks
+        if blocks[-1] is not self.block:
+            inner = blocks[blocks.index(self.block) + 1 :] if self.block in blocks else blocks
+            if any(block.savepoint for block in inner):
+
+                def marker() -> None:  # runs, doing nothing, only if it was not removed at the end
+                    return None
+
+                transaction.on_commit(marker)
+                self.markers[id(event)] = marker
+        self.events.append(event)
+
+    def discard_from(self, mark: int) -> None:
+        for event in self.events[mark:]:
+            self.markers.pop(id(event), None)
+        del self.events[mark:]
+
+    def take(self, connection: Any) -> list[AuditEvent]:
+        """The events to append (those of rolled-back savepoints left out); the markers are removed."""
+        events = self.events
+        if self.markers:
+            markers = {id(marker) for marker in self.markers.values()}
+            alive = {id(entry[1]) for entry in connection.run_on_commit if id(entry[1]) in markers}
+            events = [e for e in events if id(e) not in self.markers or id(self.markers[id(e)]) in alive]
+            connection.run_on_commit[:] = [e for e in connection.run_on_commit if id(e[1]) not in markers]
+        return events
+
+
+@contextmanager
+def audited_atomic(*, savepoint: bool = True) -> Iterator[None]:
+    """`transaction.atomic()` whose audit events are appended to the chain together, in one statement on
+    PostgreSQL, when the outermost such block ends — still inside its transaction, so the chain and the
+    change commit or roll back together, as with `audit_record` alone (ADR 0022). Events recorded in a
+    block that rolls back (this one, or a savepoint inside it) are not appended."""
+    with transaction.atomic(savepoint=savepoint):
+        connection = transaction.get_connection()
+        parent = getattr(connection, _BATCH, None)
+        batch = _Batch(block=connection.atomic_blocks[-1], parent=parent)
+        mark = len(batch.events)
+        setattr(connection, _BATCH, batch)
+        try:
+            yield
+        except BaseException:
+            batch.discard_from(mark)
+            raise
+        finally:
+            setattr(connection, _BATCH, parent)
+        if parent is None:
+            events = batch.take(connection)
+            if events and not connection.needs_rollback:
+                _append(connection, events)
+
+
+# ---- appending --------------------------------------------------------------------------------
 # The chain tip this connection last wrote or read: (last_seq, last_hash). Only a hint — the head row is
 # moved with a compare-and-set on both columns, so a tip that is stale (another process appended, or a
 # rollback undid our append) simply fails the compare and the head is read again under its lock.
 _TIP = "_zhengwu_audit_tip"
 
 
-def _append_after(tip: tuple[int, str], values: dict[str, Any], *, locked: bool = False) -> AuditEvent | None:
-    """Append after `tip`: move the head from `tip` to the new event (taking the head's row lock until the
-    transaction ends), then insert the event. None when the head is no longer at `tip`."""
+def _append(connection: Any, events: list[AuditEvent]) -> None:
+    """Append `events`, in order, after the chain's tip. No savepoint: a failed append fails the caller's
+    transaction anyway."""
+    with transaction.atomic(savepoint=False):
+        tip = getattr(connection, _TIP, None)
+        if tip is None or not _append_after(connection, tip, events):
+            head = _locked_head()
+            if not _append_after(connection, (head.last_seq, head.last_hash), events):
+                raise RuntimeError("audit chain head changed while locked")
+        last = events[-1]
+        setattr(connection, _TIP, (last.seq, last.hash))
+
+
+def _append_after(connection: Any, tip: tuple[int, str], events: list[AuditEvent]) -> bool:
+    """Chain `events` after `tip`, move the head from `tip` to the last of them (taking the head's row lock
+    until the transaction ends) and insert them. False, with nothing written, when the head is no longer at
+    `tip`."""
     last_seq, last_hash = tip
-    seq = last_seq + 1
-    digest = event_hash(seq=seq, prev_hash=last_hash, **values)
-    event = AuditEvent(seq=seq, prev_hash=last_hash, hash=digest, **values)
-    connection = transaction.get_connection()
+    prev_hash = last_hash
+    for seq, event in enumerate(events, start=last_seq + 1):
+        event.seq = seq
+        event.prev_hash = prev_hash
+        event.hash = prev_hash = _row_hash(event)
     if connection.vendor == "postgresql":
-        moved = _append_in_one_statement(connection, event, last_seq, last_hash)
-    else:
-        moved = AuditChainHead.objects.filter(id=1, last_seq=last_seq, last_hash=last_hash).update(
-            last_seq=seq, last_hash=digest
+        for start in range(0, len(events), _ROWS_PER_STATEMENT):
+            chunk = events[start : start + _ROWS_PER_STATEMENT]
+            if not _append_in_one_statement(connection, chunk, last_seq, last_hash):
+                if start:  # the first chunk took the head's lock: nobody else can have moved it since
+                    raise RuntimeError("audit chain head changed while locked")
+                return False
+            last_seq, last_hash = chunk[-1].seq, chunk[-1].hash
+        return True
+    moved = AuditChainHead.objects.filter(id=1, last_seq=last_seq, last_hash=last_hash).update(
+        last_seq=events[-1].seq, last_hash=events[-1].hash
+    )
+    if moved:
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            AuditEvent.objects.bulk_create(events)
+    return bool(moved)
+
+
+_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+# Events per INSERT: a longer batch is appended in several statements, each moving the head on.
+_ROWS_PER_STATEMENT = 100
+_SQL: dict[int, str] = {}
+
+
+def _insert_sql(connection: Any, rows: int) -> str:
+    """PostgreSQL: move the head and insert `rows` events in one statement (a data-modifying CTE); the
+    events are inserted only when the head was still where the caller thought."""
+    sql = _SQL.get(rows)
+    if sql is None:
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+        # varchar(n) casts would truncate silently; text is checked against the column's length on insert
+        row = "(" + ", ".join(f"%s::{_cast_type(f, connection)}" for f in _FIELDS) + ")"
+        sql = _SQL[rows] = (
+            "WITH moved AS (UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s"
+            " WHERE id = 1 AND last_seq = %s AND last_hash = %s RETURNING id)"
+            f" INSERT INTO audit_auditevent ({columns})"
+            f" SELECT v.* FROM moved, (VALUES {', '.join([row] * rows)}) AS v RETURNING id, seq"
         )
-        if moved:
-            event.save(force_insert=True)
-    if not moved:
-        if locked:
-            raise RuntimeError("audit chain head changed while locked")
-        return None
-    return event
+    return sql
 
 
 def _cast_type(field: models.Field, connection: Any) -> str:
@@ -162,28 +284,19 @@ def _cast_type(field: models.Field, connection: Any) -> str:
     return "text" if db_type.startswith("varchar") else db_type
 
 
-def _append_in_one_statement(connection: Any, event: AuditEvent, last_seq: int, last_hash: str) -> bool:
-    """PostgreSQL: move the head and insert the event in one statement (a data-modifying CTE); the event
-    is inserted only when the head was still at (last_seq, last_hash)."""
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    # varchar(n) casts would truncate silently; text is checked against the column's length on insert
-    casts = ", ".join(f"%s::{_cast_type(f, connection)}" for f in fields)
-    sql = (
-        "WITH moved AS (UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s"
-        " WHERE id = 1 AND last_seq = %s AND last_hash = %s RETURNING id)"
-        f" INSERT INTO audit_auditevent ({columns}) SELECT {casts} FROM moved RETURNING id"
-    )
-    params = [event.seq, event.hash, last_seq, last_hash]
-    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+def _append_in_one_statement(connection: Any, events: list[AuditEvent], last_seq: int, last_hash: str) -> bool:
+    params: list[Any] = [events[-1].seq, events[-1].hash, last_seq, last_hash]
+    for event in events:
+        params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(_insert_sql(connection, len(events)), params)
+        ids = {seq: pk for pk, seq in cursor.fetchall()}
+    if not ids:
         return False
-    event.pk = row[0]
-    event._state.adding = False
-    event._state.db = connection.alias
+    for event in events:
+        event.pk = ids[event.seq]
+        event._state.adding = False
+        event._state.db = connection.alias
     return True
 
 

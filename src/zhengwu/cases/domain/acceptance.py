@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import (
     SYSTEM_ACTOR,
     fmt,
@@ -131,7 +130,7 @@ def case_accept(*, actor: Any, case: Case) -> Case:
     """Accept (受理): the acceptance clock stops, the handling clock starts with the promised limit.
     After the acceptance period has run out, the case is accepted as of receipt (视为受理)."""
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         _permit(can_decide_acceptance(actor, locked))
         require_state(locked, {CaseState.SUBMITTED}, _("受理"))
@@ -147,7 +146,7 @@ def case_refuse(*, actor: Any, case: Case, reason: str) -> Case:
     """Refuse to accept (不予受理), with the reason; a negative decision that supervision reviews."""
     reason = _text(reason, "reason", _("请填写不予受理的理由。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         _permit(can_decide_acceptance(actor, locked))
         require_state(locked, {CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED}, _("不予受理"))
@@ -200,7 +199,7 @@ def case_request_correction(
     if not isinstance(items, list) or not items:
         raise ValidationError({"items": _("请列明需要补正的材料。")})
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         _permit(can_decide_acceptance(actor, locked))
         require_state(locked, {CaseState.SUBMITTED}, _("告知补正"))
@@ -302,7 +301,7 @@ def case_correction_submit(*, applicant_or_clerk: Any, case: Case, materials: li
     if not isinstance(materials, list) or not materials:
         raise ValidationError({"materials": _("请提交补正材料。")})
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         _permit(can_submit_correction(actor, locked))
         require_state(locked, {CaseState.CORRECTION_REQUESTED}, _("提交补正材料"))
@@ -369,7 +368,7 @@ def case_handle_immediately(*, clerk: Any, case: Case, outcome_note: str) -> Cas
     """即办件: accepted and completed in one sitting at the window."""
     outcome_note = _text(outcome_note, "outcome_note", _("请填写办理结果。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         _permit(can_handle_immediately(clerk, locked))
         if locked.item_version.handling_kind != HandlingKind.IMMEDIATE:
@@ -420,7 +419,7 @@ def cases_deem_accepted(*, now: datetime | None = None) -> int:
     done = 0
     for pk in candidates:
         try:
-            with transaction.atomic():
+            with audited_atomic():
                 # Conditions on the case row only: PostgreSQL re-checks them after waiting for a concurrent
                 # sweep's lock, so the loser updates nothing (a join condition would not be re-checked).
                 if not Case.objects.filter(pk=pk, state=CaseState.SUBMITTED).update(

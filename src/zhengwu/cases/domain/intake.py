@@ -11,13 +11,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.enums import IdType, UserKind
 from zhengwu.accounts.rules import is_public_user
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import fmt, tell_applicant, user_or_none
 from zhengwu.cases.enums import ApplicantIdType, ApplicantKind, CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import Case, CaseCounter, CaseMaterial, StoredFile
@@ -243,7 +242,7 @@ def _create(
     audit_extra: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Case:
-    with transaction.atomic():
+    with audited_atomic():
         case = Case.objects.create(
             number=allocate_number(version.item, timezone.localdate(received_at)),
             query_code=new_query_code(),

@@ -16,11 +16,10 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import SYSTEM_ACTOR, fmt, lock, require_state, snapshot, sync, tell_applicant
 from zhengwu.cases.domain._common import user_or_none as case_user
 from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept
@@ -83,7 +82,7 @@ def case_processing_start(*, actor: Any, case: Case) -> ProcessInstance:
     """Start the item's process for an accepted case (accepted → in_progress). The handling clock already
     runs from acceptance. Lanes without a department of their own go to the case's department; "协办" lanes
     to the item's co-approving departments (并联审批)."""
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not (is_system_actor(actor) or can_decide_acceptance(actor, locked)):
             raise ValidationError(_("您无权处理该办件。"))
@@ -124,7 +123,7 @@ def case_processing_start(*, actor: Any, case: Case) -> ProcessInstance:
 
 def case_accept_and_start(*, actor: Any, case: Case) -> Case:
     """Accept (受理) and start processing in one transaction: what the acceptance pages call."""
-    with transaction.atomic():
+    with audited_atomic():
         case_accept(actor=actor, case=case)
         case_processing_start(actor=actor, case=case)
     return case
@@ -207,7 +206,7 @@ def case_task_complete(
     if is_decision_task(task):
         outcome, reasons, legal_basis = _decision_input(outcome, reasons, legal_basis)
         data = {"reasons": reasons, "legal_basis": legal_basis}
-    with transaction.atomic():
+    with audited_atomic():
         _refuse_if_suspended(task)
         row = task_complete(actor=actor, task=task, outcome=outcome, comment=comment, data=data)
         instance = ProcessInstance.objects.select_related("definition").get(pk=row.instance_id)
@@ -240,7 +239,7 @@ def case_decide(
     has ended."""
     outcome, reasons, legal_basis = _decision_input(outcome, reasons, legal_basis)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not is_system_actor(actor) and (task is None or task.completed_by_id != getattr(actor, "pk", None)):
             raise ValidationError(_("只有办理决定环节的工作人员可以作出决定。"))

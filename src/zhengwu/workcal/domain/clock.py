@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.workcal.arith import DEFAULT_CLOSING_TIME, CalendarIndex, current_index, weekday_label
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, PauseReason, pause_reason_basis
 from zhengwu.workcal.enums import DayKind, DeadlineUnit
@@ -269,7 +269,7 @@ def clock_pause(
         _positive_int(expected_days, "expected_days", _("预计所需天数必须为正整数。"))
     at = _aware(at)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(clock)
         _open_or_raise(locked, _("计时已停止，不能暂停。"))
         if locked.status == ClockStatus.PAUSED:
@@ -323,7 +323,7 @@ def clock_resume(*, actor: Any, clock: Clock, at: datetime) -> Clock:
     """End the open pause at `at`; the due date moves by the days the pause was not counted."""
     at = _aware(at)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(clock)
         _open_or_raise(locked, _("计时已停止，不能恢复计时。"))
         if locked.status != ClockStatus.PAUSED:
@@ -375,7 +375,7 @@ def clock_extend(
         raise ValidationError({"approver": _("请指定批准人。")})
     now = timezone.now()
     at = _aware(at) if at is not None else now
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(clock)
         _open_or_raise(locked, _("计时已停止，不能延长。"))
         _check_time(at, now=now, message=_("批准时间不能晚于当前时间。"))
@@ -444,7 +444,7 @@ def clock_restart(*, actor: Any, clock: Clock, at: datetime, basis: str) -> Cloc
     basis = _require_text(basis, "basis", _("请填写重新起算的依据。"))
     at = _aware(at)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(clock)
         _open_or_raise(locked, _("计时已停止，不能重新起算。"))
         _check_time(at, now=now, message=_("重新起算时间不能晚于当前时间。"))
@@ -567,7 +567,7 @@ def clock_recompute(*, clock: Clock, actor: Any = SYSTEM_CALENDAR) -> bool:
     """Recompute the due date with the current calendar. Returns whether anything changed (then audited;
     a moved due date is kept in previous_due_at/recomputed_at). Stopped clocks are final."""
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(clock)
         if locked.status == ClockStatus.STOPPED:
             raise ValidationError(_("计时已停止，不再重新计算。"))
@@ -612,7 +612,7 @@ def clocks_recompute_for_years(*, years: Iterable[int], actor: Any = SYSTEM_CALE
         if _derived(comp) != _derived(clock):
             stale.append(clock.pk)
     for pk in stale:
-        with transaction.atomic():
+        with audited_atomic():
             locked = Clock.objects.select_for_update().filter(pk=pk).first()
             if locked is None or locked.status == ClockStatus.STOPPED:
                 continue

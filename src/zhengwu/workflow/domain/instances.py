@@ -10,7 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from zhengwu.accounts.enums import Role
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.org.models import Department
 from zhengwu.workflow import engine, rules
 from zhengwu.workflow.domain.definitions import department_lookup
@@ -124,7 +124,7 @@ def process_start(
     running = ProcessInstance.objects.filter(
         content_type=content_type, object_id=str(subject.pk), status=InstanceStatus.RUNNING
     )
-    with transaction.atomic():
+    with audited_atomic():
         if running.exists():
             raise ValidationError({"subject": "该对象已有进行中的流程。"})
         instance = ProcessInstance(
@@ -171,7 +171,7 @@ def process_cancel(*, actor: Any, instance: ProcessInstance, reason: str) -> Pro
     if not rules.can_cancel_instance(actor):
         raise ValidationError("只有系统管理员可以撤销流程。")
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock_instance(instance.pk)
         if locked.status != InstanceStatus.RUNNING:
             raise ValidationError("流程已结束，不能撤销。")

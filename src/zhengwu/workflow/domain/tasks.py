@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
@@ -20,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import user_department_id
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.workflow import engine, rules
 from zhengwu.workflow.domain.runtime import (
     TaskTableSync,
@@ -74,7 +73,7 @@ def _sync_caller(target: WorkTask, source: WorkTask) -> WorkTask:
 def task_claim(*, actor: Any, task: WorkTask) -> WorkTask:
     """Sign for a task (签收): it leaves the department pool and becomes the actor's."""
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         instance, row = _locked(task)
         _require_open(instance, row)
         if row.state == TaskState.CLAIMED and row.assignee_id == getattr(actor, "pk", None):
@@ -113,7 +112,7 @@ def task_complete(
     if "outcome" in data:
         raise ValidationError({"data": "办理结果请用 outcome 参数给出。"})
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         instance, row = _locked(task)
         _require_open(instance, row)
         _require_actor(actor, row)
@@ -159,7 +158,7 @@ def task_reassign(*, actor: Any, task: WorkTask, assignee: Any, reason: str) -> 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写转办原因。"})
-    with transaction.atomic():
+    with audited_atomic():
         instance, row = _locked(task)
         _require_open(instance, row)
         if not (rules.is_system_actor(actor) or rules.can_reassign_task(actor, row)):
@@ -209,7 +208,7 @@ def task_return(*, actor: Any, task: WorkTask, to_task_id: str, reason: str) -> 
     if not reason:
         raise ValidationError({"reason": "请填写退回原因。"})
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         instance, row = _locked(task)
         _require_open(instance, row)
         _require_actor(actor, row)
