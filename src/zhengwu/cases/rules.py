@@ -30,8 +30,11 @@ class ExternalSystemActor(str):
 
 
 def registered_by_external_system(case) -> bool:
-    from zhengwu.cases.models import ExternalCaseLink
+    from zhengwu.cases.models import Case, ExternalCaseLink
 
+    link = Case.external_link.related
+    if link.is_cached(case):  # loaded with the case (select_related): None when there is none
+        return link.get_cached_value(case) is not None
     return ExternalCaseLink.objects.filter(case_id=case.pk).exists()
 
 

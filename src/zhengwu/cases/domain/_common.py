@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +22,19 @@ def user_or_none(actor: Any) -> AbstractBaseUser | None:
     return actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
 
 
-def lock(case: Case) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",)).select_related("item_version__item", "department").get(pk=case.pk)
-    )
+def lock(case: Case, *, applicant: bool = False) -> Case:
+    """The case row, locked until the transaction ends, with what the case functions read of it (its
+    department's region for clocks; its external link, if any, for `registered_by_external_system`; with
+    `applicant`, the applicant's account to notify)."""
+    return locked_cases(applicant=applicant).get(pk=case.pk)
+
+
+def locked_cases(*, applicant: bool = False) -> QuerySet[Case]:
+    """Cases as `lock` reads them (filter to the rows to lock)."""
+    related = ["item_version__item", "department__region", "external_link"]
+    if applicant:
+        related.append("applicant")
+    return Case.objects.select_for_update(of=("self",)).select_related(*related)
 
 
 def sync(target: Case, source: Case) -> Case:

@@ -55,9 +55,10 @@ def _permit(allowed: bool) -> None:
 
 
 def _acceptance_clock(case: Case) -> Clock | None:
+    """The case's acceptance clock, locked (after the case: the order every case function locks in)."""
     if case.acceptance_clock_id is None:
         return None
-    return Clock.objects.get(pk=case.acceptance_clock_id)
+    return Clock.objects.select_for_update().get(pk=case.acceptance_clock_id)
 
 
 def _overdue(clock: Clock | None, now: datetime) -> bool:
@@ -66,7 +67,7 @@ def _overdue(clock: Clock | None, now: datetime) -> bool:
 
 def _stop_acceptance_clock(actor: Any, clock: Clock | None, at: datetime) -> None:
     if clock is not None and clock.status != ClockStatus.STOPPED:
-        clock_stop(actor=actor, clock=clock, at=at)
+        clock_stop(actor=actor, clock=clock, at=at, locked=True)
 
 
 def _handling_preset(version) -> str | None:
@@ -96,9 +97,9 @@ def _start_handling_clock(actor: Any, case: Case, received_at: datetime) -> Cloc
     )
 
 
-def _accept_locked(locked: Case, *, actor: Any, now: datetime, deemed: bool) -> dict[str, Any]:
-    """Accept a locked case; deemed acceptance counts from receipt. Returns the audit's `after`."""
-    clock = _acceptance_clock(locked)
+def _accept_locked(locked: Case, *, actor: Any, now: datetime, deemed: bool, clock: Clock | None) -> dict[str, Any]:
+    """Accept a locked case (`clock`: its acceptance clock, locked); deemed acceptance counts from receipt.
+    Returns the audit's `after`."""
     _stop_acceptance_clock(actor, clock, now)
     accepted_at = locked.received_at if deemed else now
     handling = _start_handling_clock(actor, locked, accepted_at)
@@ -129,17 +130,22 @@ def _tell_accepted(case: Case, actor: Any) -> None:
 def case_accept(*, actor: Any, case: Case) -> Case:
     """Accept (受理): the acceptance clock stops, the handling clock starts with the promised limit.
     After the acceptance period has run out, the case is accepted as of receipt (视为受理)."""
-    now = timezone.now()
     with audited_atomic():
-        locked = lock(case)
-        _permit(can_decide_acceptance(actor, locked))
-        require_state(locked, {CaseState.SUBMITTED}, _("受理"))
-        before = snapshot(locked)
-        deemed = _overdue(_acceptance_clock(locked), now)
-        after = _accept_locked(locked, actor=actor, now=now, deemed=deemed)
-        audit_record(actor=actor, action="cases.accepted", obj=locked, before=before, after=after)
-        _tell_accepted(locked, actor)
+        locked = lock(case, applicant=True)
+        case_accept_locked(locked, actor=actor)
     return sync(case, locked)
+
+
+def case_accept_locked(locked: Case, *, actor: Any) -> None:
+    """`case_accept` for a case the caller has locked (`lock(case, applicant=True)`) in its transaction."""
+    now = timezone.now()
+    _permit(can_decide_acceptance(actor, locked))
+    require_state(locked, {CaseState.SUBMITTED}, _("受理"))
+    before = snapshot(locked)
+    clock = _acceptance_clock(locked)
+    after = _accept_locked(locked, actor=actor, now=now, deemed=_overdue(clock, now), clock=clock)
+    audit_record(actor=actor, action="cases.accepted", obj=locked, before=before, after=after)
+    _tell_accepted(locked, actor)
 
 
 def case_refuse(*, actor: Any, case: Case, reason: str) -> Case:
@@ -147,7 +153,7 @@ def case_refuse(*, actor: Any, case: Case, reason: str) -> Case:
     reason = _text(reason, "reason", _("请填写不予受理的理由。"))
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case)
+        locked = lock(case, applicant=True)
         _permit(can_decide_acceptance(actor, locked))
         require_state(locked, {CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED}, _("不予受理"))
         before = snapshot(locked)
@@ -200,7 +206,7 @@ def case_request_correction(
         raise ValidationError({"items": _("请列明需要补正的材料。")})
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case)
+        locked = lock(case, applicant=True)
         _permit(can_decide_acceptance(actor, locked))
         require_state(locked, {CaseState.SUBMITTED}, _("告知补正"))
         clock = _acceptance_clock(locked)
@@ -302,7 +308,7 @@ def case_correction_submit(*, applicant_or_clerk: Any, case: Case, materials: li
         raise ValidationError({"materials": _("请提交补正材料。")})
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case)
+        locked = lock(case, applicant=True)
         _permit(can_submit_correction(actor, locked))
         require_state(locked, {CaseState.CORRECTION_REQUESTED}, _("提交补正材料"))
         notice = CorrectionNotice.objects.filter(case=locked).order_by("-sequence").first()
@@ -369,7 +375,7 @@ def case_handle_immediately(*, clerk: Any, case: Case, outcome_note: str) -> Cas
     outcome_note = _text(outcome_note, "outcome_note", _("请填写办理结果。"))
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case)
+        locked = lock(case, applicant=True)
         _permit(can_handle_immediately(clerk, locked))
         if locked.item_version.handling_kind != HandlingKind.IMMEDIATE:
             raise ValidationError(_("该事项不是即办件，不能当场办结。"))
@@ -426,11 +432,12 @@ def cases_deem_accepted(*, now: datetime | None = None) -> int:
                     state=CaseState.ACCEPTED, updated_at=now
                 ):
                     continue
-                locked = lock(Case(pk=pk))
-                if not _overdue(_acceptance_clock(locked), now):  # restarted by a correction since selected
+                locked = lock(Case(pk=pk), applicant=True)
+                clock = _acceptance_clock(locked)
+                if not _overdue(clock, now):  # restarted by a correction since selected
                     raise _NoLongerDue
                 before = {**snapshot(locked), "state": CaseState.SUBMITTED}
-                after = _accept_locked(locked, actor=SYSTEM_ACTOR, now=timezone.now(), deemed=True)
+                after = _accept_locked(locked, actor=SYSTEM_ACTOR, now=timezone.now(), deemed=True, clock=clock)
                 audit_record(
                     actor=SYSTEM_ACTOR,
                     action="cases.deemed_accepted",

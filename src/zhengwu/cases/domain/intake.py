@@ -44,8 +44,7 @@ class Holder:
 # ---- numbers ----------------------------------------------------------------------------------
 def allocate_number(item: ServiceItem, day: date) -> str:
     """Next case number of the item for the day; the counter row stays locked until the caller commits."""
-    counter, _created = CaseCounter.objects.get_or_create(item=item, day=day)
-    counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(item=item, day=day)
     prefix = f"{item.implementation_code}{day:%Y%m%d}"
     while True:
         counter.last_serial += 1

@@ -16,13 +16,24 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db.models import BigIntegerField, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record, audited_atomic
-from zhengwu.cases.domain._common import SYSTEM_ACTOR, fmt, lock, require_state, snapshot, sync, tell_applicant
+from zhengwu.cases.domain._common import (
+    SYSTEM_ACTOR,
+    fmt,
+    lock,
+    locked_cases,
+    require_state,
+    snapshot,
+    sync,
+    tell_applicant,
+)
 from zhengwu.cases.domain._common import user_or_none as case_user
-from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept
+from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept_locked
 from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision, ItemProcess
 from zhengwu.cases.rules import can_decide_acceptance, registered_by_external_system
@@ -86,46 +97,54 @@ def case_processing_start(*, actor: Any, case: Case) -> ProcessInstance:
         locked = lock(case)
         if not (is_system_actor(actor) or can_decide_acceptance(actor, locked)):
             raise ValidationError(_("您无权处理该办件。"))
-        require_state(locked, {CaseState.ACCEPTED}, _("启动办理流程"))
-        before = snapshot(locked)
-        definition, co_departments = _process_for(locked)
-        lane_map = _lane_map(definition, co_departments)
-        instance = process_start(
-            actor=actor,
-            definition=definition,
-            subject=locked,
-            data={"case_number": locked.number},
-            lane_map=lane_map,
-            department=locked.department,
-        )
-        accepted_on = fmt(locked.accepted_at)
-        for row in WorkTask.objects.filter(instance=instance, bpmn_id=ACCEPT_TASK_ID, state__in=OPEN_TASK_STATES):
-            task_complete(
-                actor=SYSTEM_ACTOR, task=row, outcome="accept", comment=_("已于 %(at)s 受理。") % {"at": accepted_on}
-            )
-        locked.state = CaseState.IN_PROGRESS
-        locked.save(update_fields=["state", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="cases.processing_started",
-            obj=locked,
-            before=before,
-            after={
-                **snapshot(locked),
-                "definition": f"{definition.key} v{definition.version}",
-                "instance_id": instance.pk,
-                "co_departments": [d.pk for d in co_departments],
-            },
-        )
+        instance = _processing_start_locked(locked, actor=actor)
     sync(case, locked)
     return instance
 
 
+def _processing_start_locked(locked: Case, *, actor: Any) -> ProcessInstance:
+    require_state(locked, {CaseState.ACCEPTED}, _("启动办理流程"))
+    before = snapshot(locked)
+    definition, co_departments = _process_for(locked)
+    lane_map = _lane_map(definition, co_departments)
+    instance = process_start(
+        actor=actor,
+        definition=definition,
+        subject=locked,
+        data={"case_number": locked.number},
+        lane_map=lane_map,
+        department=locked.department,
+    )
+    accepted_on = fmt(locked.accepted_at)
+    for row in WorkTask.objects.filter(instance=instance, bpmn_id=ACCEPT_TASK_ID, state__in=OPEN_TASK_STATES):
+        task_complete(
+            actor=SYSTEM_ACTOR, task=row, outcome="accept", comment=_("已于 %(at)s 受理。") % {"at": accepted_on}
+        )
+    locked.state = CaseState.IN_PROGRESS
+    locked.save(update_fields=["state", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="cases.processing_started",
+        obj=locked,
+        before=before,
+        after={
+            **snapshot(locked),
+            "definition": f"{definition.key} v{definition.version}",
+            "instance_id": instance.pk,
+            "co_departments": [d.pk for d in co_departments],
+        },
+    )
+    return instance
+
+
 def case_accept_and_start(*, actor: Any, case: Case) -> Case:
-    """Accept (受理) and start processing in one transaction: what the acceptance pages call."""
+    """Accept (受理) and start processing in one transaction: what the acceptance pages call. The case is
+    locked once; whoever may accept it may start its process."""
     with audited_atomic():
-        case_accept(actor=actor, case=case)
-        case_processing_start(actor=actor, case=case)
+        locked = lock(case, applicant=True)
+        case_accept_locked(locked, actor=actor)
+        _processing_start_locked(locked, actor=actor)
+    sync(case, locked)
     return case
 
 
@@ -181,14 +200,13 @@ def _decision_data(instance: ProcessInstance) -> dict[str, Any] | None:
     return dict(max(done, key=lambda t: t.last_state_change).data)
 
 
-def _refuse_if_suspended(task: WorkTask) -> None:
-    """No step of a suspended case may be completed; the case row lock orders this after a suspension."""
-    instance = ProcessInstance.objects.only("content_type_id", "object_id").get(pk=task.instance_id)
-    if instance.content_type_id != ContentType.objects.get_for_model(Case).pk:
-        return
-    state = Case.objects.select_for_update().filter(pk=instance.object_id).values_list("state", flat=True).first()
-    if state == CaseState.SUSPENDED:
-        raise ValidationError(_("办件已挂起，恢复办理前不能办理该环节。"))
+def _lock_case_of(task: WorkTask) -> Case | None:
+    """The case whose process the task belongs to, locked (None when the process runs for something else).
+    Locked before the instance, like every case function: a suspension is ordered before or after this."""
+    subject = ProcessInstance.objects.filter(
+        pk=task.instance_id, content_type=ContentType.objects.get_for_model(Case)
+    ).values("object_id")[:1]
+    return locked_cases(applicant=True).filter(pk=Cast(Subquery(subject), BigIntegerField())).first()
 
 
 def case_task_complete(
@@ -207,10 +225,11 @@ def case_task_complete(
         outcome, reasons, legal_basis = _decision_input(outcome, reasons, legal_basis)
         data = {"reasons": reasons, "legal_basis": legal_basis}
     with audited_atomic():
-        _refuse_if_suspended(task)
+        case = _lock_case_of(task)
+        if case is not None and case.state == CaseState.SUSPENDED:
+            raise ValidationError(_("办件已挂起，恢复办理前不能办理该环节。"))
         row = task_complete(actor=actor, task=task, outcome=outcome, comment=comment, data=data)
-        instance = ProcessInstance.objects.select_related("definition").get(pk=row.instance_id)
-        case = case_for_instance(instance)
+        instance = row.instance  # locked, as the completion left it
         if case is not None and instance.status == InstanceStatus.COMPLETED:
             decided = _decision_data(instance)
             if decided is None:
@@ -220,12 +239,17 @@ def case_task_complete(
                 if is_decision_task(row)
                 else WorkTask.objects.filter(instance=instance, bpmn_id=DECISION_TASK_ID).order_by("-pk").first()
             )
-            case_decide(
+            decision = _decision_input(
+                decided.get("outcome", ""), decided.get("reasons", ""), decided.get("legal_basis", "")
+            )
+            _require_decider(case, actor=actor, task=decision_task)
+            # The process has just ended, and a case runs one process at a time: none is running.
+            _decide_locked(
+                case,
                 actor=actor,
-                case=case,
-                outcome=decided.get("outcome", ""),
-                reasons=decided.get("reasons", ""),
-                legal_basis=decided.get("legal_basis", ""),
+                outcome=decision[0],
+                reasons=decision[1],
+                legal_basis=decision[2],
                 task=decision_task,
             )
     return row
@@ -238,69 +262,84 @@ def case_decide(
     stops. A denial is a negative decision, flagged for supervision (否定报备). Called when the case's process
     has ended."""
     outcome, reasons, legal_basis = _decision_input(outcome, reasons, legal_basis)
-    now = timezone.now()
     with audited_atomic():
-        locked = lock(case)
-        if not is_system_actor(actor) and (task is None or task.completed_by_id != getattr(actor, "pk", None)):
-            raise ValidationError(_("只有办理决定环节的工作人员可以作出决定。"))
-        require_state(locked, {CaseState.IN_PROGRESS}, _("作出决定"))
+        locked = lock(case, applicant=True)
         running = ProcessInstance.objects.filter(
             content_type=ContentType.objects.get_for_model(Case),
             object_id=str(locked.pk),
             status=InstanceStatus.RUNNING,
         )
+        _require_decider(locked, actor=actor, task=task)
         if running.exists():
             raise ValidationError(_("办理流程尚未结束，不能作出决定。"))
-        before = snapshot(locked)
-        clock_outcome = ""
-        if locked.handling_clock_id is not None:
-            clock = Clock.objects.get(pk=locked.handling_clock_id)
-            if clock.status != ClockStatus.STOPPED:
-                clock = clock_stop(actor=actor, clock=clock, at=now)
-            clock_outcome = clock.outcome
-        negative = outcome == DecisionOutcome.DENY
-        decision = CaseDecision.objects.create(
-            case=locked,
-            outcome=outcome,
-            reasons=reasons,
-            legal_basis=legal_basis,
-            negative=negative,
-            task=task,
-            decided_by=case_user(actor),
-            decided_at=now,
+        decision = _decide_locked(
+            locked, actor=actor, outcome=outcome, reasons=reasons, legal_basis=legal_basis, task=task
         )
-        locked.state = CaseState.DECIDED
-        locked.save(update_fields=["state", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="cases.decided",
-            obj=locked,
-            before=before,
-            after={
-                **snapshot(locked),
-                "decision": outcome,
-                "negative_decision": negative,
-                "reasons": reasons,
-                "legal_basis": legal_basis,
-                "task_id": task.pk if task is not None else None,
-                "handling_clock_outcome": clock_outcome,
-                "department_id": locked.department_id,
-            },
-        )
-        label = DecisionOutcome(outcome).label
-        tell_applicant(
-            locked,
-            category=Category.CASE_DECIDED,
-            subject=_("您的申请已作出决定：%(number)s %(label)s") % {"number": locked.number, "label": label},
-            body=_("决定：%(label)s\n理由：%(reasons)s\n法律依据：%(basis)s")
-            % {"label": label, "reasons": reasons, "basis": legal_basis}
-            + (_("\n如不服，可依法申请行政复议或者提起行政诉讼。") if negative else ""),
-            actor=actor,
-        )
-        if not negative:
-            from zhengwu.cases.domain.fees import case_fees_issue_after_grant
-
-            if not registered_by_external_system(locked):  # a department's own system collects its fees
-                case_fees_issue_after_grant(case=locked)  # 缴费通知 for items that charge (ADR 0014)
     sync(case, locked)
+    return decision
+
+
+def _require_decider(locked: Case, *, actor: Any, task: WorkTask | None) -> None:
+    if not is_system_actor(actor) and (task is None or task.completed_by_id != getattr(actor, "pk", None)):
+        raise ValidationError(_("只有办理决定环节的工作人员可以作出决定。"))
+    require_state(locked, {CaseState.IN_PROGRESS}, _("作出决定"))
+
+
+def _decide_locked(
+    locked: Case, *, actor: Any, outcome: str, reasons: str, legal_basis: str, task: WorkTask | None
+) -> CaseDecision:
+    """`case_decide` for a case locked with its applicant (`lock(case, applicant=True)`), once the input,
+    the decider (`_require_decider`) and that no process of the case is running have been checked."""
+    now = timezone.now()
+    before = snapshot(locked)
+    clock_outcome = ""
+    if locked.handling_clock_id is not None:
+        clock = Clock.objects.select_for_update().get(pk=locked.handling_clock_id)
+        if clock.status != ClockStatus.STOPPED:
+            clock = clock_stop(actor=actor, clock=clock, at=now, locked=True)
+        clock_outcome = clock.outcome
+    negative = outcome == DecisionOutcome.DENY
+    decision = CaseDecision.objects.create(
+        case=locked,
+        outcome=outcome,
+        reasons=reasons,
+        legal_basis=legal_basis,
+        negative=negative,
+        task=task,
+        decided_by=case_user(actor),
+        decided_at=now,
+    )
+    locked.state = CaseState.DECIDED
+    locked.save(update_fields=["state", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="cases.decided",
+        obj=locked,
+        before=before,
+        after={
+            **snapshot(locked),
+            "decision": outcome,
+            "negative_decision": negative,
+            "reasons": reasons,
+            "legal_basis": legal_basis,
+            "task_id": task.pk if task is not None else None,
+            "handling_clock_outcome": clock_outcome,
+            "department_id": locked.department_id,
+        },
+    )
+    label = DecisionOutcome(outcome).label
+    tell_applicant(
+        locked,
+        category=Category.CASE_DECIDED,
+        subject=_("您的申请已作出决定：%(number)s %(label)s") % {"number": locked.number, "label": label},
+        body=_("决定：%(label)s\n理由：%(reasons)s\n法律依据：%(basis)s")
+        % {"label": label, "reasons": reasons, "basis": legal_basis}
+        + (_("\n如不服，可依法申请行政复议或者提起行政诉讼。") if negative else ""),
+        actor=actor,
+    )
+    if not negative:
+        from zhengwu.cases.domain.fees import case_fees_issue_after_grant
+
+        if not registered_by_external_system(locked):  # a department's own system collects its fees
+            case_fees_issue_after_grant(case=locked)  # 缴费通知 for items that charge (ADR 0014)
     return decision

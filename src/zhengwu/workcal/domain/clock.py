@@ -72,6 +72,10 @@ def _lock(clock: Clock) -> Clock:
 
 
 def _run_pauses(clock: Clock) -> list[ClockPause]:
+    # A clock at its first version was never changed since it started, so never paused (clock_pause, the only
+    # writer of pause rows, saves the clock with its version raised): no query.
+    if clock.version == 1:
+        return []
     return list(ClockPause.objects.filter(clock=clock, run=clock.run).order_by("started_at", "pk"))
 
 
@@ -484,21 +488,24 @@ def clock_restart(*, actor: Any, clock: Clock, at: datetime, basis: str) -> Cloc
     return _sync(clock, locked)
 
 
-def clock_stop(*, actor: Any, clock: Clock, at: datetime) -> Clock:
-    """Stop the clock at `at`: on time if at <= due_at, else late. An open pause ends at `at`."""
+def clock_stop(*, actor: Any, clock: Clock, at: datetime, locked: bool = False) -> Clock:
+    """Stop the clock at `at`: on time if at <= due_at, else late. An open pause ends at `at`.
+
+    `locked`: the caller read `clock` with select_for_update() in this transaction, so it is current and
+    not read again."""
     at = _aware(at)
     now = timezone.now()
     # Checks raise after the block, which has then changed nothing: no savepoint needed.
     with transaction.atomic(savepoint=False):
-        locked = _lock(clock)
-        pauses = _run_pauses(locked)
+        row = clock if locked else _lock(clock)
+        pauses = _run_pauses(row)
         pause = _open_pause(pauses)
-        refusal = _stop_refusal(locked, pause, at, now)
+        refusal = _stop_refusal(row, pause, at, now)
         if refusal is None:
-            _stop_locked(actor, locked, pauses, pause, at=at, now=now)
+            _stop_locked(actor, row, pauses, pause, at=at, now=now)
     if refusal is not None:
         raise refusal
-    return _sync(clock, locked)
+    return _sync(clock, row)
 
 
 def _stop_refusal(locked: Clock, pause: ClockPause | None, at: datetime, now: datetime) -> ValidationError | None:

@@ -121,12 +121,7 @@ def process_start(
         engine.run_engine(workflow)
     except engine.EngineError as exc:
         raise engine_failed(exc) from None
-    running = ProcessInstance.objects.filter(
-        content_type=content_type, object_id=str(subject.pk), status=InstanceStatus.RUNNING
-    )
     with audited_atomic():
-        if running.exists():
-            raise ValidationError({"subject": "该对象已有进行中的流程。"})
         instance = ProcessInstance(
             definition=definition,
             content_type=content_type,
@@ -139,12 +134,20 @@ def process_start(
             updated_at=now,
         )
         try:
-            # no savepoint: the ValidationError leaves through the block above, which rolls back to its own
+            # One running instance per subject is a constraint (workflow_instance_one_running), so the insert
+            # is the check. No savepoint: the ValidationError leaves through the block above, which rolls
+            # back to its own.
             with transaction.atomic(savepoint=False):
                 instance.save()
         except IntegrityError:
             raise ValidationError({"subject": "该对象已有进行中的流程。"}) from None
-        sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now)
+        sync = TaskTableSync(
+            actor=actor,
+            instance=instance,
+            definition=definition,
+            now=now,
+            departments=[department] if department is not None else [],
+        )
         sync.sync(workflow, closing_state=TaskState.CANCELLED, open_rows=[])  # a new instance has no rows yet
         sync.finish(workflow)
         audit_record(

@@ -4,6 +4,7 @@ with the engine, and the step clocks. Not public: callers use workflow.domain.""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -84,14 +85,23 @@ def engine_failed(exc: Exception) -> ValidationError:
 class TaskTableSync:
     """Creates task rows (and step clocks) for newly ready user tasks; closes rows whose engine task is gone."""
 
-    def __init__(self, *, actor: Any, instance: ProcessInstance, definition: ProcessDefinition, now: datetime):
+    def __init__(
+        self,
+        *,
+        actor: Any,
+        instance: ProcessInstance,
+        definition: ProcessDefinition,
+        now: datetime,
+        departments: Iterable[Department] = (),
+    ):
         self.actor = actor
         self.instance = instance
         self.definition = definition
         self.now = now
         self.opened: list[WorkTask] = []
         self.closed: list[WorkTask] = []
-        self._departments: dict[int, Department] = {}
+        # departments the caller has at hand (with their region), so opening their tasks reads none again
+        self._departments: dict[int, Department] = {department.pk: department for department in departments}
 
     # -- closing ----------------------------------------------------------------------------------
     def close(self, row: WorkTask, *, state: str, outcome: str = "", comment: str = "") -> None:

@@ -64,9 +64,12 @@ def _require_actor(actor: Any, row: WorkTask) -> None:
 
 
 def _sync_caller(target: WorkTask, source: WorkTask) -> WorkTask:
+    """Give the caller's task the committed state, and as its `instance` the locked instance as the action
+    left it."""
     if target is not source:
         for field in WorkTask._meta.concrete_fields:
             setattr(target, field.attname, getattr(source, field.attname))
+        target.instance = source.instance
     return target
 
 
