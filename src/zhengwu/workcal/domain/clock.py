@@ -142,9 +142,17 @@ def _audit(*, actor: Any, action: str, clock: Clock, before: dict | None = None,
     )
 
 
-def _save(clock: Clock) -> None:
+# What _apply sets.
+_DERIVED_FIELDS = ("start_date", "due_date", "due_at", "warn_at", "provisional", "paused_days")
+
+
+def _save(clock: Clock, fields: tuple[str, ...] | None = None) -> None:
+    """Save with the version raised: every field, or only `fields` (which the caller changed)."""
     clock.version += 1
-    clock.save()
+    if fields is None:
+        clock.save()
+    else:
+        clock.save(update_fields=[*fields, "version", "updated_at"])
 
 
 def _sync(target: Clock, source: Clock) -> Clock:
@@ -538,7 +546,7 @@ def _stop_locked(
     locked.paused_at = None
     locked.stopped_at = at
     locked.outcome = ClockOutcome.ON_TIME if at <= locked.due_at else ClockOutcome.LATE
-    _save(locked)
+    _save(locked, (*_DERIVED_FIELDS, "status", "paused_at", "stopped_at", "outcome"))
     _audit(
         actor=actor,
         action="stopped",

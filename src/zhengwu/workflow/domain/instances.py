@@ -133,6 +133,18 @@ def process_start(
             created_at=now,
             updated_at=now,
         )
+        sync = TaskTableSync(
+            actor=actor,
+            instance=instance,
+            definition=definition,
+            now=now,
+            departments=[department] if department is not None else [],
+        )
+        ends_at_once = workflow.is_completed()
+        if not ends_at_once:
+            # The state goes in with the row: opening the task rows below does not move the engine. (A process
+            # that ends at once is saved running first, so that the one-running check below applies to it.)
+            sync.finish(workflow, save=False)
         try:
             # One running instance per subject is a constraint (workflow_instance_one_running), so the insert
             # is the check. No savepoint: the ValidationError leaves through the block above, which rolls
@@ -141,15 +153,9 @@ def process_start(
                 instance.save()
         except IntegrityError:
             raise ValidationError({"subject": "该对象已有进行中的流程。"}) from None
-        sync = TaskTableSync(
-            actor=actor,
-            instance=instance,
-            definition=definition,
-            now=now,
-            departments=[department] if department is not None else [],
-        )
         sync.sync(workflow, closing_state=TaskState.CANCELLED, open_rows=[])  # a new instance has no rows yet
-        sync.finish(workflow)
+        if ends_at_once:
+            sync.finish(workflow)
         audit_record(
             actor=actor,
             action="workflow.instance.started",

@@ -202,8 +202,9 @@ class TaskTableSync:
             if task.id not in still_open:
                 self.open(task)
 
-    def finish(self, workflow: BpmnWorkflow) -> None:
-        """Save the state; a finished process is marked completed."""
+    def finish(self, workflow: BpmnWorkflow, *, save: bool = True) -> None:
+        """Save the state (with `save=False`: only set it on the instance); a finished process is marked
+        completed."""
         instance = self.instance
         if workflow.is_completed() and instance.status == InstanceStatus.RUNNING:
             instance.status = InstanceStatus.COMPLETED
@@ -212,7 +213,8 @@ class TaskTableSync:
         instance.state = engine.dump_state(workflow)
         instance.version += 1
         instance.updated_at = self.now
-        instance.save(update_fields=["status", "end_event", "ended_at", "state", "version", "updated_at"])
+        if save:
+            instance.save(update_fields=["status", "end_event", "ended_at", "state", "version", "updated_at"])
 
     def announce(self, action: str) -> None:
         instance, opened, closed = self.instance, list(self.opened), list(self.closed)

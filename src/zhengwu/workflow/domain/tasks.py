@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
@@ -29,7 +30,7 @@ from zhengwu.workflow.domain.runtime import (
     lock_instance,
     workflow_load,
 )
-from zhengwu.workflow.enums import InstanceStatus, TaskState
+from zhengwu.workflow.enums import OPEN_TASK_STATES, InstanceStatus, TaskState
 from zhengwu.workflow.models import ProcessInstance, WorkTask
 
 __all__ = ["task_claim", "task_complete", "task_reassign", "task_return"]
@@ -44,6 +45,25 @@ def _locked(task: WorkTask) -> tuple[ProcessInstance, WorkTask]:
     row = WorkTask.objects.select_related("clock", "assignee").get(pk=task.pk)
     row.instance = instance
     return instance, row
+
+
+def _locked_with_open(task: WorkTask) -> tuple[ProcessInstance, WorkTask, list[WorkTask]]:
+    """`_locked`, and in the same query the instance's other open task rows (for the task table sync). Task
+    rows change only under their instance's lock, so they stay as read until this transaction changes them."""
+    instance = lock_instance(task.instance_id)
+    rows = WorkTask.objects.select_related("clock", "assignee").filter(
+        Q(pk=task.pk) | Q(instance_id=instance.pk, state__in=sorted(OPEN_TASK_STATES))
+    )
+    row, others = None, []
+    for candidate in rows:
+        candidate.instance = instance
+        if candidate.pk == task.pk:
+            row = candidate
+        else:
+            others.append(candidate)
+    if row is None:
+        raise WorkTask.DoesNotExist("WorkTask matching query does not exist.")
+    return instance, row, others
 
 
 def _require_open(instance: ProcessInstance, row: WorkTask) -> None:
@@ -116,7 +136,7 @@ def task_complete(
         raise ValidationError({"data": "办理结果请用 outcome 参数给出。"})
     now = timezone.now()
     with audited_atomic():
-        instance, row = _locked(task)
+        instance, row, open_rows = _locked_with_open(task)
         _require_open(instance, row)
         _require_actor(actor, row)
         definition = definition_for(instance)
@@ -142,7 +162,7 @@ def task_complete(
         before = {"state": row.state, "assignee": row.assignee_id}
         sync.close(row, state=TaskState.COMPLETED, outcome=outcome, comment=comment)
         sync.closed.remove(row)
-        sync.sync(workflow, closing_state=TaskState.CANCELLED)
+        sync.sync(workflow, closing_state=TaskState.CANCELLED, open_rows=open_rows)
         sync.finish(workflow)
         audit_record(
             actor=actor,
@@ -212,7 +232,7 @@ def task_return(*, actor: Any, task: WorkTask, to_task_id: str, reason: str) -> 
         raise ValidationError({"reason": "请填写退回原因。"})
     now = timezone.now()
     with audited_atomic():
-        instance, row = _locked(task)
+        instance, row, open_rows = _locked_with_open(task)
         _require_open(instance, row)
         _require_actor(actor, row)
         definition = definition_for(instance)
@@ -243,7 +263,7 @@ def task_return(*, actor: Any, task: WorkTask, to_task_id: str, reason: str) -> 
         before = {"state": row.state, "assignee": row.assignee_id}
         sync.close(row, state=TaskState.RETURNED, outcome="returned", comment=reason)
         sync.closed.remove(row)
-        sync.sync(workflow, closing_state=TaskState.RETURNED)
+        sync.sync(workflow, closing_state=TaskState.RETURNED, open_rows=open_rows)
         sync.finish(workflow)
         audit_record(
             actor=actor,
