@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db import connections
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from zhengwu.accounts.domain.identity import mask_phone
 from zhengwu.notifications import backends
 from zhengwu.notifications.enums import OUTBOUND_CHANNELS, Channel, DeliveryState
-from zhengwu.notifications.models import MAX_ATTEMPTS, Delivery
+from zhengwu.notifications.models import MAX_ATTEMPTS, Delivery, Message
 
 logger = logging.getLogger("zhengwu.notifications")
 
@@ -76,13 +77,17 @@ def deliveries_send(*, ids: Iterable[int], retry: bool = False) -> int:
         claimable |= Q(state=DeliveryState.FAILED, attempts__lt=MAX_ATTEMPTS)
     gateway: backends.SmsGateway | None = None
     sent = 0
+    connection = connections[Delivery.objects.db]
     for pk in sorted({int(pk) for pk in ids}):
-        claimed = Delivery.objects.filter(claimable, pk=pk, channel__in=sorted(OUTBOUND_CHANNELS)).update(
-            state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
-        )
-        if not claimed:
+        if connection.vendor == "postgresql":
+            delivery = _claim_returning(connection, pk, retry=retry)
+        else:
+            claimed = Delivery.objects.filter(claimable, pk=pk, channel__in=sorted(OUTBOUND_CHANNELS)).update(
+                state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+            )
+            delivery = Delivery.objects.select_related("message").get(pk=pk) if claimed else None
+        if delivery is None:
             continue
-        delivery = Delivery.objects.select_related("message").get(pk=pk)
         try:
             if delivery.channel == Channel.SMS and gateway is None:
                 gateway = backends.sms_gateway()
@@ -95,6 +100,43 @@ def deliveries_send(*, ids: Iterable[int], retry: bool = False) -> int:
         )
         sent += 1
     return sent
+
+
+_DELIVERY_FIELDS = Delivery._meta.concrete_fields
+_MESSAGE_FIELDS = Message._meta.concrete_fields
+_CLAIM_SQL = (
+    f"UPDATE {Delivery._meta.db_table} AS d"
+    " SET state = %s, claimed_at = %s, attempts = d.attempts + 1"
+    f" FROM {Message._meta.db_table} AS m"
+    " WHERE d.id = %s AND m.id = d.message_id AND d.channel = ANY(%s)"
+    " AND (d.state = %s OR (%s AND d.state = %s AND d.attempts < %s))"
+    " RETURNING "
+    + ", ".join([*(f"d.{f.column}" for f in _DELIVERY_FIELDS), *(f"m.{f.column}" for f in _MESSAGE_FIELDS)])
+)
+
+
+def _claim_returning(connection, pk: int, *, retry: bool) -> Delivery | None:
+    """PostgreSQL: claim one delivery (the same conditional update as elsewhere) and read it with its
+    message in the same statement. None when it was not claimable."""
+    params = [
+        DeliveryState.SENDING,
+        timezone.now(),
+        pk,
+        sorted(OUTBOUND_CHANNELS),
+        DeliveryState.PENDING,
+        retry,
+        DeliveryState.FAILED,
+        MAX_ATTEMPTS,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_DELIVERY_FIELDS)
+    delivery = Delivery.from_db(connection.alias, [f.attname for f in _DELIVERY_FIELDS], row[:split])
+    delivery.message = Message.from_db(connection.alias, [f.attname for f in _MESSAGE_FIELDS], row[split:])
+    return delivery
 
 
 def deliveries_retry(*, now: datetime | None = None) -> int:

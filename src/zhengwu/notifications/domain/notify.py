@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -92,49 +93,26 @@ def notify(
         return []
     sender = actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
     now = timezone.now()
-    with transaction.atomic(savepoint=False):  # only inserts below: no savepoint needed
-        messages = Message.objects.bulk_create(
-            [
-                Message(
-                    recipient=recipient,
-                    category=category,
-                    subject=subject,
-                    body=body,
-                    link=link,
-                    in_inbox=Channel.INAPP in channels,
-                    sender=sender,
-                    created_at=now,
-                )
-                for recipient in unique.values()
-            ]
+    messages = [
+        Message(
+            recipient=recipient,
+            category=category,
+            subject=subject,
+            body=body,
+            link=link,
+            in_inbox=Channel.INAPP in channels,
+            sender=sender,
+            created_at=now,
         )
-        deliveries: list[Delivery] = []
-        for message in messages:
-            for channel in channels:
-                if channel == Channel.INAPP:
-                    deliveries.append(
-                        Delivery(
-                            message=message,
-                            channel=channel,
-                            state=DeliveryState.SENT,
-                            attempts=1,
-                            created_at=now,
-                            sent_at=now,
-                        )
-                    )
-                    continue
-                address, state, reason = _outbound(message.recipient, channel)
-                deliveries.append(
-                    Delivery(
-                        message=message,
-                        channel=channel,
-                        address=address,
-                        state=state,
-                        last_error=reason,
-                        created_at=now,
-                    )
-                )
-        deliveries = Delivery.objects.bulk_create(deliveries)
+        for recipient in unique.values()
+    ]
+    connection = transaction.get_connection()
+    with transaction.atomic(savepoint=False):  # only inserts below: no savepoint needed
+        if len(messages) == 1 and connection.vendor == "postgresql":
+            deliveries = _insert_one(connection, messages[0], _deliveries(messages, channels, now))
+        else:
+            Message.objects.bulk_create(messages)
+            deliveries = Delivery.objects.bulk_create(_deliveries(messages, channels, now))
         if Channel.INAPP in channels:
             unread_changed(unique)
         pending = [delivery.pk for delivery in deliveries if delivery.state == DeliveryState.PENDING]
@@ -143,3 +121,81 @@ def notify(
             # (deliveries_retry) picks up deliveries left pending.
             transaction.on_commit(_send_after_commit(pending), robust=True)
     return messages
+
+
+def _deliveries(messages: list[Message], channels: tuple[str, ...], now: datetime) -> list[Delivery]:
+    """A delivery per message and channel: in-app ones sent at once, outbound ones pending or skipped."""
+    deliveries: list[Delivery] = []
+    for message in messages:
+        for channel in channels:
+            if channel == Channel.INAPP:
+                deliveries.append(
+                    Delivery(
+                        message=message,
+                        channel=channel,
+                        state=DeliveryState.SENT,
+                        attempts=1,
+                        created_at=now,
+                        sent_at=now,
+                    )
+                )
+                continue
+            address, state, reason = _outbound(message.recipient, channel)
+            deliveries.append(
+                Delivery(
+                    message=message,
+                    channel=channel,
+                    address=address,
+                    state=state,
+                    last_error=reason,
+                    created_at=now,
+                )
+            )
+    return deliveries
+
+
+_MESSAGE_FIELDS = [f for f in Message._meta.concrete_fields if not f.primary_key]
+_DELIVERY_FIELDS = [f for f in Delivery._meta.concrete_fields if not f.primary_key and f.name != "message"]
+_INSERT_SQL: dict[int, str] = {}
+
+
+def _cast(field: Any, connection: Any) -> str:
+    db_type = field.db_type(connection)
+    # varchar(n) casts would truncate silently; text is checked against the column's length on insert
+    return "%s::" + ("text" if db_type.startswith("varchar") else db_type)
+
+
+def _insert_sql(connection: Any, deliveries: int) -> str:
+    sql = _INSERT_SQL.get(deliveries)
+    if sql is None:
+        quote = connection.ops.quote_name
+        message_columns = ", ".join(quote(f.column) for f in _MESSAGE_FIELDS)
+        delivery_columns = ", ".join(quote(f.column) for f in _DELIVERY_FIELDS)
+        message_row = ", ".join(_cast(f, connection) for f in _MESSAGE_FIELDS)
+        delivery_row = "(" + ", ".join(_cast(f, connection) for f in _DELIVERY_FIELDS) + ")"
+        sql = _INSERT_SQL[deliveries] = (
+            f"WITH m AS (INSERT INTO {quote(Message._meta.db_table)} ({message_columns}) VALUES ({message_row})"
+            f" RETURNING id) INSERT INTO {quote(Delivery._meta.db_table)} (message_id, {delivery_columns})"
+            f" SELECT m.id, v.* FROM m, (VALUES {', '.join([delivery_row] * deliveries)}) AS v"
+            " RETURNING id, message_id, channel"
+        )
+    return sql
+
+
+def _insert_one(connection: Any, message: Message, deliveries: list[Delivery]) -> list[Delivery]:
+    """PostgreSQL: one message and its deliveries (one per channel) in one statement."""
+    params = [f.get_db_prep_save(getattr(message, f.attname), connection) for f in _MESSAGE_FIELDS]
+    for delivery in deliveries:
+        params += [f.get_db_prep_save(getattr(delivery, f.attname), connection) for f in _DELIVERY_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection, len(deliveries)), params)
+        rows = cursor.fetchall()
+    by_channel = {channel: pk for pk, _message_id, channel in rows}
+    message.pk = rows[0][1]
+    for obj in (message, *deliveries):
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    for delivery in deliveries:
+        delivery.pk = by_channel[delivery.channel]
+        delivery.message = message
+    return deliveries
