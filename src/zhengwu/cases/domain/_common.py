@@ -22,19 +22,22 @@ def user_or_none(actor: Any) -> AbstractBaseUser | None:
     return actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
 
 
-def lock(case: Case, *, applicant: bool = False) -> Case:
-    """The case row, locked until the transaction ends, with what the case functions read of it (its
-    department's region for clocks; its external link, if any, for `registered_by_external_system`; with
-    `applicant`, the applicant's account to notify)."""
-    return locked_cases(applicant=applicant).get(pk=case.pk)
+# What the case functions read of a locked case: its department's region (for clocks) and its external
+# link, if any (for `registered_by_external_system`), besides its item.
+LOCK_RELATED = ("item_version__item", "department__region", "external_link")
+# ... and the applicant's account, for functions that notify them.
+LOCK_WITH_APPLICANT = (*LOCK_RELATED, "applicant")
 
 
-def locked_cases(*, applicant: bool = False) -> QuerySet[Case]:
+def lock(case: Case, *, related: tuple[str, ...] = LOCK_RELATED) -> Case:
+    """The case row, locked until the transaction ends, with the `related` rows read in the same query."""
+    return locked_cases(related).get(pk=case.pk)
+
+
+def locked_cases(related: tuple[str, ...] = LOCK_RELATED) -> QuerySet[Case]:
     """Cases as `lock` reads them (filter to the rows to lock)."""
-    related = ["item_version__item", "department__region", "external_link"]
-    if applicant:
-        related.append("applicant")
-    return Case.objects.select_for_update(of=("self",)).select_related(*related)
+    cases = Case.objects.select_for_update(of=("self",))
+    return cases.select_related(*related) if related else cases
 
 
 def sync(target: Case, source: Case) -> Case:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import (
+    LOCK_WITH_APPLICANT,
     SYSTEM_ACTOR,
     fmt,
     lock,
@@ -131,13 +132,14 @@ def case_accept(*, actor: Any, case: Case) -> Case:
     """Accept (受理): the acceptance clock stops, the handling clock starts with the promised limit.
     After the acceptance period has run out, the case is accepted as of receipt (视为受理)."""
     with audited_atomic():
-        locked = lock(case, applicant=True)
+        locked = lock(case, related=LOCK_WITH_APPLICANT)
         case_accept_locked(locked, actor=actor)
     return sync(case, locked)
 
 
 def case_accept_locked(locked: Case, *, actor: Any) -> None:
-    """`case_accept` for a case the caller has locked (`lock(case, applicant=True)`) in its transaction."""
+    """`case_accept` for a case the caller has locked in its transaction with its item version, its
+    department's region, its external link and its applicant (e.g. `lock(case, related=LOCK_WITH_APPLICANT)`)."""
     now = timezone.now()
     _permit(can_decide_acceptance(actor, locked))
     require_state(locked, {CaseState.SUBMITTED}, _("受理"))
@@ -153,7 +155,7 @@ def case_refuse(*, actor: Any, case: Case, reason: str) -> Case:
     reason = _text(reason, "reason", _("请填写不予受理的理由。"))
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case, applicant=True)
+        locked = lock(case, related=LOCK_WITH_APPLICANT)
         _permit(can_decide_acceptance(actor, locked))
         require_state(locked, {CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED}, _("不予受理"))
         before = snapshot(locked)
@@ -206,7 +208,7 @@ def case_request_correction(
         raise ValidationError({"items": _("请列明需要补正的材料。")})
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case, applicant=True)
+        locked = lock(case, related=LOCK_WITH_APPLICANT)
         _permit(can_decide_acceptance(actor, locked))
         require_state(locked, {CaseState.SUBMITTED}, _("告知补正"))
         clock = _acceptance_clock(locked)
@@ -308,7 +310,7 @@ def case_correction_submit(*, applicant_or_clerk: Any, case: Case, materials: li
         raise ValidationError({"materials": _("请提交补正材料。")})
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case, applicant=True)
+        locked = lock(case, related=LOCK_WITH_APPLICANT)
         _permit(can_submit_correction(actor, locked))
         require_state(locked, {CaseState.CORRECTION_REQUESTED}, _("提交补正材料"))
         notice = CorrectionNotice.objects.filter(case=locked).order_by("-sequence").first()
@@ -375,7 +377,7 @@ def case_handle_immediately(*, clerk: Any, case: Case, outcome_note: str) -> Cas
     outcome_note = _text(outcome_note, "outcome_note", _("请填写办理结果。"))
     now = timezone.now()
     with audited_atomic():
-        locked = lock(case, applicant=True)
+        locked = lock(case, related=LOCK_WITH_APPLICANT)
         _permit(can_handle_immediately(clerk, locked))
         if locked.item_version.handling_kind != HandlingKind.IMMEDIATE:
             raise ValidationError(_("该事项不是即办件，不能当场办结。"))
@@ -432,7 +434,7 @@ def cases_deem_accepted(*, now: datetime | None = None) -> int:
                     state=CaseState.ACCEPTED, updated_at=now
                 ):
                     continue
-                locked = lock(Case(pk=pk), applicant=True)
+                locked = lock(Case(pk=pk), related=LOCK_WITH_APPLICANT)
                 clock = _acceptance_clock(locked)
                 if not _overdue(clock, now):  # restarted by a correction since selected
                     raise _NoLongerDue

@@ -51,7 +51,7 @@ def _locked_with_open(task: WorkTask) -> tuple[ProcessInstance, WorkTask, list[W
     """`_locked`, and in the same query the instance's other open task rows (for the task table sync). Task
     rows change only under their instance's lock, so they stay as read until this transaction changes them."""
     instance = lock_instance(task.instance_id)
-    rows = WorkTask.objects.select_related("clock", "assignee").filter(
+    rows = WorkTask.objects.select_related("clock").filter(
         Q(pk=task.pk) | Q(instance_id=instance.pk, state__in=sorted(OPEN_TASK_STATES))
     )
     row, others = None, []
