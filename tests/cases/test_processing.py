@@ -276,3 +276,32 @@ def test_the_sweep_starts_processing_for_cases_it_deemed_accepted(hall):
         assert cases_processing_start_pending() == 0
     case.refresh_from_db()
     assert (case.state, case.deemed_accepted) == (CaseState.IN_PROGRESS, True)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_accepting_and_starting_appends_its_audit_events_together_in_the_order_they_happened(hall):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhengwu.audit.domain import audit_verify
+
+    shipped_process_definition("default_licensing")  # stored on first use, with an audit event of its own
+    case = online(hall)
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    with CaptureQueriesContext(connection) as queries:
+        case_accept_and_start(actor=hall.handler, case=case)
+
+    appends = [q["sql"] for q in queries.captured_queries if "audit_auditchainhead" in q["sql"]]
+    assert len(appends) == 1  # one compare-and-set of the chain head for the whole transaction
+    assert list(AuditEvent.objects.filter(seq__gt=last).order_by("seq").values_list("action", flat=True)) == [
+        "workcal.clock.stopped",  # acceptance clock
+        "workcal.clock.started",  # handling clock
+        "cases.accepted",
+        "workcal.clock.started",  # the acceptance step's clock
+        "workflow.instance.started",
+        "workcal.clock.stopped",
+        "workcal.clock.started",  # the review step's clock
+        "workflow.task.completed",
+        "cases.processing_started",
+    ]
+    assert audit_verify() is None
