@@ -32,3 +32,20 @@ def test_inline_task_mode_never_sweeps_from_events(hall, settings):
     with mock.patch("zhengwu.supervision.tasks.sweep.apply_async") as queued:
         online(hall)
     queued.assert_not_called()
+
+
+def test_a_transaction_saving_many_cases_and_clocks_asks_once(hall, settings):
+    from django.db import transaction
+
+    from zhengwu.supervision import signals
+
+    settings.ZHENGWU_SWEEP_AFTER_EVENTS = True
+    with (
+        mock.patch.object(signals, "sweep_soon", wraps=signals.sweep_soon) as asked,
+        mock.patch("zhengwu.supervision.tasks.sweep.apply_async"),
+    ):
+        with transaction.atomic():
+            case = online(hall)
+            case_accept(actor=hall.handler, case=case)  # the case and its acceptance clock saved again
+            asked.assert_not_called()
+        asked.assert_called_once_with()

@@ -29,5 +29,9 @@ def sweep_soon() -> bool:
 
 
 def request_sweep(sender, instance, **kwargs) -> None:
-    if sweeps_after_events():
+    """One request per transaction, however many cases and clocks it saves."""
+    if not sweeps_after_events():
+        return
+    pending = transaction.get_connection().run_on_commit  # (savepoint ids, callable, robust) of this transaction
+    if not any(entry[1] is sweep_soon for entry in pending):
         transaction.on_commit(sweep_soon)
