@@ -36,15 +36,23 @@ def _session_login(request: HttpRequest) -> tuple[str, str] | None:
     return (str(user_id), str(auth_hash)) if user_id and auth_hash else None
 
 
+def _cacheable(request: HttpRequest) -> bool:
+    """A logged-in GET with a session and a CSRF cookie and no flash message waiting, with a shared cache."""
+    return (
+        request.method == "GET"
+        and shared_cache_enabled()
+        and bool(request.session.session_key)
+        and bool(request.COOKIES.get(settings.CSRF_COOKIE_NAME))
+        and _session_login(request) is not None
+        and not _messages_waiting(request)
+    )
+
+
 def _entry_key(request: HttpRequest, name: str) -> str | None:
-    if request.method != "GET" or not shared_cache_enabled():
-        return None
-    session_key = request.session.session_key
-    csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
-    if not session_key or not csrf_cookie or _session_login(request) is None or _messages_waiting(request):
+    if not _cacheable(request):
         return None
     # SECRET_KEY in the digest: rotating it (which logs every session out) leaves no entry to serve.
-    seed = f"{session_key}\0{csrf_cookie}\0{settings.SECRET_KEY}"
+    seed = f"{request.session.session_key}\0{request.COOKIES[settings.CSRF_COOKIE_NAME]}\0{settings.SECRET_KEY}"
     return f"page:{name}:{hashlib.sha256(seed.encode()).hexdigest()[:40]}"
 
 
@@ -64,7 +72,7 @@ def page_from_cache(request: HttpRequest, *, name: str) -> HttpResponse | None:
 
 def page_versions(request: HttpRequest, keys: Sequence[str]) -> tuple | None:
     """Read the counters before rendering (a change during the render then makes the entry stale at once)."""
-    return versions_read(keys) if _entry_key(request, "probe") else None
+    return versions_read(keys) if _cacheable(request) else None
 
 
 def page_to_cache(

@@ -242,18 +242,13 @@ def case_task_complete(
                 if is_decision_task(row)
                 else WorkTask.objects.filter(instance=instance, bpmn_id=DECISION_TASK_ID).order_by("-pk").first()
             )
-            decision = _decision_input(
+            outcome, reasons, legal_basis = _decision_input(
                 decided.get("outcome", ""), decided.get("reasons", ""), decided.get("legal_basis", "")
             )
             _require_decider(case, actor=actor, task=decision_task)
             # The process has just ended, and a case runs one process at a time: none is running.
             _decide_locked(
-                case,
-                actor=actor,
-                outcome=decision[0],
-                reasons=decision[1],
-                legal_basis=decision[2],
-                task=decision_task,
+                case, actor=actor, outcome=outcome, reasons=reasons, legal_basis=legal_basis, task=decision_task
             )
     return row
 

@@ -71,11 +71,9 @@ def inbox(request):
 
 
 def _todo_keys(user) -> list[str]:
-    return [*task_pool_keys(user_id=user.pk, department_id=user_department_id(user)), *_layout_keys(user)]
-
-
-def _layout_keys(user) -> list[str]:
-    return [staff_key(user.pk), unread_key(user.pk)]
+    """What the cached 待办 page shows: the user's task pools, and in the layout their staff record and unread count."""
+    pools = task_pool_keys(user_id=user.pk, department_id=user_department_id(user))
+    return [*pools, staff_key(user.pk), unread_key(user.pk)]
 
 
 @staff_required
