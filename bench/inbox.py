@@ -1,7 +1,7 @@
 """Benchmark: the staff task inbox (/workbench/tasks/) with 1,000,000 cases in PostgreSQL.
 
 Run: .venv/bin/python bench/inbox.py [--cases 1000000] [--db zhengwu_bench_inbox] [--reuse]
-                                     [--connections 50] [--seconds 15] [--workers 3] [--threads 4]
+                                     [--connections 50] [--seconds 15] [--workers N]
 
 1. Recreates its own database (--db; --reuse keeps one already generated with the same --cases), migrates
    it and seeds through the domain functions: 20 departments, a handler and a leader in each, a published
@@ -12,11 +12,12 @@ Run: .venv/bin/python bench/inbox.py [--cases 1000000] [--db zhengwu_bench_inbox
    decide), spread over the departments. Foreign keys are not re-checked row by row
    (session_replication_role = replica): the generator writes consistent ids by construction.
 3. Prints EXPLAIN ANALYZE of the inbox query for the logged-in handler (the indexes it uses).
-4. Serves the project's WSGI app with gunicorn (gthread workers, keep-alive, the shared cache of CACHE_URL =
-   --cache, as production runs it) and drives it with wrk (--connections keep-alive connections, no think
-   time), logged in as a department handler with a browser's session and CSRF cookies: a one-SELECT page
+4. Serves the project's WSGI app with gunicorn as `zhengwu serve` runs it (sync workers, 2 per core + 1; the
+   shared cache of CACHE_URL = --cache) and drives it with wrk (--connections connections, no think time),
+   logged in as a department handler with a browser's session and CSRF cookies: a one-SELECT page
    (bench/inbox_urls.py: one SELECT by primary key rendered through a template) as the baseline, the same
-   SELECT in the staff layout, and the inbox, in turn, each --seconds, two rounds.
+   SELECT in the staff layout, and the inbox, in turn, each --seconds, two rounds, the server left to drain
+   for a few seconds after each run.
 
 Targets (issue 5 item 15): inbox throughput >= 60% of the one-SELECT page; p99 < 100 ms at 50 connections.
 With 50 connections and no think time, p99 < 100 ms needs well over 500 requests/s (Little's law:
@@ -261,7 +262,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(db: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(db: str, port: int, workers: int) -> subprocess.Popen:
+    """The project's web server as `zhengwu serve` runs it (zhengwu.core.web), without the access log."""
+    from zhengwu.core.web import gunicorn_command
+
     env = {
         **os.environ,
         "DATABASE_URL": f"{SERVER}/{db}",
@@ -270,27 +274,10 @@ def start_server(db: str, port: int, workers: int, threads: int) -> subprocess.P
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
     }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "zhengwu.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        start_new_session=True,
+    command = gunicorn_command(
+        bin_dir=Path(sys.executable).parent, bind=f"127.0.0.1:{port}", workers=workers, access_log=False
     )
+    server = subprocess.Popen([*command, "--log-level", "warning"], env=env, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -301,6 +288,8 @@ def start_server(db: str, port: int, workers: int, threads: int) -> subprocess.P
     server.kill()
     raise SystemExit("FAIL: gunicorn did not start")
 
+
+SETTLE_SECONDS = 3
 
 WRK_SCRIPT = """
 local paths = {%s}
@@ -338,7 +327,8 @@ def check_page(url: str, cookie: str, must_contain: str) -> None:
 
 
 def load(base: str, paths: list[str], cookie: str, connections: int, seconds: float) -> dict:
-    """One wrk run: requests/s and latency percentiles (ms) over `connections` keep-alive connections."""
+    """One wrk run: requests/s and latency percentiles (ms) over `connections` connections (wrk reopens each one
+    the server closes)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % ", ".join(f'"{path}"' for path in paths))
     try:
@@ -363,6 +353,8 @@ def load(base: str, paths: list[str], cookie: str, connections: int, seconds: fl
         ).stdout
     finally:
         os.unlink(script.name)
+    # Requests still queued when wrk stops are served all the same: let them drain before the next page's run.
+    time.sleep(SETTLE_SECONDS)
     fields = next(line for line in output.splitlines() if line.startswith("WRKRESULT ")).split()[1:]
     requests, duration_us, errors = (int(value) for value in fields[:3])
     p50, p95, p99, mean = (float(value) for value in fields[3:])
@@ -400,8 +392,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the database if it already holds --cases cases")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0, help="per round and page (two rounds each)")
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=0, help="web workers (default: as zhengwu serve)")
     parser.add_argument(
         "--cache",
         default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
@@ -462,7 +453,10 @@ def main() -> int:
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest production serves from
 
     port = free_port()
-    server = start_server(args.db, port, args.workers, args.threads)
+    from zhengwu.core.web import web_workers_default
+
+    workers = args.workers or web_workers_default()
+    server = start_server(args.db, port, workers)
     try:
         base = f"http://127.0.0.1:{port}"
         step = max(1, (high - low) // 997)
@@ -486,8 +480,8 @@ def main() -> int:
     b, s, i, miss = results.values()
     ratio = i["rate"] / b["rate"]
     print(
-        f"server: gunicorn gthread, {args.workers} workers x {args.threads} threads; {os.cpu_count()} CPUs shared "
-        f"with PostgreSQL and the load generator; {args.connections} keep-alive connections, no think time"
+        f"server: gunicorn as zhengwu serve runs it, {workers} sync workers; {os.cpu_count()} CPUs shared "
+        f"with PostgreSQL, Redis and the load generator; {args.connections} connections, no think time"
     )
     for name, r in results.items():
         print(

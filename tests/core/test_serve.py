@@ -77,3 +77,30 @@ def test_serve_answers_http_and_its_worker_reports_in(tmp_path):
     assert "<html" in home
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert server.returncode == 0, output
+
+
+def test_web_server_runs_sync_workers_two_per_core_plus_one(monkeypatch):
+    from zhengwu.core.web import gunicorn_command, web_workers_default
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert web_workers_default() == 5
+    assert gunicorn_command(bin_dir=Path("/venv/bin"), bind="127.0.0.1:8000", workers=5) == [
+        "/venv/bin/gunicorn",
+        "zhengwu.wsgi:application",
+        "--bind",
+        "127.0.0.1:8000",
+        "--worker-class",
+        "sync",
+        "--workers",
+        "5",
+        "--access-logfile",
+        "-",
+    ]
+
+
+def test_web_concurrency_sets_the_number_of_web_workers(monkeypatch):
+    from zhengwu.core.web import web_workers_default
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "9")
+    assert web_workers_default() == 9

@@ -8,13 +8,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from zhengwu.core.web import gunicorn_command, web_workers_default
+
 
 class Command(BaseCommand):
     help = "启动 Web 服务（gunicorn）与后台任务进程（Celery worker + beat），任一退出则全部停止。"
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("ZHENGWU_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--web-workers", type=int, default=web_workers_default())
         parser.add_argument("--no-worker", action="store_true", help="只启动 Web 服务")
 
     def handle(self, *args, bind: str, web_workers: int, no_worker: bool, **options):
@@ -25,20 +27,7 @@ class Command(BaseCommand):
             for sub in ("queue", "processed", "control"):
                 (Path(settings.DATA_DIR) / "broker" / sub).mkdir(parents=True, exist_ok=True)
         bin_dir = Path(sys.executable).parent
-        commands = {
-            "web": [
-                str(bin_dir / "gunicorn"),
-                "zhengwu.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                str(web_workers),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-            ],
-        }
+        commands = {"web": gunicorn_command(bin_dir=bin_dir, bind=bind, workers=web_workers)}
         if not no_worker:
             commands["worker"] = [
                 sys.executable,
