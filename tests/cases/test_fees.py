@@ -16,12 +16,13 @@ from zhengwu.cases.domain import (
     case_fee_notice_cancel,
     case_fee_notice_issue,
     case_fee_pay,
-    case_fee_refund,
     case_fees_settled,
     case_timeline,
+    fee_refund_approve,
+    fee_refund_request,
 )
 from zhengwu.cases.enums import DecisionOutcome, FeeNoticeState, PaymentMethod
-from zhengwu.cases.models import FeeNotice, FeePayment, FeeRefund
+from zhengwu.cases.models import FeeNotice, FeePayment, FeeRefund, FeeRefundRequest
 from zhengwu.cases.payments import DevelopmentPaymentProvider
 from zhengwu.cases.rules import can_pay_online
 from zhengwu.notifications.models import Message
@@ -47,6 +48,12 @@ def fee_events(case) -> list[AuditEvent]:
 
 def pay_cash(fees, notice, amount=TOTAL):
     return case_fee_pay(actor=fees.fee_clerk, notice=notice, method=PaymentMethod.CASH, amount=amount)
+
+
+def refund(fees, payment, amount, reason):
+    """A refund as it happens now: asked at the fee window, approved by the department's leader in charge."""
+    request = fee_refund_request(actor=fees.fee_clerk, payment=payment, amount=amount, reason=reason)
+    return fee_refund_approve(actor=fees.leader, request=request).refund
 
 
 def online_reference(notice, amount=TOTAL) -> str:
@@ -426,27 +433,31 @@ def test_partial_then_full_refund(fees):
     case = fees.decided_case()
     payment = pay_cash(fees, fees.notice(case))
 
-    first = case_fee_refund(actor=fees.fee_clerk, payment=payment, amount="40", reason="登记费减半")
+    first = refund(fees, payment, "40", "登记费减半")
     notice = FeeNotice.objects.get(pk=payment.notice_id)
     assert notice.state == FeeNoticeState.PARTIALLY_REFUNDED
     assert (first.amount, first.recorded_by, first.window) == (Decimal("40.00"), fees.fee_clerk, fees.fee_window)
 
     with pytest.raises(ValidationError) as error:
-        case_fee_refund(actor=fees.fee_clerk, payment=payment, amount="50.01", reason="多退")
+        fee_refund_request(actor=fees.fee_clerk, payment=payment, amount="50.01", reason="多退")
     assert error.value.message_dict == {"amount": ["退费金额不能超过可退金额 50.00 元。"]}
 
-    case_fee_refund(actor=fees.fee_clerk, payment=payment, amount="50", reason="撤回申请")
+    refund(fees, payment, "50", "撤回申请")
     notice.refresh_from_db()
     assert notice.state == FeeNoticeState.REFUNDED
     assert case_fees_settled(case=case) is True
     events = fee_events(case)
-    assert [e.action for e in events][-2:] == ["cases.fee_refunded", "cases.fee_refunded"]
+    assert [e.action for e in events][-3:] == [
+        "cases.fee_refund_requested",
+        "cases.fee_refund_approved",
+        "cases.fee_refunded",
+    ]
     assert events[-1].after["refunded"] == "90.00"
     assert events[-1].after["outside_unified_window"] is False
     assert Message.objects.filter(recipient=fees.hall.enterprise, category="case.fee_refunded").count() == 2
 
     with pytest.raises(ValidationError) as error:
-        case_fee_refund(actor=fees.fee_clerk, payment=payment, amount="0.01", reason="再退")
+        fee_refund_request(actor=fees.fee_clerk, payment=payment, amount="0.01", reason="再退")
     assert error.value.message_dict == {"amount": ["退费金额不能超过可退金额 0.00 元。"]}
 
 
@@ -463,21 +474,23 @@ def test_bad_refunds_are_refused(fees, amount, reason, message):
     payment = pay_cash(fees, fees.notice(fees.decided_case()))
 
     with pytest.raises(ValidationError) as error:
-        case_fee_refund(actor=fees.fee_clerk, payment=payment, amount=amount, reason=reason)
+        fee_refund_request(actor=fees.fee_clerk, payment=payment, amount=amount, reason=reason)
 
     assert error.value.message_dict == message
     assert not FeeRefund.objects.exists()
+    assert not FeeRefundRequest.objects.exists()
     assert FeeNotice.objects.get(pk=payment.notice_id).state == FeeNoticeState.PAID
 
 
 def test_only_the_fee_window_refunds(fees):
     payment = pay_cash(fees, fees.notice(fees.decided_case()))
 
-    for actor in (fees.hall.handler, fees.other_fee_clerk, fees.hall.enterprise):
+    for actor in (fees.hall.handler, fees.other_fee_clerk, fees.hall.enterprise, fees.leader):
         with pytest.raises(ValidationError) as error:
-            case_fee_refund(actor=actor, payment=payment, amount="10", reason="理由")
-        assert error.value.messages == ["只有统一收费窗口的收费人员才能办理该办件的退费。"]
+            fee_refund_request(actor=actor, payment=payment, amount="10", reason="理由")
+        assert error.value.messages == ["只有统一收费窗口的收费人员才能申请该办件的退费。"]
     assert not FeeRefund.objects.exists()
+    assert not FeeRefundRequest.objects.exists()
 
 
 def test_an_online_payment_is_refunded_through_the_provider(fees):
@@ -490,9 +503,9 @@ def test_an_online_payment_is_refunded_through_the_provider(fees):
         provider_reference=online_reference(notice),
     )
 
-    refund = case_fee_refund(actor=fees.fee_clerk, payment=payment, amount="90", reason="撤回申请")
+    executed = refund(fees, payment, "90", "撤回申请")
 
-    assert refund.provider_reference.startswith("dev-refund:")
+    assert executed.provider_reference.startswith("dev-refund:")
 
 
 # ---------------------------------------------------------------- timeline and constraints
@@ -501,7 +514,7 @@ def test_an_online_payment_is_refunded_through_the_provider(fees):
 def test_the_applicant_timeline_shows_the_fee_steps(fees):
     case = fees.decided_case()
     payment = pay_cash(fees, fees.notice(case))
-    case_fee_refund(actor=fees.fee_clerk, payment=payment, amount="10", reason="多收工本费")
+    refund(fees, payment, "10", "多收工本费")
 
     entries = [(entry.label, entry.detail) for entry in case_timeline(case)]
 

@@ -13,7 +13,7 @@ from tests.cases.fee_setup import TOTAL, make_fee_setup
 from tests.html import assert_page_shell
 from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay
 from zhengwu.cases.enums import FeeNoticeState
-from zhengwu.cases.models import FeeNotice, FeePayment, FeeRefund
+from zhengwu.cases.models import FeeNotice, FeePayment, FeeRefund, FeeRefundRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -102,25 +102,28 @@ def test_a_wrong_amount_is_shown_and_nothing_is_collected(client, fees):
     assert notice.state == FeeNoticeState.ISSUED
 
 
-def test_refunding_at_the_window(client, fees):
+def test_requesting_a_refund_at_the_window(client, fees):
     notice = fees.notice(fees.decided_case())
     case_fee_pay(actor=fees.fee_clerk, notice=notice, method="cash", amount=TOTAL)
     client.force_login(fees.fee_clerk)
-    url = reverse("workbench:fee_refund", args=[notice.pk])
+    url = reverse("workbench:fee_refund_request", args=[notice.pk])
 
     too_much = client.post(url, {"amount": "100", "reason": "多退"})
     assert too_much.status_code == 400
     assert "退费金额不能超过可退金额 90.00 元。" in too_much.content.decode()
     no_reason = client.post(url, {"amount": "10", "reason": ""})
     assert no_reason.status_code == 400
+    assert not FeeRefundRequest.objects.exists()
 
     response = client.post(url, {"amount": "10", "reason": "多收工本费"})
 
     assert response.status_code == 302
-    refund = FeeRefund.objects.get()
-    assert (refund.amount, refund.reason, refund.recorded_by) == (Decimal("10.00"), "多收工本费", fees.fee_clerk)
+    assert not FeeRefund.objects.exists()  # refunded only once a leader approves
+    request = FeeRefundRequest.objects.get()
+    assert (request.amount, request.reason, request.requested_by) == (Decimal("10.00"), "多收工本费", fees.fee_clerk)
     page = client.get(reverse("workbench:fee_notice", args=[notice.pk]))
     assert page.context["refundable"] == Decimal("80.00")
+    assert "已申请退费 10.00 元，待分管领导或单位负责人审批后退还。" in page.content.decode()
 
 
 def test_the_payment_receipt_is_a_pdf_for_the_window_and_the_case_department(client, fees):

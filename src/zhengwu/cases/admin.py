@@ -23,6 +23,7 @@ from zhengwu.cases.models import (
     FeeNoticeLine,
     FeePayment,
     FeeRefund,
+    FeeRefundRequest,
     FeeRule,
     ItemCertificate,
     ItemDeemedApproval,
@@ -256,13 +257,19 @@ class FeeRefundInline(_ReadOnly, admin.TabularInline):
     extra = 0
 
 
+class FeeRefundRequestInline(_ReadOnly, admin.TabularInline):
+    model = FeeRefundRequest
+    fields = ("amount", "reason", "state", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note")
+    extra = 0
+
+
 @admin.register(FeePayment)
 class FeePaymentAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     list_display = ("receipt_number", "notice", "amount", "method", "window", "paid_at")
     list_filter = ("method",)
     search_fields = ("receipt_number", "notice__case__number")
     list_select_related = ("notice__case", "window__hall")
-    inlines = (FeeRefundInline,)
+    inlines = (FeeRefundRequestInline, FeeRefundInline)
 
 
 @admin.register(ItemDeemedApproval)

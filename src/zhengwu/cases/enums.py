@@ -121,6 +121,21 @@ class PaymentMethod(models.TextChoices):
 WINDOW_PAYMENT_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD})
 
 
+class FeeRefundRequestState(models.TextChoices):
+    """A refund (退费) asked by the unified fee window, awaiting or after a leader's approval (退费审批)."""
+
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准（已退费）")
+    REJECTED = "rejected", _("不予退费")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# A request still awaiting a decision; its amount is held back from what may be refunded.
+FEE_REFUND_OPEN_STATES = frozenset({FeeRefundRequestState.REQUESTED})
+# Decided or withdrawn: nothing more happens to the request.
+FEE_REFUND_TERMINAL_STATES = frozenset(set(FeeRefundRequestState) - FEE_REFUND_OPEN_STATES)
+
+
 class ExtensionState(models.TextChoices):
     """An extension of the handling period (《行政许可法》第四十二条) awaiting or after the leader's decision."""
 

@@ -18,6 +18,7 @@ from zhengwu.cases.enums import (
     DeliveryState,
     ExtensionState,
     FeeNoticeState,
+    FeeRefundRequestState,
     FileKind,
     MaterialStatus,
     PaymentMethod,
@@ -733,6 +734,69 @@ class FeeRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment.receipt_number} 退费 {self.amount} 元"
+
+
+class FeeRefundRequest(models.Model):
+    """退费申请: a refund asked by the unified fee window and executed only when a leader in charge or the head of
+    the case's department, not the requester, approves it (退费审批, ADR 0014). An approved request links the
+    `FeeRefund` it produced; refunds recorded before approvals existed have no request."""
+
+    payment = models.ForeignKey(
+        FeePayment, verbose_name=_("缴费记录"), on_delete=models.PROTECT, related_name="refund_requests"
+    )
+    amount = models.DecimalField(_("退费金额（元）"), max_digits=12, decimal_places=2)
+    reason = models.TextField(_("退费理由"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=FeeRefundRequestState.choices, default=FeeRefundRequestState.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    window = models.ForeignKey(
+        "org.Window", verbose_name=_("收费窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人（撤回人）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批（撤回）时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    refund = models.OneToOneField(
+        FeeRefund,
+        verbose_name=_("退费记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="request",
+    )
+
+    class Meta:
+        verbose_name = _("退费申请")
+        verbose_name_plural = _("退费申请")
+        ordering = ["payment", "requested_at", "pk"]
+        indexes = [models.Index(fields=["state", "requested_at"], name="cases_refundreq_state_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cases_refundreq_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="cases_refundreq_has_reason"),
+            models.CheckConstraint(
+                condition=Q(state=FeeRefundRequestState.REQUESTED, decided_at__isnull=True, refund__isnull=True)
+                | Q(state=FeeRefundRequestState.APPROVED, decided_at__isnull=False, refund__isnull=False)
+                | (
+                    Q(state=FeeRefundRequestState.REJECTED, decided_at__isnull=False, refund__isnull=True)
+                    & ~Q(decision_note="")
+                )
+                | Q(state=FeeRefundRequestState.WITHDRAWN, decided_at__isnull=False, refund__isnull=True),
+                name="cases_refundreq_decision_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment.receipt_number} 退费申请 {self.amount} 元（{self.get_state_display()}）"
 
 
 class CaseSuspension(models.Model):

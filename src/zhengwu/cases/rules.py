@@ -355,3 +355,44 @@ def extensions_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySe
         case__department_id=staff_profile(user).department_id,
         case__state__in=[CaseState.IN_PROGRESS, CaseState.SUSPENDED],
     )
+
+
+# ---- fee refunds (退费审批): the fee window asks, a leader of the case's department approves (four eyes) ----
+FEE_REFUND_APPROVER_ROLES = (Role.LEADER_IN_CHARGE, Role.UNIT_HEAD)
+
+
+def can_request_fee_refund(user: Any, case) -> bool:
+    """Ask for a refund of a case's fee: a fee clerk at a unified fee window that serves its department."""
+    return can_collect_fees(user, case)
+
+
+def can_decide_fee_refund(user: Any, case) -> bool:
+    """Approve or reject a refund request: the leader in charge or the head of the case's department (the
+    department that charged the fee). Never the requester: the domain functions refuse that separately."""
+    return _in_case_department_with(user, case, FEE_REFUND_APPROVER_ROLES)
+
+
+def can_view_fee_refund_queue(user: Any) -> bool:
+    """待审批退费: leaders in charge and unit heads of a department."""
+    if not is_staff_member(user):
+        return False
+    profile = staff_profile(user)
+    return (
+        profile is not None
+        and profile.department_id is not None
+        and any(has_role(user, role) for role in FEE_REFUND_APPROVER_ROLES)
+    )
+
+
+def fee_refunds_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+    """Pending refund requests `user` may decide: those on fees of their own department's cases, except the
+    ones they asked for themselves."""
+    from zhengwu.cases.enums import FEE_REFUND_OPEN_STATES
+    from zhengwu.cases.models import FeeRefundRequest
+
+    queryset = FeeRefundRequest.objects.all() if queryset is None else queryset
+    if not can_view_fee_refund_queue(user):
+        return queryset.none()
+    return queryset.filter(
+        state__in=FEE_REFUND_OPEN_STATES, payment__notice__case__department_id=staff_profile(user).department_id
+    ).exclude(requested_by_id=user.pk)

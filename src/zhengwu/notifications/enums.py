@@ -19,6 +19,8 @@ class Category(models.TextChoices):
     CASE_FEE_NOTICE = "case.fee_notice", _("缴费通知")
     CASE_FEE_PAID = "case.fee_paid", _("缴费成功")
     CASE_FEE_REFUNDED = "case.fee_refunded", _("退费")
+    CASE_FEE_REFUND_REQUESTED = "case.fee_refund_requested", _("退费审批申请")
+    CASE_FEE_REFUND_DECIDED = "case.fee_refund_decided", _("退费审批结果")
     CASE_CERTIFICATE_ISSUED = "case.certificate_issued", _("证照已签发")
     CASE_READY_FOR_PICKUP = "case.ready_for_pickup", _("证照待领取")
     CASE_SHIPPED = "case.shipped", _("证照已寄出")

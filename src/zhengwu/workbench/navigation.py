@@ -30,6 +30,7 @@ def staff_nav_links(request) -> list[NavLink]:
         (_("差评整改"), "workbench:rating_follow_ups", rating_rules.can_view_follow_ups(user)),
         (_("统一收费窗口"), "workbench:fee_queue", case_rules.can_use_fee_window(user)),
         (_("延期审批"), "workbench:case_extension_queue", case_rules.can_view_extension_queue(user)),
+        (_("待审批退费"), "workbench:fee_refund_queue", case_rules.can_view_fee_refund_queue(user)),
         (_("事项管理"), "workbench:catalog_items", catalog_rules.can_view_items(user)),
         (_("事项审核"), "workbench:catalog_review_queue", user.is_superuser or catalog_rules.can_review(user)),
         (_("事项导入导出"), "workbench:catalog_excel_import", catalog_rules.can_exchange_items(user)),

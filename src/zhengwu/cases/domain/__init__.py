@@ -11,7 +11,16 @@ from .completion import case_complete
 from .deemed_approval import cases_deem_approved
 from .delivery import case_delivery_arrange, case_hand_over, case_ship
 from .extension import case_extension_decide, case_extension_request
-from .fees import case_fee_notice_cancel, case_fee_notice_issue, case_fee_pay, case_fee_refund, case_fees_settled
+from .fees import (
+    case_fee_notice_cancel,
+    case_fee_notice_issue,
+    case_fee_pay,
+    case_fees_settled,
+    fee_refund_approve,
+    fee_refund_reject,
+    fee_refund_request,
+    fee_refund_withdraw,
+)
 from .files import stored_file_open, stored_file_save
 from .intake import case_register_at_window, case_submit_by_proxy, case_submit_online
 from .lookup import TimelineEntry, case_lookup, case_timeline
@@ -31,7 +40,6 @@ __all__ = [
     "case_fee_notice_cancel",
     "case_fee_notice_issue",
     "case_fee_pay",
-    "case_fee_refund",
     "case_fees_settled",
     "case_hand_over",
     "case_handle_immediately",
@@ -47,6 +55,10 @@ __all__ = [
     "case_timeline",
     "cases_deem_accepted",
     "cases_deem_approved",
+    "fee_refund_approve",
+    "fee_refund_reject",
+    "fee_refund_request",
+    "fee_refund_withdraw",
     "stored_file_open",
     "stored_file_save",
 ]

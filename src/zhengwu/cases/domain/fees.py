@@ -9,6 +9,8 @@
   `outside_unified_window` and `free_item_charged` for the 行政收费 monitoring point.
 * Only a fee clerk at a unified fee window serving the department, or the applicant online where the item allows
   it, records a payment; always the notice's whole total. Every payment gets a receipt number (票据号).
+* A refund (退费) is asked for by the fee window and carried out only when a leader in charge or the head of the
+  case's department approves it, never the one who asked (退费审批, four eyes).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -26,15 +29,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.accounts.enums import UserKind
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import SYSTEM_ACTOR, lock, user_or_none
 from zhengwu.cases.domain.fee_rules import dmn_fee
 from zhengwu.cases.enums import (
     FEE_PAID_STATES,
+    FEE_REFUND_OPEN_STATES,
     WINDOW_PAYMENT_METHODS,
     CaseState,
     DecisionOutcome,
     FeeNoticeState,
+    FeeRefundRequestState,
     PaymentMethod,
 )
 from zhengwu.cases.models import (
@@ -45,10 +51,19 @@ from zhengwu.cases.models import (
     FeePayment,
     FeeReceiptCounter,
     FeeRefund,
+    FeeRefundRequest,
     FeeRule,
 )
 from zhengwu.cases.payments import PaymentError, payment_provider
-from zhengwu.cases.rules import can_collect_fees, can_issue_fee_notice, can_pay_online, fee_window
+from zhengwu.cases.rules import (
+    FEE_REFUND_APPROVER_ROLES,
+    can_collect_fees,
+    can_decide_fee_refund,
+    can_issue_fee_notice,
+    can_pay_online,
+    can_request_fee_refund,
+    fee_window,
+)
 from zhengwu.catalog.models import FeeItem
 from zhengwu.notifications.domain import notify
 from zhengwu.notifications.enums import Category
@@ -60,10 +75,15 @@ __all__ = [
     "case_fee_notice_cancel",
     "case_fee_notice_issue",
     "case_fee_pay",
-    "case_fee_refund",
     "case_fees_issue_after_grant",
     "case_fees_settled",
     "fee_lines_standard",
+    "fee_refund_approve",
+    "fee_refund_approvers",
+    "fee_refund_reject",
+    "fee_refund_request",
+    "fee_refund_withdraw",
+    "refundable_amount",
 ]
 
 logger = logging.getLogger(__name__)
@@ -558,73 +578,284 @@ def refunded_total(payment: FeePayment) -> Decimal:
     return payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
 
-def case_fee_refund(*, actor: Any, payment: FeePayment, amount: Any, reason: str) -> FeeRefund:
-    """Refund (退费) part or all of a payment, with the reason, at a unified fee window serving the case's
-    department; an online payment is refunded through the provider."""
+def pending_refund_total(payment: FeePayment, *, exclude: FeeRefundRequest | None = None) -> Decimal:
+    """What refund requests still awaiting approval hold back from the payment."""
+    requests = FeeRefundRequest.objects.filter(payment_id=payment.pk, state__in=FEE_REFUND_OPEN_STATES)
+    if exclude is not None:
+        requests = requests.exclude(pk=exclude.pk)
+    return requests.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def refundable_amount(payment: FeePayment) -> Decimal:
+    """What may still be asked for: the payment less its refunds and the requests awaiting approval."""
+    return payment.amount - refunded_total(payment) - pending_refund_total(payment)
+
+
+def fee_refund_approvers(department) -> list:
+    """Who is told of a department's refund requests: its leaders in charge, or its head when it has none."""
+    users = get_user_model().objects.filter(is_active=True, kind=UserKind.STAFF, staff__department=department)
+    for role in FEE_REFUND_APPROVER_ROLES:
+        found = list(users.filter(role_assignments__role=role).distinct().order_by("pk"))
+        if found:
+            return found
+    return []
+
+
+def _lock_request(request: FeeRefundRequest) -> tuple[FeeNotice, FeeRefundRequest]:
+    """Lock the case, the notice and the request, in the order every fee function locks them (case first), so
+    two officials deciding the same request at once are served one after the other."""
+    notice_id = FeePayment.objects.filter(pk=request.payment_id).values_list("notice_id", flat=True).get()
+    notice = FeeNotice.objects.only("case_id").get(pk=notice_id)
+    lock(Case(pk=notice.case_id))
+    locked = _lock_notice(notice)
+    row = (
+        FeeRefundRequest.objects.select_for_update(of=("self",))
+        .select_related("payment", "requested_by")
+        .get(pk=request.pk)
+    )
+    return locked, row
+
+
+def _request_audit(row: FeeRefundRequest, notice: FeeNotice) -> dict[str, Any]:
+    return {
+        "notice_id": notice.pk,
+        "payment_id": row.payment_id,
+        "receipt_number": row.payment.receipt_number,
+        "request_id": row.pk,
+        "request_state": row.state,
+        "amount": _yuan(row.amount),
+        "reason": row.reason,
+        "requested_by_id": row.requested_by_id,
+        "window_id": row.window_id,
+        **_flags(notice),
+    }
+
+
+def _require_open(row: FeeRefundRequest, action: str) -> None:
+    if row.state not in FEE_REFUND_OPEN_STATES:
+        raise ValidationError(
+            _("该退费申请当前状态为“%(state)s”，不能%(action)s。")
+            % {"state": FeeRefundRequestState(row.state).label, "action": action}
+        )
+
+
+def fee_refund_request(*, actor: Any, payment: FeePayment, amount: Any, reason: str) -> FeeRefundRequest:
+    """Ask (申请退费) for part or all of a payment back, with the reason, at a unified fee window serving the case's
+    department. Nothing is refunded yet: the department's leader in charge or head approves it
+    (`fee_refund_approve`). The amount may not exceed the payment less its refunds and the requests still
+    awaiting approval."""
     amount = _money(amount, "amount")
     reason = _text(reason, "reason", _("请填写退费理由。"))
     if amount <= 0:
         raise ValidationError({"amount": _("退费金额必须大于零。")})
-    with transaction.atomic():
-        notice = FeeNotice.objects.select_related("case").get(pk=payment.notice_id)
-        lock(notice.case)
+    with audited_atomic():
+        notice = FeeNotice.objects.only("case_id").get(pk=payment.notice_id)
+        lock(Case(pk=notice.case_id))
         locked = _lock_notice(notice)
         case = locked.case
-        if not can_collect_fees(actor, case):
-            raise ValidationError(_("只有统一收费窗口的收费人员才能办理该办件的退费。"))
+        if not can_request_fee_refund(actor, case):
+            raise ValidationError(_("只有统一收费窗口的收费人员才能申请该办件的退费。"))
         if locked.state not in FEE_PAID_STATES:
             raise ValidationError(_("该缴费通知没有可退的款项。"))
         row = FeePayment.objects.get(pk=payment.pk)
-        already = refunded_total(row)
-        if amount > row.amount - already:
-            raise ValidationError(
-                {"amount": _("退费金额不能超过可退金额 %(left)s 元。") % {"left": _yuan(row.amount - already)}}
-            )
-        reference = ""
-        if row.method == PaymentMethod.ONLINE:
-            try:
-                reference = payment_provider().refund(reference=row.provider_reference, amount=amount)
-            except PaymentError as error:
-                raise ValidationError(_("网上退款失败：%(reason)s") % {"reason": str(error)}) from None
-        window = fee_window(actor)
-        refund = FeeRefund.objects.create(
+        refunded, pending = refunded_total(row), pending_refund_total(row)
+        left = row.amount - refunded - pending
+        if amount > left:
+            if pending:
+                message = _("退费金额不能超过可退金额 %(left)s 元（另有待审批的退费 %(pending)s 元）。") % {
+                    "left": _yuan(left),
+                    "pending": _yuan(pending),
+                }
+            else:
+                message = _("退费金额不能超过可退金额 %(left)s 元。") % {"left": _yuan(left)}
+            raise ValidationError({"amount": message})
+        request = FeeRefundRequest.objects.create(
             payment=row,
             amount=amount,
             reason=reason,
-            provider_reference=reference[:100],
-            recorded_by=user_or_none(actor),
-            window=window,
-            refunded_at=timezone.now(),
+            requested_by=user_or_none(actor),
+            window=fee_window(actor),
+            requested_at=timezone.now(),
         )
-        before_state = locked.state
-        locked.state = FeeNoticeState.REFUNDED if already + amount == row.amount else FeeNoticeState.PARTIALLY_REFUNDED
-        locked.save(update_fields=["state"])
         audit_record(
             actor=actor,
-            action="cases.fee_refunded",
+            action="cases.fee_refund_requested",
             obj=case,
-            before={"notice_id": locked.pk, "state": before_state, "refunded": _yuan(already)},
-            after={
-                "notice_id": locked.pk,
-                "state": locked.state,
-                "payment_id": row.pk,
-                "receipt_number": row.receipt_number,
-                "refund_id": refund.pk,
-                "amount": _yuan(amount),
-                "refunded": _yuan(already + amount),
-                "reason": reason,
-                "window_id": window.pk if window is not None else None,
-                **_flags(locked),
-            },
+            before={"notice_id": locked.pk, "refunded": _yuan(refunded), "pending": _yuan(pending)},
+            after={**_request_audit(request, locked), "pending": _yuan(pending + amount)},
         )
-        _tell(
-            case,
-            category=Category.CASE_FEE_REFUNDED,
-            subject=_("退费：%(number)s %(amount)s 元") % {"number": case.number, "amount": _yuan(amount)},
-            body=_("票据号：%(receipt)s\n退费理由：%(reason)s") % {"receipt": row.receipt_number, "reason": reason},
-            actor=actor,
+        recipients = [user for user in fee_refund_approvers(case.department) if user.pk != request.requested_by_id]
+        if recipients:
+            notify(
+                recipients=recipients,
+                category=Category.CASE_FEE_REFUND_REQUESTED,
+                subject=_("退费审批：%(number)s 申请退费 %(amount)s 元")
+                % {"number": case.number, "amount": _yuan(amount)},
+                body=_("票据号：%(receipt)s，实收 %(paid)s 元\n退费理由：%(reason)s")
+                % {"receipt": row.receipt_number, "paid": _yuan(row.amount), "reason": reason},
+                link=reverse("workbench:fee_refund_queue"),
+                actor=actor,
+            )
+    return request
+
+
+def _refund_execute(*, actor: Any, notice: FeeNotice, row: FeeRefundRequest) -> FeeRefund:
+    """Give the money back for an approved request (the notice, case and request locked by the caller): through
+    the provider for an online payment; the refund is recorded under the requester and their window."""
+    payment = row.payment
+    already = refunded_total(payment)
+    if row.amount > payment.amount - already:  # kept true by the request's check; guards older data
+        raise ValidationError(
+            {"amount": _("退费金额不能超过可退金额 %(left)s 元。") % {"left": _yuan(payment.amount - already)}}
         )
+    reference = ""
+    if payment.method == PaymentMethod.ONLINE:
+        try:
+            reference = payment_provider().refund(reference=payment.provider_reference, amount=row.amount)
+        except PaymentError as error:
+            raise ValidationError(_("网上退款失败：%(reason)s") % {"reason": str(error)}) from None
+    refund = FeeRefund.objects.create(
+        payment=payment,
+        amount=row.amount,
+        reason=row.reason,
+        provider_reference=reference[:100],
+        recorded_by_id=row.requested_by_id,
+        window_id=row.window_id,
+        refunded_at=timezone.now(),
+    )
+    before_state = notice.state
+    notice.state = (
+        FeeNoticeState.REFUNDED if already + row.amount == payment.amount else FeeNoticeState.PARTIALLY_REFUNDED
+    )
+    notice.save(update_fields=["state"])
+    case = notice.case
+    audit_record(
+        actor=actor,
+        action="cases.fee_refunded",
+        obj=case,
+        before={"notice_id": notice.pk, "state": before_state, "refunded": _yuan(already)},
+        after={
+            "notice_id": notice.pk,
+            "state": notice.state,
+            "payment_id": payment.pk,
+            "receipt_number": payment.receipt_number,
+            "refund_id": refund.pk,
+            "request_id": row.pk,
+            "requested_by_id": row.requested_by_id,
+            "amount": _yuan(row.amount),
+            "refunded": _yuan(already + row.amount),
+            "reason": row.reason,
+            "window_id": row.window_id,
+            **_flags(notice),
+        },
+    )
+    _tell(
+        case,
+        category=Category.CASE_FEE_REFUNDED,
+        subject=_("退费：%(number)s %(amount)s 元") % {"number": case.number, "amount": _yuan(row.amount)},
+        body=_("票据号：%(receipt)s\n退费理由：%(reason)s") % {"receipt": payment.receipt_number, "reason": row.reason},
+        actor=actor,
+    )
     return refund
+
+
+def _tell_requester(row: FeeRefundRequest, case: Case, *, actor: Any) -> None:
+    if row.requested_by is None:
+        return
+    subject = _("退费申请%(state)s：%(number)s %(amount)s 元") % {
+        "state": row.get_state_display(),
+        "number": case.number,
+        "amount": _yuan(row.amount),
+    }
+    notify(
+        recipients=[row.requested_by],
+        category=Category.CASE_FEE_REFUND_DECIDED,
+        subject=subject,
+        body=row.decision_note or row.get_state_display(),
+        link=reverse("workbench:fee_notice", args=[row.payment.notice_id]),
+        actor=actor,
+    )
+
+
+def _decide(*, actor: Any, request: FeeRefundRequest, approve: bool, note: str) -> FeeRefundRequest:
+    now = timezone.now()
+    with audited_atomic():
+        locked, row = _lock_request(request)
+        case = locked.case
+        if row.requested_by_id is not None and row.requested_by_id == getattr(actor, "pk", None):
+            raise ValidationError(_("本人申请的退费不能由本人审批。"))
+        if not can_decide_fee_refund(actor, case):
+            raise ValidationError(_("只有本部门的分管领导或单位负责人可以审批退费。"))
+        _require_open(row, _("审批"))
+        before = _request_audit(row, locked)
+        row.decided_by = user_or_none(actor)
+        row.decided_at = now
+        row.decision_note = note
+        if approve:
+            row.state = FeeRefundRequestState.APPROVED
+            audit_record(
+                actor=actor,
+                action="cases.fee_refund_approved",
+                obj=case,
+                before=before,
+                after={**_request_audit(row, locked), "note": note},
+            )
+            row.refund = _refund_execute(actor=actor, notice=locked, row=row)
+        else:
+            row.state = FeeRefundRequestState.REJECTED
+            audit_record(
+                actor=actor,
+                action="cases.fee_refund_rejected",
+                obj=case,
+                before=before,
+                after={**_request_audit(row, locked), "note": note},
+            )
+        row.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "refund"])
+        _tell_requester(row, case, actor=actor)
+    return _sync(request, row)
+
+
+def fee_refund_approve(*, actor: Any, request: FeeRefundRequest, note: str = "") -> FeeRefundRequest:
+    """Approve a pending refund request (批准退费) — the leader in charge or head of the case's department, never
+    the requester — and refund it at once: through the provider for an online payment, a `FeeRefund` row, the
+    notice partially_refunded / refunded, the applicant told. Two officials approving at once: one refunds, the
+    other is told the request was already decided."""
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise ValidationError({"note": _("内容不能超过 %(max)d 个字符。") % {"max": MAX_TEXT}})
+    return _decide(actor=actor, request=request, approve=True, note=note)
+
+
+def fee_refund_reject(*, actor: Any, request: FeeRefundRequest, note: str) -> FeeRefundRequest:
+    """Reject a pending refund request (不予退费), with the reason; nothing is refunded and the requester is told."""
+    note = _text(note, "note", _("不予退费的，请填写审批意见。"))
+    return _decide(actor=actor, request=request, approve=False, note=note)
+
+
+def fee_refund_withdraw(*, actor: Any, request: FeeRefundRequest, note: str = "") -> FeeRefundRequest:
+    """Withdraw (撤回) one's own pending refund request; its amount may be asked for again."""
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise ValidationError({"note": _("内容不能超过 %(max)d 个字符。") % {"max": MAX_TEXT}})
+    with audited_atomic():
+        locked, row = _lock_request(request)
+        if row.requested_by_id is None or row.requested_by_id != getattr(actor, "pk", None):
+            raise ValidationError(_("只有退费申请人本人可以撤回退费申请。"))
+        _require_open(row, _("撤回"))
+        before = _request_audit(row, locked)
+        row.state = FeeRefundRequestState.WITHDRAWN
+        row.decided_by = user_or_none(actor)
+        row.decided_at = timezone.now()
+        row.decision_note = note
+        row.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        audit_record(
+            actor=actor,
+            action="cases.fee_refund_withdrawn",
+            obj=locked.case,
+            before=before,
+            after={**_request_audit(row, locked), "note": note},
+        )
+    return _sync(request, row)
 
 
 # ---------------------------------------------------------------- the gate

@@ -65,6 +65,10 @@ TIMELINE_LABELS = {
     "cases.fee_notice_cancelled": gettext_lazy("缴费通知作废"),
     "cases.fee_paid": gettext_lazy("缴费"),
     "cases.fee_refunded": gettext_lazy("退费"),
+    "cases.fee_refund_requested": gettext_lazy("申请退费"),
+    "cases.fee_refund_approved": gettext_lazy("批准退费"),
+    "cases.fee_refund_rejected": gettext_lazy("不予退费"),
+    "cases.fee_refund_withdrawn": gettext_lazy("撤回退费申请"),
     "cases.suspended": gettext_lazy("挂起"),
     "cases.resumed": gettext_lazy("恢复办理"),
     "cases.extension_requested": gettext_lazy("申请延期"),
@@ -373,6 +377,27 @@ class TimelineRow:
     detail: str
 
 
+REFUND_ACTIONS = frozenset(
+    {
+        "cases.fee_refund_requested",
+        "cases.fee_refund_approved",
+        "cases.fee_refund_rejected",
+        "cases.fee_refund_withdrawn",
+        "cases.fee_refunded",
+    }
+)
+
+
+def _refund_detail(after: dict) -> str:
+    detail = _("%(amount)s 元；理由：%(reason)s") % {
+        "amount": after.get("amount", ""),
+        "reason": after.get("reason", ""),
+    }
+    if after.get("note"):
+        detail += _("；审批意见：%(note)s") % {"note": after["note"]}
+    return detail
+
+
 def _timeline(case: Case) -> list[TimelineRow]:
     events = AuditEvent.objects.filter(object_type=Case._meta.label_lower, object_id=str(case.pk)).order_by("seq")
     rows = []
@@ -387,6 +412,8 @@ def _timeline(case: Case) -> list[TimelineRow]:
             detail = after.get("outcome_note", "")
         elif event.action == "cases.decided":
             detail = decision_detail(after)
+        elif event.action in REFUND_ACTIONS:
+            detail = _refund_detail(after)
         else:
             detail = case_clock_detail(event.action, after)
         label = TIMELINE_LABELS.get(event.action) or CASE_TIMELINE_LABELS.get(event.action, event.action)

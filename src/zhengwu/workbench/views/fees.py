@@ -10,7 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,15 +24,25 @@ from zhengwu.cases.domain.fees import (
     case_fee_notice_cancel,
     case_fee_notice_issue,
     case_fee_pay,
-    case_fee_refund,
     fee_lines_standard,
-    refunded_total,
+    fee_refund_approve,
+    fee_refund_reject,
+    fee_refund_request,
+    fee_refund_withdraw,
 )
-from zhengwu.cases.enums import WINDOW_PAYMENT_METHODS, CaseState, DecisionOutcome, FeeNoticeState, PaymentMethod
-from zhengwu.cases.models import Case, CaseDecision, FeeNotice, FeeNoticeLine, FeePayment, FeeRefund
+from zhengwu.cases.enums import (
+    FEE_REFUND_OPEN_STATES,
+    WINDOW_PAYMENT_METHODS,
+    CaseState,
+    DecisionOutcome,
+    FeeNoticeState,
+    PaymentMethod,
+)
+from zhengwu.cases.models import Case, CaseDecision, FeeNotice, FeeNoticeLine, FeePayment, FeeRefund, FeeRefundRequest
 from zhengwu.workbench.rules import staff_required
 
 PER_PAGE = 50
+REFUND_QUEUE_LIMIT = 200
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -58,6 +69,10 @@ class CollectForm(forms.Form):
 class RefundForm(forms.Form):
     amount = forms.DecimalField(label=gettext_lazy("退费金额（元）"), max_digits=12, decimal_places=2, min_value=0)
     reason = forms.CharField(label=gettext_lazy("退费理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 def _window_or_403(user):
@@ -105,14 +120,28 @@ def _payment(notice: FeeNotice) -> FeePayment | None:
     return (
         FeePayment.objects.filter(notice=notice)
         .select_related("window", "collected_by")
-        .prefetch_related(Prefetch("refunds", queryset=FeeRefund.objects.order_by("refunded_at", "pk")))
+        .prefetch_related(
+            Prefetch("refunds", queryset=FeeRefund.objects.order_by("refunded_at", "pk")),
+            Prefetch(
+                "refund_requests",
+                queryset=FeeRefundRequest.objects.select_related("requested_by", "decided_by").order_by(
+                    "requested_at", "pk"
+                ),
+            ),
+        )
         .first()
     )
 
 
 def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, errors=(), status=200):
     payment = _payment(notice)
-    refundable = payment.amount - refunded_total(payment) if payment is not None else Decimal("0.00")
+    refundable = pending = Decimal("0.00")
+    requests: list[FeeRefundRequest] = []
+    if payment is not None:
+        requests = list(payment.refund_requests.all())
+        pending = sum((r.amount for r in requests if r.state in FEE_REFUND_OPEN_STATES), Decimal("0.00"))
+        refunded = sum((r.amount for r in payment.refunds.all()), Decimal("0.00"))
+        refundable = payment.amount - refunded - pending
     return render(
         request,
         "workbench/fees/notice.html",
@@ -122,6 +151,9 @@ def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, error
             "lines": list(notice.lines.all()),
             "payment": payment,
             "refundable": refundable,
+            "pending_refunds": pending,
+            "refund_requests": requests,
+            "open_states": FEE_REFUND_OPEN_STATES,
             "collect_form": collect
             or (CollectForm(initial={"amount": notice.total}) if notice.state == FeeNoticeState.ISSUED else None),
             "refund_form": refund or (RefundForm(initial={"amount": refundable}) if refundable > 0 else None),
@@ -162,7 +194,8 @@ def fee_collect(request, notice_id: int):
 
 @require_POST
 @staff_required
-def fee_refund(request, notice_id: int):
+def fee_refund_request_view(request, notice_id: int):
+    """申请退费 at the fee window; the refund waits for a leader's approval (退费审批)."""
     notice = _notice_or_404(request.user, notice_id)
     payment = _payment(notice)
     if payment is None:
@@ -170,7 +203,7 @@ def fee_refund(request, notice_id: int):
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
-            case_fee_refund(
+            asked = fee_refund_request(
                 actor=request.user,
                 payment=payment,
                 amount=form.cleaned_data["amount"],
@@ -178,9 +211,110 @@ def fee_refund(request, notice_id: int):
             )
         except ValidationError as error:
             return _notice_page(request, notice, refund=form, errors=_errors(error), status=400)
-        messages.success(request, _("已退费 %(amount)s 元。") % {"amount": form.cleaned_data["amount"]})
+        messages.success(
+            request,
+            _("已申请退费 %(amount)s 元，待分管领导或单位负责人审批后退还。") % {"amount": asked.amount},
+        )
         return redirect("workbench:fee_notice", notice_id=notice.pk)
     return _notice_page(request, notice, refund=form, status=400)
+
+
+@require_POST
+@staff_required
+def fee_refund_withdraw_view(request, request_id: int):
+    window = _window_or_403(request.user)
+    refund_request = get_object_or_404(
+        FeeRefundRequest.objects.filter(payment__notice__in=_window_notices(window)).select_related("payment"),
+        pk=request_id,
+    )
+    notice = _notice_or_404(request.user, refund_request.payment.notice_id)
+    try:
+        fee_refund_withdraw(actor=request.user, request=refund_request, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        return _notice_page(request, notice, errors=_errors(error), status=400)
+    messages.success(request, _("已撤回退费申请。"))
+    return redirect("workbench:fee_notice", notice_id=notice.pk)
+
+
+# ---------------------------------------------------------------- 待审批退费 (the leaders' refund approvals)
+
+
+def _refunded_so_far():
+    refunds = (
+        FeeRefund.objects.filter(payment_id=OuterRef("payment_id"))
+        .order_by()
+        .values("payment_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return Coalesce(Subquery(refunds, output_field=money), Value(Decimal("0.00")), output_field=money)
+
+
+def _refund_requests_for(user):
+    return (
+        rules.fee_refunds_to_decide(user, FeeRefundRequest.objects.all())
+        .select_related("payment__notice__case__item_version", "requested_by", "window")
+        .annotate(refunded=_refunded_so_far())
+    )
+
+
+def _refund_queue(request, *, errors: list[str] | None = None, status: int = 200):
+    pending = list(_refund_requests_for(request.user).order_by("requested_at", "pk")[:REFUND_QUEUE_LIMIT])
+    return render(
+        request,
+        "workbench/fees/refund_queue.html",
+        {"refund_requests": pending, "limit": REFUND_QUEUE_LIMIT, "errors": errors or []},
+        status=status,
+    )
+
+
+@staff_required
+def fee_refund_queue(request):
+    """待审批退费: pending refund requests on the fees of the leader's department, oldest first."""
+    if not rules.can_view_fee_refund_queue(request.user):
+        raise PermissionDenied
+    return _refund_queue(request)
+
+
+@require_POST
+@staff_required
+def fee_refund_decide_view(request, request_id: int):
+    """Approve or reject from the queue; with htmx the request's row is swapped in place."""
+    user = request.user
+    if not rules.can_view_fee_refund_queue(user):
+        raise PermissionDenied
+    refund_request = get_object_or_404(
+        FeeRefundRequest.objects.filter(payment__notice__case__in=rules.cases_visible_to(user)), pk=request_id
+    )
+    decision = request.POST.get("decision")
+    note = request.POST.get("note", "")
+    try:
+        if decision == "approve":
+            fee_refund_approve(actor=user, request=refund_request, note=note)
+            done = _("已批准退费 %(amount)s 元，款项已退还。") % {"amount": refund_request.amount}
+        elif decision == "reject":
+            fee_refund_reject(actor=user, request=refund_request, note=note)
+            done = _("已决定不予退费。")
+        else:
+            raise ValidationError(_("请选择批准或不予退费。"))
+    except ValidationError as error:
+        if _is_htmx(request):
+            row = _refund_requests_for(user).filter(pk=refund_request.pk).first()
+            return render(
+                request,
+                "workbench/fees/_refund_request_row.html",
+                {"item": row or refund_request, "errors": _errors(error), "note": note, "closed": row is None},
+            )
+        return _refund_queue(request, errors=_errors(error), status=400)
+    if _is_htmx(request):
+        return render(
+            request,
+            "workbench/fees/_refund_request_row.html",
+            {"item": refund_request, "done": done, "closed": True},
+        )
+    messages.success(request, done)
+    return redirect("workbench:fee_refund_queue")
 
 
 @staff_required
