@@ -627,7 +627,7 @@ def _request_audit(row: FeeRefundRequest, notice: FeeNotice) -> dict[str, Any]:
         "reason": row.reason,
         "requested_by_id": row.requested_by_id,
         "window_id": row.window_id,
-        **_flags(notice),
+        "department_id": notice.case.department_id,
     }
 
 
