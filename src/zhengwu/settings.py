@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -217,7 +218,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "cases-deem-approved": {"task": "zhengwu.cases.tasks.deem_approved", "schedule": 600.0},
     "supervision-sweep": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 300.0},
     "supervision-sweep-full": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 3600.0, "kwargs": {"full": True}},
+    # Nightly, local time (CELERY_TIMEZONE): uploads nothing refers to, past their grace period (ADR 0013).
+    "cases-purge-orphan-files": {
+        "task": "zhengwu.cases.tasks.purge_orphan_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
+# Uploads nothing refers to are kept this long after their latest upload (a form may still be on its way).
+ZHENGWU_ORPHAN_UPLOAD_GRACE_HOURS = int(os.environ.get("ZHENGWU_ORPHAN_UPLOAD_GRACE_HOURS", "24"))
 
 # CACHE_URL (redis://…) gives every web and worker process one shared cache: sessions are then read from it
 # (kept in the database too) and the staff 待办 page is cached against version counters (ADR 0023). Without it each

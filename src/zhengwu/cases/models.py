@@ -43,6 +43,9 @@ class StoredFile(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    # Moved on whenever the same content is uploaded again, so the orphan sweep's grace period counts from the
+    # latest upload that may be about to be attached (ADR 0013, "Orphaned uploads").
+    last_uploaded_at = models.DateTimeField(_("最近上传时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("上传文件")
@@ -217,6 +220,51 @@ class CorrectionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} 第{self.sequence}次补正告知"
+
+
+class ReplacedMaterial(models.Model):
+    """What a material held before a correction replaced it: part of the case file, and what the notice judged."""
+
+    material = models.ForeignKey(
+        CaseMaterial, verbose_name=_("办件材料"), on_delete=models.CASCADE, related_name="replaced"
+    )
+    notice = models.ForeignKey(
+        CorrectionNotice,
+        verbose_name=_("补正告知"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_materials",
+    )
+    file = models.ForeignKey(
+        StoredFile, verbose_name=_("文件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    licence = models.ForeignKey(
+        "licences.Licence",
+        verbose_name=_("复用电子证照"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(_("替换前状态"), max_length=10, choices=MaterialStatus.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    replaced_at = models.DateTimeField(_("替换时间"))
+
+    class Meta:
+        verbose_name = _("被替换的材料")
+        verbose_name_plural = _("被替换的材料")
+        ordering = ["material", "replaced_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file__isnull=False) & Q(licence__isnull=True))
+                | (Q(file__isnull=True) & Q(licence__isnull=False)),
+                name="cases_replaced_material_file_or_licence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.material.name
 
 
 class ItemProcess(models.Model):

@@ -26,3 +26,12 @@ def deem_approved() -> int:
     from zhengwu.cases.domain.deemed_approval import cases_deem_approved
 
     return cases_deem_approved()
+
+
+@shared_task
+def purge_orphan_files() -> int:
+    """Nightly: remove uploads nothing refers to once their grace period has passed; idempotent.
+    Returns the number of stored-file rows removed."""
+    from zhengwu.cases.domain.retention import stored_files_purge_orphans
+
+    return stored_files_purge_orphans().count

@@ -27,7 +27,7 @@ from zhengwu.cases.domain._common import (
 )
 from zhengwu.cases.domain.intake import Holder, provided_material
 from zhengwu.cases.enums import CaseState, MaterialStatus
-from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice
+from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice, ReplacedMaterial
 from zhengwu.cases.rules import can_decide_acceptance, can_handle_immediately, can_submit_correction
 from zhengwu.catalog.enums import HandlingKind, MaterialNecessity
 from zhengwu.catalog.models import ItemMaterial
@@ -317,6 +317,7 @@ def case_correction_submit(*, applicant_or_clerk: Any, case: Case, materials: li
         rows = {m.item_material_id: m for m in CaseMaterial.objects.filter(case=locked).select_related("item_material")}
         holder = Holder(locked.applicant_id, locked.applicant_id_number)
         replaced: dict[int, CaseMaterial] = {}
+        kept: list[ReplacedMaterial] = []  # what the replaced rows held stays part of the case file
         for entry in materials:
             if not isinstance(entry, dict):
                 raise ValidationError({"materials": _("材料格式不正确。")})
@@ -327,6 +328,12 @@ def case_correction_submit(*, applicant_or_clerk: Any, case: Case, materials: li
             if row.pk in replaced:
                 raise ValidationError({"materials": _("材料“%(name)s”重复提交。") % {"name": row.name}})
             new = provided_material(row.item_material, entry, holder=holder)
+            if (row.file_id or row.licence_id) and (row.file_id, row.licence_id) != (new.file_id, new.licence_id):
+                kept.append(
+                    ReplacedMaterial(
+                        material=row, file_id=row.file_id, licence_id=row.licence_id, status=row.status, note=row.note
+                    )
+                )
             row.file, row.licence, row.status, row.note = new.file, new.licence, MaterialStatus.PROVIDED, ""
             replaced[row.pk] = row
         pending = [item["name"] for item in (notice.items if notice else []) if item["material_id"] not in replaced]
@@ -337,6 +344,10 @@ def case_correction_submit(*, applicant_or_clerk: Any, case: Case, materials: li
         before = snapshot(locked)
         for row in replaced.values():
             row.save(update_fields=["file", "licence", "status", "note"])
+        for replaced_material in kept:
+            replaced_material.notice, replaced_material.replaced_at = notice, now
+        if kept:
+            ReplacedMaterial.objects.bulk_create(kept)
         clock = _acceptance_clock(locked)
         if clock is not None and clock.status != ClockStatus.STOPPED:
             clock_restart(actor=actor, clock=clock, at=now, basis=_("申请人提交补正材料，受理期限重新计算。"))

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record
@@ -20,6 +21,7 @@ from zhengwu.cases.models import StoredFile
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 CHUNK = 64 * 1024
+LOCK_NAMESPACE = 0x5A57  # first key of the advisory locks on storage directories ("ZW")
 
 
 def sniff(data: bytes) -> str | None:
@@ -91,16 +93,22 @@ def stored_file_save(*, upload: Any, actor: Any = None) -> StoredFile:
         )
     sha256 = hashlib.sha256(data).hexdigest()
     existing = StoredFile.objects.filter(sha256=sha256).first()
-    if existing is not None:
+    # Reusing a row restarts its grace period; 0 rows means the orphan sweep removed it just now: store anew.
+    now = timezone.now()
+    if existing is not None and StoredFile.objects.filter(pk=existing.pk).update(last_uploaded_at=now):
+        existing.last_uploaded_at = now
         return existing
     path = storage_path(sha256)
-    if not default_storage.exists(path):
-        saved = default_storage.save(path, ContentFile(data))
-        if saved != path:  # a concurrent upload of the same content won the race
-            default_storage.delete(saved)
     uploader = actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
     try:
         with transaction.atomic():
+            # Writing the file and inserting its row under the directory's lock: the sweep removes a file only
+            # under the same lock after seeing no row, so it never removes one a new row is about to use.
+            lock_directory(sha256, exclusive=False)
+            if not default_storage.exists(path):
+                saved = default_storage.save(path, ContentFile(data))
+                if saved != path:  # a concurrent upload of the same content won the race
+                    default_storage.delete(saved)
             stored = StoredFile.objects.create(
                 sha256=sha256,
                 size=len(data),
@@ -108,6 +116,8 @@ def stored_file_save(*, upload: Any, actor: Any = None) -> StoredFile:
                 original_name=name[:255],
                 path=path,
                 uploaded_by=uploader,
+                created_at=now,
+                last_uploaded_at=now,
             )
             audit_record(
                 actor=actor,
@@ -118,6 +128,19 @@ def stored_file_save(*, upload: Any, actor: Any = None) -> StoredFile:
     except IntegrityError:
         return StoredFile.objects.get(sha256=sha256)
     return stored
+
+
+def lock_directory(sha256: str, *, exclusive: bool) -> None:
+    """Serialise writing and removing files of one storage directory (`cases/<sha[:2]>/`) for the current
+    transaction. Uploads take it shared (they never wait for each other), the orphan sweep exclusive.
+    PostgreSQL: a transaction-level advisory lock; SQLite: transactions already begin IMMEDIATE, holding the
+    database's write lock, so they are serialised without it."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_NAMESPACE, int(sha256[:2], 16)])
 
 
 def stored_file_open(stored: StoredFile):
