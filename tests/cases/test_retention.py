@@ -191,7 +191,7 @@ def test_a_correction_keeps_what_the_material_held_before(hall):
 def test_the_migration_recovers_files_replaced_before_it_from_the_audit_trail(hall):
     from importlib import import_module
 
-    migration = import_module("zhengwu.cases.migrations.0007_orphaned_uploads")
+    migration = import_module("zhengwu.cases.migrations.0008_orphaned_uploads")
     with time_machine.travel(UPLOADED, tick=False):
         case = online(hall)
         case_request_correction(actor=hall.clerk, case=case, items=notice_items(case, "食品经营许可申请书"))

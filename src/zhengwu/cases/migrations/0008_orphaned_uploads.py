@@ -64,7 +64,7 @@ def keep_files_replaced_by_corrections(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_suspension_extension'),
+        ('cases', '0007_fee_refund_requests'),
         ('licences', '0001_initial'),
         ('audit', '0001_initial'),
     ]
