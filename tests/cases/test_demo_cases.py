@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -15,7 +16,7 @@ from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.demo import EXTERNAL_STOPS, cases_demo_load
 from zhengwu.cases.domain.deemed_approval import DEEMED_APPROVAL_REASONS
-from zhengwu.cases.enums import CaseState, DeliveryState, ExtensionState, FeeNoticeState
+from zhengwu.cases.enums import CaseState, DeliveryState, ExtensionState, FeeNoticeState, FeeRefundRequestState
 from zhengwu.cases.models import (
     Case,
     CaseCertificate,
@@ -28,6 +29,8 @@ from zhengwu.cases.models import (
     ExternalCaseLink,
     FeeNotice,
     FeePayment,
+    FeeRefund,
+    FeeRefundRequest,
 )
 from zhengwu.core.demo.loader import demo_load
 from zhengwu.licences.enums import LicenceState
@@ -108,6 +111,18 @@ def test_fees_stand_unpaid_and_paid_at_the_unified_fee_window(demo_cases):
     assert paid.exists()
     assert {payment.collected_by.username for payment in paid} == {"shoufei"}
     assert all(payment.amount == payment.notice.total for payment in paid)
+
+
+def test_some_paid_fees_are_asked_back_and_half_of_those_approved_by_the_leader_in_charge(demo_cases):
+    requests = FeeRefundRequest.objects.select_related("requested_by", "decided_by__staff", "payment__notice__case")
+    states = Counter(requests.values_list("state", flat=True))
+    assert set(states) == {FeeRefundRequestState.REQUESTED, FeeRefundRequestState.APPROVED}
+    assert {request.requested_by.username for request in requests} == {"shoufei"}
+    for request in requests.filter(state=FeeRefundRequestState.APPROVED):
+        assert request.refund.amount == request.amount == (request.payment.amount / 2).quantize(Decimal("0.01"))
+        assert request.decided_by.staff.department_id == request.payment.notice.case.department_id
+        assert request.payment.notice.state == FeeNoticeState.PARTIALLY_REFUNDED
+    assert FeeRefund.objects.count() == states[FeeRefundRequestState.APPROVED]
 
 
 def test_certificates_are_issued_from_the_form_and_completed_cases_were_delivered(demo_cases):

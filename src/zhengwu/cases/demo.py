@@ -50,13 +50,23 @@ from zhengwu.cases.domain import (
     case_suspend,
     cases_deem_accepted,
     cases_deem_approved,
+    fee_refund_approve,
+    fee_refund_request,
     stored_file_save,
 )
 from zhengwu.cases.domain.external import case_external_event, case_register_external, external_system_create
 from zhengwu.cases.domain.intake import applicant_snapshot_of
 from zhengwu.cases.domain.processing import case_accept_and_start, case_task_complete, cases_processing_start_pending
 from zhengwu.cases.enums import DecisionOutcome, DeliveryMethod, FeeNoticeState, PaymentMethod
-from zhengwu.cases.models import Case, ExternalSystem, FeeNotice, ItemCertificate, ItemDeemedApproval, ItemProcess
+from zhengwu.cases.models import (
+    Case,
+    ExternalSystem,
+    FeeNotice,
+    FeePayment,
+    ItemCertificate,
+    ItemDeemedApproval,
+    ItemProcess,
+)
 from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion
 from zhengwu.core.demo import data as demo_data
@@ -174,6 +184,8 @@ class Cast:
     featured_enterprise: User | None = None
     ratings: int = 0
     negatives: int = 0
+    paid_fees: int = 0
+    refunds_asked: int = 0
 
 
 @contextmanager
@@ -546,6 +558,32 @@ def _pay(story: CaseStory, moment: datetime | None) -> datetime | None:
     return moment if paid else None
 
 
+def _refund(story: CaseStory, moment: datetime | None) -> None:
+    """Half of a paid fee asked back at the fee window (退费申请); every other request approved by the leader in
+    charge, the rest waiting in the 待审批退费 queue."""
+    payment = FeePayment.objects.filter(notice__case=story.case).order_by("pk").first()
+    if payment is None or moment is None or story.cast.fee_clerk is None:
+        return
+    amount = (payment.amount / 2).quantize(Decimal("0.01"))
+    request = story.step(
+        moment,
+        lambda: fee_refund_request(
+            actor=story.cast.fee_clerk,
+            payment=payment,
+            amount=amount,
+            reason="申请人撤回其中一项申请内容，申请退还相应费用。",
+        ),
+    )
+    if not request:
+        return
+    story.cast.refunds_asked += 1
+    if story.cast.refunds_asked % 2:
+        story.step(
+            story.later(moment, 2),
+            lambda: fee_refund_approve(actor=story.people.leader, request=request, note="情况属实，同意退费。"),
+        )
+
+
 def _reduce_fee(story: CaseStory, moment: datetime | None) -> None:
     """A notice reissued at half the standard, with the reason: flagged to supervision (行政收费)."""
     notice = FeeNotice.objects.filter(case=story.case, state=FeeNoticeState.ISSUED).first()
@@ -587,6 +625,10 @@ def _finish_granted(story: CaseStory, moment: datetime) -> None:
             _reduce_fee(story, story.later(moment))
         return
     moment = _pay(story, story.later(moment))
+    if story.sub == "paid" and moment is not None:
+        story.cast.paid_fees += 1
+        if story.cast.paid_fees % 2:  # every other paid fee is partly asked back
+            _refund(story, story.later(moment, 1))
     if story.sub == "paid" or moment is None:
         return
     moment = _certify(story, story.later(moment, 1))
