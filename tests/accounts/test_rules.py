@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from tests.accounts.factories import make_citizen, make_department, make_enterprise, make_staff
+from zhengwu.accounts.backends import ZhengwuAuthBackend
+from zhengwu.accounts.domain import role_grant, role_revoke
 from zhengwu.accounts.models import User
 from zhengwu.accounts.rules import (
     can_manage_accounts,
@@ -108,6 +110,49 @@ def test_staff_profile_is_loaded_once_with_its_relations(people, django_assert_n
         assert staff_profile(bare) is None
     with django_assert_num_queries(0):
         assert staff_profile(people["citizen"]) is None
+
+
+def test_the_request_user_comes_with_its_profile_and_roles_in_one_query(people, django_assert_num_queries):
+    backend = ZhengwuAuthBackend()
+    section = Section.objects.create(department=people["market"], name="登记科")
+    head = people["market_head"]
+    head.staff.section = section
+    head.staff.save()
+
+    with django_assert_num_queries(1):
+        user = backend.get_user(head.pk)
+        assert user_roles(user) == frozenset({"section_head", "handler"})
+        assert has_role(user, "section_head") and not is_county_wide(user)
+        assert staff_profile(user).department.name == "区市场监管局"
+        assert user.staff.section.name == "登记科"
+        colleagues = scope_to_department(User.objects.order_by("username"), user, field="staff__department")
+        assert not can_manage_accounts(user)
+    with django_assert_num_queries(1):  # no profile, no roles: nothing left to read
+        bare = backend.get_user(people["no_profile"].pk)
+        assert staff_profile(bare) is None
+        assert user_roles(bare) == frozenset()
+    with django_assert_num_queries(1):
+        citizen = backend.get_user(people["citizen"].pk)
+        assert staff_profile(citizen) is None
+        assert is_citizen(citizen)
+        assert user_roles(citizen) == frozenset()
+    assert [u.username for u in colleagues] == ["head", "jiancha"]
+
+
+def test_the_request_user_is_read_afresh_every_time(people):
+    backend = ZhengwuAuthBackend()
+    handler, admin = people["handler"], people["administrator"]
+    assert backend.get_user(handler.pk) is not None
+
+    role_grant(actor=admin, user=handler, role="supervisor")
+    assert user_roles(backend.get_user(handler.pk)) == frozenset({"handler", "supervisor"})
+    role_revoke(actor=admin, user=handler, role="handler")
+    role_revoke(actor=admin, user=handler, role="supervisor")
+    assert user_roles(backend.get_user(handler.pk)) == frozenset()
+
+    User.objects.filter(pk=handler.pk).update(is_active=False)
+    assert backend.get_user(handler.pk) is None
+    assert backend.get_user(-1) is None
 
 
 @pytest.mark.parametrize(

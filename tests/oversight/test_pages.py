@@ -172,13 +172,13 @@ def test_the_inbox_query_count_does_not_grow_with_alerts(client, office, board, 
     ContentType.objects.get_for_model(Case)
     client.get("/oversight/alerts/")  # warm the session
 
-    # session, user, roles, profile; count, page of alerts, case numbers, points, departments
-    with django_assert_num_queries(9):
+    # session, user with roles and profile; count, page of alerts, case numbers, points, departments
+    with django_assert_num_queries(7):
         client.get("/oversight/alerts/")
     cases, _alerts = board
     for i in range(5):
         make_alert(subject=cases["yellow"], point=make_point(f"p{i}", f"点{i}"), level=AlertLevel.WARNING)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         client.get("/oversight/alerts/")
 
 
@@ -279,8 +279,8 @@ def test_the_orders_list_query_count_is_fixed(client, office, board, django_asse
             requirement="整改",
             due_working_days=2,
         )
-    # session, user, roles, profile; count, page of orders
-    with django_assert_num_queries(6):
+    # session, user with roles and profile; count, page of orders
+    with django_assert_num_queries(4):
         client.get("/oversight/orders/")
 
 
@@ -416,15 +416,15 @@ def test_callbacks_and_violations_lists_query_counts_do_not_grow(client, office,
 
     add(1)
     client.get("/oversight/callbacks/")
-    # session, user, roles, profile; count, page
-    with django_assert_num_queries(6):
+    # session, user with roles and profile; count, page
+    with django_assert_num_queries(4):
         client.get("/oversight/callbacks/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         client.get("/oversight/violations/")
     add(3)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         client.get("/oversight/callbacks/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         client.get("/oversight/violations/")
 
 
@@ -433,12 +433,12 @@ def test_the_objects_list_query_count_does_not_grow(client, office, board, djang
     ContentType.objects.get_for_model(Case)
     client.get("/oversight/objects/")
 
-    # session, user, roles, profile; count, page of cases with their clocks and departments
-    with django_assert_num_queries(6):
+    # session, user with roles and profile; count, page of cases with their clocks and departments
+    with django_assert_num_queries(4):
         client.get("/oversight/objects/")
     hall = office.hall
     for _i in range(4):
         give_handling_clock(make_case(hall.version, hall.department, received_at=NOW - timedelta(days=9)))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         html = client.get("/oversight/objects/").content.decode()
     assert "共 10 件在办办件。" in html

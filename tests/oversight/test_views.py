@@ -71,8 +71,8 @@ def test_oversight_home_marks_its_link_current_once(client):
 def test_oversight_home_query_count_is_fixed(client, django_assert_num_queries):
     client.force_login(make_staff(roles=("supervisor",)))
 
-    # session, user, roles (shared with the side navigation), staff profile with department for the header;
-    # colour counts, alerts by point, alerts by department, the 30-day trend (content types are cached)
+    # session, user with its roles (shared with the side navigation) and staff profile with department for the
+    # header; colour counts, alerts by point, alerts by department, the 30-day trend (content types are cached)
     ContentType.objects.get_for_model(Case)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         client.get("/oversight/")

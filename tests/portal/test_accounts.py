@@ -453,6 +453,6 @@ def test_account_page_query_count_is_fixed(client, django_assert_num_queries):
     department = make_department()
     client.force_login(make_staff("wangfang", department=department, roles=("handler",)))
 
-    # session, user, staff profile with its relations, roles
-    with django_assert_num_queries(5):  # includes the unread-message badge
+    # session, user with its staff profile (and its relations) and roles
+    with django_assert_num_queries(3):  # includes the unread-message badge
         client.get("/account/")

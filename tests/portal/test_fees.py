@@ -9,7 +9,7 @@ from django.urls import reverse
 from tests.cases.conftest import hall  # noqa: F401
 from tests.cases.fee_setup import TOTAL, make_fee_setup
 from tests.html import assert_page_shell
-from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay
+from zhengwu.cases.domain import case_decision_document, case_delivery_arrange, case_fee_notice_cancel, case_fee_pay
 from zhengwu.cases.enums import FeeNoticeState
 from zhengwu.cases.models import FeeNotice, FeePayment
 from zhengwu.cases.payments import PaymentProvider, PaymentStart
@@ -22,6 +22,12 @@ def fees(hall):
     return make_fee_setup(hall)
 
 
+# session, user; the case with its decision, certificate, delivery and decision document; materials; the calendar
+# version and each clock's pauses; the fee notices with their payment, their lines; the timeline; the certificate
+# mapping; the unread count; the rating. Each read once: the result section judges fees from the notices shown.
+PAGE_QUERIES = 13
+
+
 def detail_url(case) -> str:
     return reverse("portal:case_detail", args=[case.number])
 
@@ -31,7 +37,7 @@ def test_the_case_page_shows_the_notice_and_the_applicant_pays_online(client, fe
     notice = fees.notice(case)
     client.force_login(fees.hall.enterprise)
     client.get(detail_url(case))
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(PAGE_QUERIES):
         page = client.get(detail_url(case))
     html = page.content.decode()
     assert_page_shell(html)
@@ -129,3 +135,25 @@ def test_the_applicant_fee_section_costs_a_fixed_number_of_queries(fees, django_
         section = applicant_fees(fees.hall.enterprise, case)
     assert [n.payment.receipt_number for n in section.notices] == [FeePayment.objects.get().receipt_number]
     assert section.can_pay_online is True
+
+
+def test_every_section_of_the_case_page_is_read_once(client, fees, django_assert_num_queries):
+    case = fees.decided_case()
+    payment = case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
+    case_decision_document(actor=fees.hall.handler, case=case)
+    case_delivery_arrange(actor=fees.hall.enterprise, case=case, method="pickup")
+    client.force_login(fees.hall.enterprise)
+    client.get(detail_url(case))
+
+    with django_assert_num_queries(PAGE_QUERIES + 1):  # + the payment's refunds
+        html = client.get(detail_url(case)).content.decode()
+
+    assert "缴费通知：90.00 元" in html
+    assert f"票据号 {payment.receipt_number}" in html
+    assert "材料齐全，符合法定条件。" in html
+    assert "下载准予行政许可决定书（PDF）" in html
+    assert '<p id="delivery-status">窗口领取：待送达</p>' in html
+    assert "食品经营许可申请书" in html
+    assert "受理期限" in html and "办理期限" in html
+    assert "期限是怎样计算的" in html
+    assert "办理过程" in html

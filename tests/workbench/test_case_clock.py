@@ -111,7 +111,7 @@ def test_extension_request_reaches_the_leaders_queue_and_is_approved_there(
     client.force_login(leader)
     assert QUEUE in client.get(reverse("workbench:home")).content.decode()
     client.get(QUEUE)
-    with django_assert_num_queries(6):  # session, user, profile, roles, extensions, unread count
+    with django_assert_num_queries(4):  # session, user with profile and roles, extensions, unread count
         response = client.get(QUEUE)
     html = response.content.decode()
     assert_page_shell(html, stylesheets=CASE_CSS)

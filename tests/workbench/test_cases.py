@@ -243,7 +243,7 @@ def test_queue_lists_cases_by_acceptance_due_date_with_clock_labels(client, hall
     client.force_login(hall.handler)
     url = reverse("workbench:case_acceptance_queue")
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(url)
     html = response.content.decode()
     assert_page_shell(html, stylesheets=CASE_CSS)

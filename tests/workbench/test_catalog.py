@@ -617,7 +617,7 @@ def _many_items(cur, count: int) -> None:
 
 
 # session, user, roles, staff profile, count, items, their current versions, unread notifications (layout)
-LIST_QUERIES = 8
+LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -646,7 +646,7 @@ def test_the_review_queue_query_count_is_pinned(client, cur, django_assert_num_q
         version_submit(actor=cur.editor, version=cur.draft(f"0002010{index:05d}"))
     client.force_login(cur.reviewer)
 
-    with django_assert_num_queries(7):  # session, user, roles, staff profile, count, versions, notifications
+    with django_assert_num_queries(5):  # session, user with roles and staff profile, count, versions, notifications
         response = client.get(url("catalog_review_queue"))
 
     assert len(response.context["rows"]) == count

@@ -74,7 +74,7 @@ def test_the_notice_page_shows_pending_and_decided_requests(client, fees, second
     client.force_login(fees.fee_clerk)
     client.get(url)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         page = client.get(url)
 
     html = page.content.decode()
@@ -159,7 +159,7 @@ def test_the_queue_lists_the_department_requests_oldest_first_in_fixed_queries(
     client.force_login(fees.leader)
     client.get(QUEUE)
 
-    with django_assert_num_queries(6):  # session, user, profile, roles, requests with refunded so far, unread count
+    with django_assert_num_queries(4):  # session, user with profile and roles, requests with refunded so far, unread count
         response = client.get(QUEUE)
 
     html = response.content.decode()
@@ -170,7 +170,7 @@ def test_the_queue_lists_the_department_requests_oldest_first_in_fixed_queries(
     assert first_payment.receipt_number in html and "收费员乙" in html
     for _ in range(3):
         ask(fees, paid(fees))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         assert len(client.get(QUEUE).context["refund_requests"]) == 5
 
     other_leader = make_staff(

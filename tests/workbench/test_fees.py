@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.cases.conftest import hall  # noqa: F401
 from tests.cases.fee_setup import TOTAL, make_fee_setup
 from tests.html import assert_page_shell
-from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay
+from zhengwu.cases.domain import case_decision_document, case_delivery_arrange, case_fee_notice_cancel, case_fee_pay
 from zhengwu.cases.enums import FeeNoticeState
 from zhengwu.cases.models import FeeNotice, FeePayment, FeeRefund, FeeRefundRequest
 
@@ -23,6 +23,10 @@ CASE_CSS = ["/static/workbench/cases.css"]
 @pytest.fixture
 def fees(hall):
     return make_fee_setup(hall)
+
+
+def case_page(case) -> str:
+    return reverse("workbench:case_detail", args=[case.number])
 
 
 def nav_labels(response) -> list[str]:
@@ -50,14 +54,14 @@ def test_the_queue_lists_unpaid_notices_of_the_hall_oldest_first(client, fees, d
     url = reverse("workbench:fee_queue")
     client.get(url)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(url)
 
     assert_page_shell(response.content.decode(), stylesheets=CASE_CSS)
     assert [n.case.number for n in response.context["page"]] == [first.number, second.number]
     for _ in range(3):
         fees.decided_case()
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert len(client.get(url).context["page"]) == 5
     assert len(client.get(url, {"q": second.number}).context["page"]) == 1
 
@@ -227,3 +231,36 @@ def test_the_case_page_fee_section_costs_a_fixed_number_of_queries(fees, django_
         panel = case_fees_panel(handler, case)
     assert (panel.can_issue, panel.can_cancel, panel.can_collect) == (True, True, False)
     assert [row.standard_total for row in panel.standard] == [Decimal("10.00"), Decimal("80.00")]
+
+
+# session, user with its profile and roles; the case with its external link, decision, certificate, delivery and
+# decision document; materials, correction notices, process instances, steps, the timeline; the calendar version
+# and each clock's pauses; suspensions, extension requests; the fee notices with their payment, their lines; the
+# certificate mapping; the unread count; the rating. The fee and result sections share the decision and notices.
+CASE_PAGE_QUERIES = 18
+
+
+def test_the_case_page_reads_the_decision_and_the_notices_once(client, fees, django_assert_num_queries):
+    case = fees.decided_case()
+    client.force_login(fees.hall.handler)
+    client.get(case_page(case))
+
+    with django_assert_num_queries(CASE_PAGE_QUERIES):
+        html = client.get(case_page(case)).content.decode()
+
+    assert "缴费通知" in html and "90.00 元" in html
+    assert '<dd id="decision-outcome">准予许可' in html
+    assert "尚有未缴清的费用" in html
+    assert "办件尚有未缴清的费用。" in html  # why the result cannot be delivered yet
+
+    payment = case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
+    case_decision_document(actor=fees.hall.handler, case=case)
+    case_delivery_arrange(actor=fees.hall.enterprise, case=case, method="pickup")
+    # + the payment's refunds; with no notice open, the standard to issue another from (fee items, fee rules)
+    with django_assert_num_queries(CASE_PAGE_QUERIES + 3):
+        html = client.get(case_page(case)).content.decode()
+
+    assert payment.receipt_number in html
+    assert "下载/打印决定书（PDF）" in html
+    assert '<dd id="delivery-method">窗口领取（待送达）</dd>' in html
+    assert "尚有未缴清的费用" not in html

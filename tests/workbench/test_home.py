@@ -125,9 +125,9 @@ def test_workbench_home_query_count_is_fixed(client, django_assert_num_queries):
     user = make_staff(roles=("handler", "section_head"))
     client.force_login(user)
 
-    # session, user, staff profile with its department/section/position/window, roles (shared with the side nav),
-    # the calendar version the in-memory working-day index is checked against, the unread-message badge
-    with django_assert_num_queries(6):
+    # session, user with its staff profile (department/section/position/window) and roles (shared with the side
+    # nav), the calendar version the in-memory working-day index is checked against, the unread-message badge
+    with django_assert_num_queries(4):
         client.get("/workbench/")
 
 

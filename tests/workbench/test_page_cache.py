@@ -53,7 +53,7 @@ def test_the_todo_page_is_served_from_the_cache_while_nothing_changed(
 def test_without_a_shared_cache_every_request_renders(client, hall, django_assert_num_queries):
     started(hall)
     cached_inbox(client, hall.handler)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):  # session, user with profile and roles, tasks, unread count
         client.get("/workbench/tasks/")
 
 
@@ -125,7 +125,7 @@ def test_an_entry_belongs_to_its_session(shared_cache, client, hall, django_asse
     other = Client()
     other.force_login(hall.handler)
     other.get("/workbench/tasks/")
-    with django_assert_num_queries(6):  # a session of its own: rendered, not someone else's copy
+    with django_assert_num_queries(4):  # a session of its own: rendered, not someone else's copy
         other.get("/workbench/tasks/")
 
 
@@ -144,7 +144,7 @@ def test_other_tabs_and_anonymous_visitors_are_never_cached(shared_cache, client
     assert client.get("/workbench/tasks/").status_code == 302
     cached_inbox(client, hall.handler)
     client.get("/workbench/tasks/?tab=done")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         client.get("/workbench/tasks/?tab=done")
     client.logout()
     assert client.get("/workbench/tasks/").status_code == 302

@@ -47,11 +47,11 @@ def test_the_list_puts_overdue_follow_ups_first_with_their_colour_and_a_fixed_qu
     client.force_login(hall.section_head)
 
     with time_machine.travel(MONDAY + timedelta(days=22), tick=False):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(5):
             html = client.get(LIST).content.decode()
         for n in range(3):
             bad_rating(hall, MONDAY + timedelta(days=21, hours=n + 1))
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(5):
             more = client.get(LIST).content.decode()
 
     assert_page_shell(html, stylesheets=["/static/workbench/tasks.css"])

@@ -90,7 +90,7 @@ def test_inbox_orders_by_step_clock_overdue_first_with_label_and_pins_queries(
     with time_machine.travel(MONDAY + timedelta(days=18), tick=False):
         client.force_login(hall.handler)
         client.get("/workbench/tasks/")  # warm caches (site settings, calendar)
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(4):  # session, user with profile and roles, tasks, unread count
             response = client.get("/workbench/tasks/")
         html = response.content.decode()
     expected = [str(open_task(c, "review").pk) for c in [old, *newer]]
@@ -98,6 +98,30 @@ def test_inbox_orders_by_step_clock_overdue_first_with_label_and_pins_queries(
     assert html.index("urgency--overdue") < html.index("urgency--due_soon")
     assert '<span class="urgency urgency--overdue">已超期</span>' in html
     assert '<span class="urgency urgency--due_soon">即将到期</span>' in html
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_user_with_several_roles_costs_no_more_queries(client, hall, django_assert_num_queries):
+    started(hall)
+    chief = make_staff(
+        "kezhang2",
+        department=hall.department,
+        display_name="多岗科长",
+        roles=(Role.HANDLER, Role.SECTION_HEAD, Role.LEADER_IN_CHARGE, Role.CATALOG_EDITOR, Role.SUPERVISOR),
+    )
+    client.force_login(chief)
+    client.get("/workbench/tasks/")
+
+    # session, the user with its staff profile and all its roles, the page of tasks, the unread count
+    with django_assert_num_queries(4):
+        html = client.get("/workbench/tasks/").content.decode()
+    with django_assert_num_queries(4):
+        client.get("/workbench/tasks/?tab=done")
+
+    assert len(task_links(html)) == 1
+    assert '<span class="user-bar__dept">' in html
+    for entry in ("我的待办", "事项管理", "延期审批", "电子监察中心"):  # the side navigation, from the roles
+        assert f">{entry}</a>" in html
 
 
 def test_a_full_inbox_page_holds_the_most_urgent_tasks_in_order(client, hall, monkeypatch):

@@ -2,6 +2,7 @@ from django.contrib.auth.backends import ModelBackend
 
 from zhengwu.accounts.domain.login import login_user_find
 from zhengwu.accounts.models import User
+from zhengwu.accounts.rules import access_remember, users_with_access
 
 
 class ZhengwuAuthBackend(ModelBackend):
@@ -17,3 +18,12 @@ class ZhengwuAuthBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The request's user with its staff profile and roles, in one query (read afresh on every request, so
+        deactivation, a new password or a changed role counts at once)."""
+        try:
+            user = users_with_access().get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return access_remember(user) if self.user_can_authenticate(user) else None

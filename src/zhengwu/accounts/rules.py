@@ -1,17 +1,20 @@
 """Who may do and see what: named predicates over users, and query scoping.
 
-Predicates are cheap: a user's roles and staff profile are loaded at most once per user instance
-(and so at most once per request).
+Predicates are cheap: a user's roles and staff profile are loaded at most once per user instance, and the
+request's user comes with both in the query that loads it (`users_with_access`, used by the auth backend).
 """
 
 from typing import Any
 
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Aggregate, CharField, Model, OuterRef, QuerySet, Subquery, prefetch_related_objects
 
 from zhengwu.accounts.enums import COUNTY_WIDE_ROLES, PUBLIC_KINDS, Role, UserKind
 
 _ROLES_CACHE = "_zhengwu_roles"
 _STAFF_LOADED = "_zhengwu_staff_loaded"
+# What a staff profile is read with: the layout and the predicates use all of these.
+_STAFF_RELATED = ("department", "section", "position", "window__hall")
+_JOINED_ROLES = "zhengwu_joined_roles"
 
 
 def _is_active_user(user: Any) -> bool:
@@ -78,17 +81,50 @@ def staff_profile(user: Any):
     if not is_staff_member(user):
         return None
     if not getattr(user, _STAFF_LOADED, False):
-        profile = (
-            StaffProfile.objects.select_related("department", "section", "position", "window__hall")
-            .filter(user_id=user.pk)
-            .first()
-        )
+        profile = StaffProfile.objects.select_related(*_STAFF_RELATED).filter(user_id=user.pk).first()
         if profile is not None:
             user.staff = profile
         else:
             User.staff.related.set_cached_value(user, None)
         setattr(user, _STAFF_LOADED, True)
     return getattr(user, "staff", None)
+
+
+class _JoinedRoles(Aggregate):
+    """The grouped roles as one comma-separated string (no role value holds a comma)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(distinct)s%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def users_with_access() -> QuerySet:
+    """Users read with their staff profile (and its department, section, position and window) and their roles
+    in one query; `access_remember` then lets the predicates use them. A user without a profile or roles gets
+    None / no roles, never another query."""
+    from zhengwu.accounts.models import RoleAssignment, User
+
+    roles = (
+        RoleAssignment.objects.filter(user_id=OuterRef("pk"))
+        .order_by()
+        .values("user_id")
+        .annotate(joined=_JoinedRoles("role"))
+        .values("joined")
+    )
+    return User.objects.select_related(*(f"staff__{name}" for name in _STAFF_RELATED)).annotate(
+        **{_JOINED_ROLES: Subquery(roles, output_field=CharField())}
+    )
+
+
+def access_remember(user: Any) -> Any:
+    """Mark a user read by `users_with_access` as having its profile and roles loaded."""
+    joined = getattr(user, _JOINED_ROLES, None) or ""
+    setattr(user, _ROLES_CACHE, frozenset(role for role in joined.split(",") if role))
+    setattr(user, _STAFF_LOADED, True)
+    return user
 
 
 def user_department_id(user: Any) -> int | None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record
 from zhengwu.cases.domain._common import fmt, lock, require_state, snapshot, sync, tell_applicant
-from zhengwu.cases.domain._outcome import certificate_mapping, certificate_of, decision_of, delivery_of
+from zhengwu.cases.domain._outcome import CaseFacts, decision_of, delivery_of
 from zhengwu.cases.domain.certificates import case_decision_document
 from zhengwu.cases.domain.fees import case_fees_settled
 from zhengwu.cases.enums import DELIVERED_STATES, CaseState, DecisionOutcome
@@ -47,23 +47,24 @@ def case_clocks(case: Case):
     )
 
 
-def completion_blocker(case: Case) -> str | None:
+def completion_blocker(case: Case, facts: CaseFacts | None = None) -> str | None:
     """Why the decided case cannot be completed yet (a Chinese message), or None when it can. A case handled
     in a department's own system (一厅双网) collects fees and delivers its result there: its decision is enough."""
-    decision = decision_of(case)
+    reads = facts or CaseFacts(case)
+    decision = reads.decision
     if decision is None:
         return _("办件尚未作出决定，不能办结。")
     if decision.outcome != DecisionOutcome.GRANT or registered_by_external_system(case):
         return None
-    if not case_fees_settled(case=case):
+    if not (reads.fees_settled if facts is not None else case_fees_settled(case=case)):
         return _("办件尚有未缴清的费用，不能办结。")
-    if certificate_mapping(case) is not None:
-        link = certificate_of(case)
+    if reads.mapping is not None:
+        link = reads.certificate
         if link is None:
             return _("证照尚未签发，不能办结。")
         if link.licence.state != LicenceState.VALID:
             return _("该办件的证照已撤销，不能办结。")
-    delivery = delivery_of(case)
+    delivery = reads.delivery
     if delivery is None or delivery.state not in DELIVERED_STATES:
         return _("办理结果尚未送达（窗口领取或寄出），不能办结。")
     return None

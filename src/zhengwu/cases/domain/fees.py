@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -861,16 +862,25 @@ def fee_refund_withdraw(*, actor: Any, request: FeeRefundRequest, note: str = ""
 # ---------------------------------------------------------------- the gate
 
 
-def case_fees_settled(*, case: Case) -> bool:
+def case_fees_settled(*, case: Case, notices: Sequence[FeeNotice] | None = None, granted: bool | None = None) -> bool:
     """True when the case owes nothing: no notice awaits payment, and a granted case of an item that charges
-    has paid a notice (or its standard comes to zero, e.g. an exemption in the DMN table)."""
-    notices = FeeNotice.objects.filter(case_id=case.pk)
-    if notices.filter(state=FeeNoticeState.ISSUED).exists():
+    has paid a notice (or its standard comes to zero, e.g. an exemption in the DMN table). `notices` (the case's
+    notices, cancelled ones may be left out) and `granted`, when the caller has them, save their queries."""
+    stored = FeeNotice.objects.filter(case_id=case.pk)
+    if notices is None:
+        awaiting = stored.filter(state=FeeNoticeState.ISSUED).exists()
+    else:
+        awaiting = any(notice.state == FeeNoticeState.ISSUED for notice in notices)
+    if awaiting:
         return False
     version = case.item_version
-    if version.is_free or not _granted(case):
+    if version.is_free or not (_granted(case) if granted is None else granted):
         return True
-    if notices.filter(state__in=FEE_PAID_STATES).exists():
+    if notices is None:
+        paid = stored.filter(state__in=FEE_PAID_STATES).exists()
+    else:
+        paid = any(notice.state in FEE_PAID_STATES for notice in notices)
+    if paid:
         return True
     try:
         return sum((line.charged_amount for line in fee_lines_standard(case)), Decimal("0.00")) == 0

@@ -7,15 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from zhengwu.cases import rules
-from zhengwu.cases.domain._outcome import (
-    certificate_mapping,
-    certificate_of,
-    decision_of,
-    delivery_of,
-    result_not_ready_reason,
-)
+from zhengwu.cases.domain._outcome import CASE_RESULT_RELATED, CaseFacts, result_not_ready_reason
 from zhengwu.cases.domain.completion import completion_blocker
-from zhengwu.cases.domain.fees import case_fees_settled
 from zhengwu.cases.enums import CaseState, DecisionOutcome, DeliveryMethod, DeliveryState
 from zhengwu.cases.models import (
     Case,
@@ -27,7 +20,7 @@ from zhengwu.cases.models import (
 )
 from zhengwu.licences.enums import LicenceState
 
-__all__ = ["CaseOutcome", "case_outcome"]
+__all__ = ["CASE_RESULT_RELATED", "CaseFacts", "CaseOutcome", "case_outcome"]
 
 
 @dataclass
@@ -65,26 +58,28 @@ class CaseOutcome:
         return self.delivery is not None and self.delivery.state != DeliveryState.ARRANGED
 
 
-def case_outcome(case: Case, user: Any) -> CaseOutcome | None:
-    """None while the case has no decision (nothing to show yet)."""
-    decision = decision_of(case)
+def case_outcome(case: Case, user: Any, *, facts: CaseFacts | None = None) -> CaseOutcome | None:
+    """None while the case has no decision (nothing to show yet). `facts`: the page's, so that what its other
+    sections read (the fee notices, the decision) is not read again."""
+    facts = facts or CaseFacts(case)
+    decision = facts.decision
     if decision is None:
         return None
     decided = case.state == CaseState.DECIDED
     granted = decision.outcome == DecisionOutcome.GRANT
-    mapping = certificate_mapping(case)
-    certificate = certificate_of(case)
-    delivery = delivery_of(case)
+    mapping = facts.mapping
+    certificate = facts.certificate
+    delivery = facts.delivery
     outcome = CaseOutcome(
         case=case,
         decision=decision,
         mapping=mapping,
         certificate=certificate,
-        document=CaseDecisionDocument.objects.filter(case_id=case.pk).first(),
+        document=facts.document,
         delivery=delivery,
-        fees_settled=case_fees_settled(case=case),
-        not_ready=result_not_ready_reason(case) if granted else None,
-        completion_blocker=completion_blocker(case) if decided else None,
+        fees_settled=facts.fees_settled,
+        not_ready=result_not_ready_reason(case, facts) if granted else None,
+        completion_blocker=completion_blocker(case, facts) if decided else None,
         express_offered=case.item_version.express_delivery,
     )
     staff_delivers = rules.can_deliver_case(user, case)

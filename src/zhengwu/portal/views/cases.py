@@ -20,6 +20,7 @@ from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import is_public_user
 from zhengwu.cases.domain import case_correction_submit, case_submit_online, case_timeline, stored_file_save
 from zhengwu.cases.domain.application_form import application_fields
+from zhengwu.cases.domain.outcome import CASE_RESULT_RELATED, CaseFacts, case_outcome
 from zhengwu.cases.domain.suspension import open_suspension
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice
@@ -28,7 +29,8 @@ from zhengwu.catalog.domain.themes import published_version
 from zhengwu.catalog.enums import OnlineDepth
 from zhengwu.core.links import absolute_url
 from zhengwu.portal.cases_forms import ApplyForm, MaterialsForm
-from zhengwu.workcal.domain.clock import clock_explain
+from zhengwu.portal.views.fees import applicant_fees
+from zhengwu.workcal.domain.clock import clocks_explain
 
 ONLINE_MIN_DEPTH = OnlineDepth.LEVEL_3
 
@@ -146,9 +148,9 @@ def mine(request):
     return render(request, "portal/cases/mine.html", {"rows": rows})
 
 
-def _own_case(request, number: str) -> Case:
+def _own_case(request, number: str, *, related: tuple[str, ...] = ()) -> Case:
     return get_object_or_404(
-        Case.objects.select_related("item_version", "department", "acceptance_clock", "handling_clock"),
+        Case.objects.select_related("item_version", "department", "acceptance_clock", "handling_clock", *related),
         number=number,
         applicant=request.user,
     )
@@ -166,7 +168,7 @@ def _material_rows(case: Case) -> list[CaseMaterial]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def detail(request, number: str):
-    case = _own_case(request, number)
+    case = _own_case(request, number, related=("external_link", *CASE_RESULT_RELATED))
     rows = _material_rows(case)
     notice = None
     form = None
@@ -203,12 +205,19 @@ def detail(request, number: str):
     elif request.method == "POST":
         messages.error(request, _("该办件当前不需要补正材料。"))
         return redirect("portal:case_detail", number=case.number)
-    clocks = []
-    for label, clock in ((_("受理期限"), case.acceptance_clock), (_("办理期限"), case.handling_clock)):
-        if clock is not None:
-            clocks.append(
-                {"label": label, "clock": clock, "status": clock.display_status(), "lines": clock_explain(clock)}
-            )
+    now = timezone.now()
+    shown = [
+        (label, clock)
+        for label, clock in ((_("受理期限"), case.acceptance_clock), (_("办理期限"), case.handling_clock))
+        if clock is not None
+    ]
+    explained = clocks_explain([clock for _label, clock in shown], now=now)
+    clocks = [
+        {"label": label, "clock": clock, "status": clock.display_status(now), "lines": lines}
+        for (label, clock), lines in zip(shown, explained, strict=True)
+    ]
+    # The fee and result sections share what they read: the notices tell whether fees are settled.
+    fees = applicant_fees(request.user, case)
     context = {
         "case": case,
         "materials": rows,
@@ -217,6 +226,8 @@ def detail(request, number: str):
         "timeline": case_timeline(case),
         "clocks": clocks,
         "suspension": open_suspension(case) if case.state == CaseState.SUSPENDED else None,
+        "fees": fees,
+        "outcome": case_outcome(case, request.user, facts=CaseFacts(case, notices=fees.notices)),
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "portal/cases/detail.html", context, status=status)

@@ -1,5 +1,5 @@
 """The result side of the staff case page: certificate, decision document, delivery and completion (办结).
-Thin adapters over zhengwu.cases.domain; the section itself is rendered by the case_outcome template tag."""
+Thin adapters over zhengwu.cases.domain; the case view (`_case_context`) gives the section its `outcome`."""
 
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from zhengwu.cases.domain.files import stored_file_open
 from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
 from zhengwu.cases.domain.lookup import _LABELS as CASE_TIMELINE_LABELS
 from zhengwu.cases.domain.lookup import case_clock_detail, decision_detail
+from zhengwu.cases.domain.outcome import CASE_RESULT_RELATED, CaseFacts, case_outcome
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
 from zhengwu.cases.models import Case, CaseMaterial
@@ -43,7 +44,8 @@ from zhengwu.catalog.models import ItemVersion
 from zhengwu.org.models import Department
 from zhengwu.workbench.case_clock import case_clock_panel
 from zhengwu.workbench.rules import staff_required
-from zhengwu.workcal.domain.clock import clock_explain
+from zhengwu.workbench.views.fees import case_fees_panel
+from zhengwu.workcal.domain.clock import clocks_explain
 from zhengwu.workflow.models import ProcessInstance, WorkTask
 from zhengwu.workflow.views import instance_diagram_response
 
@@ -96,9 +98,13 @@ def _registrable_versions(user):
     return versions
 
 
-def _case_or_404(user, number: str) -> Case:
+# The case page reads the case with the rows its result section shows (CaseFacts then reads none of them again).
+PAGE_RELATED = ("external_link", *CASE_RESULT_RELATED)
+
+
+def _case_or_404(user, number: str, *, related: tuple[str, ...] = ()) -> Case:
     queryset = Case.objects.select_related(
-        "item_version__item", "department", "acceptance_clock", "handling_clock", "registered_by", "window"
+        "item_version__item", "department", "acceptance_clock", "handling_clock", "registered_by", "window", *related
     )
     return get_object_or_404(rules.cases_visible_to(user, queryset), number=number)
 
@@ -426,11 +432,15 @@ def _timeline(case: Case) -> list[TimelineRow]:
 
 def _clocks(case: Case) -> list[ClockView]:
     now = timezone.now()
+    shown = [
+        (title, clock)
+        for title, clock in ((_("受理期限"), case.acceptance_clock), (_("办理期限"), case.handling_clock))
+        if clock is not None
+    ]
     views = []
-    for title, clock in ((_("受理期限"), case.acceptance_clock), (_("办理期限"), case.handling_clock)):
-        if clock is not None:
-            status = clock.display_status(now)
-            views.append(ClockView(title, clock, status.value, status.label, clock_explain(clock, now=now)))
+    for (title, clock), lines in zip(shown, clocks_explain([clock for _title, clock in shown], now=now), strict=True):
+        status = clock.display_status(now)
+        views.append(ClockView(title, clock, status.value, status.label, lines))
     return views
 
 
@@ -480,6 +490,9 @@ def _case_context(request, case: Case, **extra) -> dict:
     materials = list(case.materials.select_related("file", "licence", "item_material").order_by("position", "pk"))
     notices = list(case.correction_notices.order_by("sequence"))
     steps, instances = _steps(case)
+    # The fee and result sections share what they read (the decision; the notices tell whether fees are settled).
+    facts = CaseFacts(case)
+    fees = case_fees_panel(user, case, facts=facts)
     return {
         "case": case,
         "masked_id": mask_id_number(case.applicant_id_number),
@@ -495,6 +508,8 @@ def _case_context(request, case: Case, **extra) -> dict:
         "can_queue": rules.can_view_acceptance_queue(user),
         "can_console": rules.can_use_window_console(user),
         "clock_panel": case_clock_panel(user, case),
+        "fees": fees,
+        "outcome": case_outcome(case, user, facts=facts),
         "errors": extra.pop("errors", []),
         "form_values": extra.pop("form_values", {}),
         **extra,
@@ -503,7 +518,7 @@ def _case_context(request, case: Case, **extra) -> dict:
 
 @staff_required
 def case_detail(request, number: str):
-    case = _case_or_404(request.user, number)
+    case = _case_or_404(request.user, number, related=PAGE_RELATED)
     return render(request, "workbench/cases/case.html", _case_context(request, case))
 
 

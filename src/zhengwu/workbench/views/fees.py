@@ -30,6 +30,7 @@ from zhengwu.cases.domain.fees import (
     fee_refund_request,
     fee_refund_withdraw,
 )
+from zhengwu.cases.domain.outcome import CaseFacts
 from zhengwu.cases.enums import (
     FEE_REFUND_OPEN_STATES,
     WINDOW_PAYMENT_METHODS,
@@ -356,9 +357,10 @@ class CaseFees:
     standard_error: str = ""
 
 
-def case_fees_panel(user, case: Case) -> CaseFees:
+def case_fees_panel(user, case: Case, *, facts: CaseFacts | None = None) -> CaseFees:
     """What the case page's fee section shows: the notices with their lines, payment and refunds, and, for the
-    department after a grant, the standard to issue a notice from."""
+    department after a grant, the standard to issue a notice from. With the page's `facts`, the decision is
+    read once for both sections and the notices are handed to the result section."""
     notices = list(
         FeeNotice.objects.filter(case=case)
         .select_related("issued_by", "payment__window")
@@ -368,6 +370,8 @@ def case_fees_panel(user, case: Case) -> CaseFees:
         )
         .order_by("issued_at", "pk")
     )
+    if facts is not None:
+        facts.notices = notices
     panel = CaseFees(
         notices=notices,
         can_cancel=rules.can_issue_fee_notice(user, case),
@@ -377,7 +381,11 @@ def case_fees_panel(user, case: Case) -> CaseFees:
         case.state == CaseState.DECIDED
         and panel.can_cancel
         and not any(n.state == FeeNoticeState.ISSUED for n in notices)
-        and CaseDecision.objects.filter(case=case, outcome=DecisionOutcome.GRANT).exists()
+        and (
+            facts.granted
+            if facts is not None
+            else CaseDecision.objects.filter(case=case, outcome=DecisionOutcome.GRANT).exists()
+        )
     ):
         panel.can_issue = True
         try:

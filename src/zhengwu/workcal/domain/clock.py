@@ -39,6 +39,7 @@ __all__ = [
     "clock_resume",
     "clock_start",
     "clock_stop",
+    "clocks_explain",
     "clocks_recompute_for_years",
 ]
 
@@ -675,14 +676,24 @@ def _met_lines(index: CalendarIndex, a: date, b: date) -> list[str]:
     return lines
 
 
-def clock_explain(clock: Clock, *, now: datetime | None = None) -> list[str]:
-    """The derivation of the clock's due date, line by line, in Chinese."""
+def _run_extensions(clock: Clock) -> list[ClockExtension]:
+    # clock_extend, the only writer of extension rows, adds their days to extension_days, which a restart (a new
+    # run) sets back to 0: a clock with none has no extension in this run, and needs no query.
+    if not clock.extension_days:
+        return []
+    return list(clock.extensions.filter(run=clock.run).select_related("approver").order_by("approved_at", "pk"))
+
+
+def clock_explain(clock: Clock, *, now: datetime | None = None, index: CalendarIndex | None = None) -> list[str]:
+    """The derivation of the clock's due date, line by line, in Chinese. `index`: the working-day index of the
+    clock's region when the caller has it (see clocks_explain)."""
     now = now or timezone.now()
-    index = current_index(clock.region)
+    if index is None:
+        index = current_index(clock.region_id)
     working = clock.unit == DeadlineUnit.WORKING
     unit = "个工作日" if working else "日"
     pauses = _run_pauses(clock)
-    extensions = list(clock.extensions.filter(run=clock.run).select_related("approver").order_by("approved_at", "pk"))
+    extensions = _run_extensions(clock)
     comp = _compute(clock, pauses, now=now, index=index)
     lines: list[str] = []
     if clock.subject_repr:
@@ -788,3 +799,15 @@ def clock_explain(clock: Clock, *, now: datetime | None = None) -> list[str]:
         else:
             lines.append(f"已于 {_fmt_dt(clock.stopped_at)} 停止计时：按期办结。")
     return lines
+
+
+def clocks_explain(clocks: Iterable[Clock], *, now: datetime | None = None) -> list[list[str]]:
+    """clock_explain for each of several clocks (a page showing two), reading each region's index once."""
+    now = now or timezone.now()
+    indexes: dict[int | None, CalendarIndex] = {}
+    explained = []
+    for clock in clocks:
+        if clock.region_id not in indexes:
+            indexes[clock.region_id] = current_index(clock.region_id)
+        explained.append(clock_explain(clock, now=now, index=indexes[clock.region_id]))
+    return explained
