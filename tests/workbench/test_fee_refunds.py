@@ -159,7 +159,7 @@ def test_the_queue_lists_the_department_requests_oldest_first_in_fixed_queries(
     client.force_login(fees.leader)
     client.get(QUEUE)
 
-    with django_assert_num_queries(4):  # session, user with profile and roles, requests with refunded so far, unread count
+    with django_assert_num_queries(4):  # session, user (profile, roles), requests and refunds, unread count
         response = client.get(QUEUE)
 
     html = response.content.decode()
