@@ -432,3 +432,43 @@ def test_station_agent_sees_the_case_filed_with_a_crumb_back_to_the_console(clie
     assert reverse("workbench:case_register_items") in html
     assert reverse("workbench:case_acceptance_queue") not in html
     assert "受理期限" in html
+
+
+def test_what_a_correction_replaced_stays_on_the_case_page_and_can_be_downloaded(client, hall):
+    from zhengwu.cases.domain.acceptance import case_correction_submit
+    from zhengwu.cases.domain.files import stored_file_open
+    from zhengwu.cases.models import ReplacedMaterial
+
+    case = registered(hall)
+    form_row = case.materials.get(item_material=hall.form)
+    licence_row = case.materials.get(item_material=hall.business_licence)
+    original = form_row.file
+    client.force_login(hall.handler)
+    problems = {f"problem_{form_row.pk}": "缺签字", f"problem_{licence_row.pk}": "未提交营业执照"}
+    assert (
+        client.post(case_url(case, "correction"), {"material": [form_row.pk, licence_row.pk]} | problems).status_code
+        == 302
+    )
+    case_correction_submit(
+        applicant_or_clerk=hall.clerk,
+        case=case,
+        materials=[
+            {"material": hall.form, "file": hall.pdf("signed")},
+            {"material": hall.business_licence, "file": hall.pdf("licence")},
+        ],
+    )
+    replaced = ReplacedMaterial.objects.get(material=form_row)
+    url = reverse("workbench:case_replaced_material_file", args=[case.number, form_row.pk, replaced.pk])
+
+    html = client.get(case_url(case)).content.decode()
+    assert "食品经营许可申请书（补正前）" in html
+    assert "补正替换，原状态：需补正：缺签字（第 1 次补正告知）" in html
+    assert url in html
+    response = client.get(url)
+    assert response.status_code == 200
+    with stored_file_open(original) as stored:
+        assert b"".join(response.streaming_content) == stored.read()
+    other = reverse("workbench:case_replaced_material_file", args=[case.number, licence_row.pk, replaced.pk])
+    assert client.get(other).status_code == 404  # the replaced row belongs to another material
+    client.force_login(hall.citizen)
+    assert client.get(url).status_code == 403

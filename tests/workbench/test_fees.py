@@ -234,10 +234,11 @@ def test_the_case_page_fee_section_costs_a_fixed_number_of_queries(fees, django_
 
 
 # session, user with its profile and roles; the case with its external link, decision, certificate, delivery and
-# decision document; materials, correction notices, process instances, steps, the timeline; the calendar version
-# and each clock's pauses; suspensions, extension requests; the fee notices with their payment, their lines; the
-# certificate mapping; the unread count; the rating. The fee and result sections share the decision and notices.
-CASE_PAGE_QUERIES = 18
+# decision document; materials and what corrections replaced, correction notices, process instances, steps, the
+# timeline; the calendar version and each clock's pauses; suspensions, extension requests; the fee notices with
+# their payment, their lines; the certificate mapping; the unread count; the rating. The fee and result sections
+# share the decision and notices.
+CASE_PAGE_QUERIES = 19
 
 
 def test_the_case_page_reads_the_decision_and_the_notices_once(client, fees, django_assert_num_queries):

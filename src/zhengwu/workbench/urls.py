@@ -66,6 +66,11 @@ urlpatterns = [
     path("cases/<str:number>/correction/", case_views.case_correction_view, name="case_correction"),
     path("cases/<str:number>/immediate/", case_views.case_immediate_view, name="case_immediate"),
     path("cases/<str:number>/materials/<int:material_id>/", case_views.case_material_file, name="case_material_file"),
+    path(
+        "cases/<str:number>/materials/<int:material_id>/replaced/<int:replaced_id>/",
+        case_views.case_replaced_material_file,
+        name="case_replaced_material_file",
+    ),
     path("cases/<str:number>/consent/", case_views.case_consent_file, name="case_consent_file"),
     path("cases/<str:number>/diagram.svg", case_views.case_diagram, name="case_diagram"),
     # 好差评 (ratings and 差评整改)

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,7 +38,7 @@ from zhengwu.cases.domain.lookup import case_clock_detail, decision_detail
 from zhengwu.cases.domain.outcome import CASE_RESULT_RELATED, CaseFacts, case_outcome
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
-from zhengwu.cases.models import Case, CaseMaterial
+from zhengwu.cases.models import Case, CaseMaterial, ReplacedMaterial
 from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemVersion
 from zhengwu.org.models import Department
@@ -487,7 +487,13 @@ def _case_context(request, case: Case, **extra) -> dict:
         and case.item_version.handling_kind == HandlingKind.IMMEDIATE
         and rules.can_handle_immediately(user, case)
     )
-    materials = list(case.materials.select_related("file", "licence", "item_material").order_by("position", "pk"))
+    materials = list(
+        case.materials.select_related("file", "licence", "item_material")
+        .prefetch_related(
+            Prefetch("replaced", queryset=ReplacedMaterial.objects.select_related("file", "licence", "notice"))
+        )
+        .order_by("position", "pk")
+    )
     notices = list(case.correction_notices.order_by("sequence"))
     steps, instances = _steps(case)
     # The fee and result sections share what they read (the decision; the notices tell whether fees are settled).
@@ -583,6 +589,18 @@ def case_material_file(request, number: str, material_id: int):
     if material.file is None:
         raise Http404
     return _file_response(material.file)
+
+
+@staff_required
+def case_replaced_material_file(request, number: str, material_id: int, replaced_id: int):
+    """The file a correction replaced: it stays part of the case file."""
+    case = _case_or_404(request.user, number)
+    replaced = get_object_or_404(
+        ReplacedMaterial.objects.select_related("file"), material__case=case, material_id=material_id, pk=replaced_id
+    )
+    if replaced.file is None:
+        raise Http404
+    return _file_response(replaced.file)
 
 
 @staff_required
