@@ -131,7 +131,7 @@ def test_the_applicant_fee_section_costs_a_fixed_number_of_queries(fees, django_
     case = fees.decided_case()
     case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
     case.refresh_from_db()
-    with django_assert_num_queries(4):  # notices with payment, lines, refunds, the case's item version
+    with django_assert_num_queries(5):  # notices with payment, lines, refunds, refunds awaiting approval, item version
         section = applicant_fees(fees.hall.enterprise, case)
     assert [n.payment.receipt_number for n in section.notices] == [FeePayment.objects.get().receipt_number]
     assert section.can_pay_online is True
@@ -145,7 +145,7 @@ def test_every_section_of_the_case_page_is_read_once(client, fees, django_assert
     client.force_login(fees.hall.enterprise)
     client.get(detail_url(case))
 
-    with django_assert_num_queries(PAGE_QUERIES + 1):  # + the payment's refunds
+    with django_assert_num_queries(PAGE_QUERIES + 2):  # + the payment's refunds and refunds awaiting approval
         html = client.get(detail_url(case)).content.decode()
 
     assert "缴费通知：90.00 元" in html
@@ -157,3 +157,26 @@ def test_every_section_of_the_case_page_is_read_once(client, fees, django_assert
     assert "受理期限" in html and "办理期限" in html
     assert "期限是怎样计算的" in html
     assert "办理过程" in html
+
+
+def test_the_applicant_sees_a_refund_awaiting_approval_and_then_the_refund(client, fees):
+    from django.utils import timezone
+
+    from zhengwu.cases.domain.fees import fee_refund_approve, fee_refund_request
+
+    def day(moment) -> str:
+        local = timezone.localtime(moment)
+        return f"{local.year}年{local.month}月{local.day}日"
+
+    case = fees.decided_case()
+    payment = case_fee_pay(actor=fees.fee_clerk, notice=fees.notice(case), method="cash", amount=TOTAL)
+    request = fee_refund_request(actor=fees.fee_clerk, payment=payment, amount="40", reason="登记费减半")
+    client.force_login(fees.hall.enterprise)
+
+    html = client.get(detail_url(case)).content.decode()
+    assert f"{day(request.requested_at)} 申请退费 40.00 元，正在审批，批准后退还。" in html
+
+    fee_refund_approve(actor=fees.leader, request=request)
+    html = client.get(detail_url(case)).content.decode()
+    assert "正在审批" not in html
+    assert f"{day(request.refund.refunded_at)} 退费 40.00 元（登记费减半）。" in html

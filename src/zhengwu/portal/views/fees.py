@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from zhengwu.cases.documents import fee_payment_for_receipt, fee_receipt_pdf
 from zhengwu.cases.domain.fees import case_fee_pay
-from zhengwu.cases.enums import FeeNoticeState, PaymentMethod
-from zhengwu.cases.models import Case, FeeNotice, FeeNoticeLine, FeePayment, FeeRefund
+from zhengwu.cases.enums import FEE_REFUND_OPEN_STATES, FeeNoticeState, PaymentMethod
+from zhengwu.cases.models import Case, FeeNotice, FeeNoticeLine, FeePayment, FeeRefund, FeeRefundRequest
 from zhengwu.cases.payments import PaymentError, payment_provider
 from zhengwu.cases.rules import can_pay_online
 
@@ -29,7 +29,8 @@ class ApplicantFees:
 
 
 def applicant_fees(user, case: Case) -> ApplicantFees:
-    """The notices the applicant sees (cancelled ones are left out) with lines, payment and refunds."""
+    """The notices the applicant sees (cancelled ones are left out) with lines, payment, refunds and the refund
+    requests awaiting approval."""
     notices = list(
         FeeNotice.objects.filter(case=case)
         .exclude(state=FeeNoticeState.CANCELLED)
@@ -37,6 +38,13 @@ def applicant_fees(user, case: Case) -> ApplicantFees:
         .prefetch_related(
             Prefetch("lines", queryset=FeeNoticeLine.objects.order_by("position", "pk")),
             Prefetch("payment__refunds", queryset=FeeRefund.objects.order_by("refunded_at", "pk")),
+            Prefetch(
+                "payment__refund_requests",
+                queryset=FeeRefundRequest.objects.filter(state__in=FEE_REFUND_OPEN_STATES).order_by(
+                    "requested_at", "pk"
+                ),
+                to_attr="pending_refund_requests",
+            ),
         )
         .order_by("issued_at", "pk")
     )
