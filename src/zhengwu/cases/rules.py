@@ -329,16 +329,17 @@ def can_decide_extension(user: Any, case) -> bool:
     return _in_case_department_with(user, case, EXTENSION_APPROVER_ROLES)
 
 
-def can_view_extension_queue(user: Any) -> bool:
-    """延期审批: leaders in charge and unit heads of a department."""
+def _department_staff_with(user: Any, roles) -> bool:
+    """A staff member of some department holding one of `roles` (who sees a department's approval queue)."""
     if not is_staff_member(user):
         return False
     profile = staff_profile(user)
-    return (
-        profile is not None
-        and profile.department_id is not None
-        and any(has_role(user, role) for role in EXTENSION_APPROVER_ROLES)
-    )
+    return profile is not None and profile.department_id is not None and any(has_role(user, r) for r in roles)
+
+
+def can_view_extension_queue(user: Any) -> bool:
+    """延期审批: leaders in charge and unit heads of a department."""
+    return _department_staff_with(user, EXTENSION_APPROVER_ROLES)
 
 
 def extensions_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySet:
@@ -374,14 +375,7 @@ def can_decide_fee_refund(user: Any, case) -> bool:
 
 def can_view_fee_refund_queue(user: Any) -> bool:
     """待审批退费: leaders in charge and unit heads of a department."""
-    if not is_staff_member(user):
-        return False
-    profile = staff_profile(user)
-    return (
-        profile is not None
-        and profile.department_id is not None
-        and any(has_role(user, role) for role in FEE_REFUND_APPROVER_ROLES)
-    )
+    return _department_staff_with(user, FEE_REFUND_APPROVER_ROLES)
 
 
 def fee_refunds_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySet:

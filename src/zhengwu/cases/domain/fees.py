@@ -792,25 +792,16 @@ def _decide(*, actor: Any, request: FeeRefundRequest, approve: bool, note: str) 
         row.decided_by = user_or_none(actor)
         row.decided_at = now
         row.decision_note = note
+        row.state = FeeRefundRequestState.APPROVED if approve else FeeRefundRequestState.REJECTED
+        audit_record(
+            actor=actor,
+            action="cases.fee_refund_approved" if approve else "cases.fee_refund_rejected",
+            obj=case,
+            before=before,
+            after={**_request_audit(row, locked), "note": note},
+        )
         if approve:
-            row.state = FeeRefundRequestState.APPROVED
-            audit_record(
-                actor=actor,
-                action="cases.fee_refund_approved",
-                obj=case,
-                before=before,
-                after={**_request_audit(row, locked), "note": note},
-            )
             row.refund = _refund_execute(actor=actor, notice=locked, row=row)
-        else:
-            row.state = FeeRefundRequestState.REJECTED
-            audit_record(
-                actor=actor,
-                action="cases.fee_refund_rejected",
-                obj=case,
-                before=before,
-                after={**_request_audit(row, locked), "note": note},
-            )
         row.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "refund"])
         _tell_requester(row, case, actor=actor)
     return _sync(request, row)
