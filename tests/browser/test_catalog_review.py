@@ -126,10 +126,12 @@ def test_a_new_item_with_bad_limits_shows_chinese_errors_on_the_fields(page, liv
     log_in(page, live_server, "editor")
     page.goto(live_server.url + reverse("workbench:catalog_items"))
     page.get_by_role("link", name="新建事项").click()
+    page.wait_for_url(live_server.url + reverse("workbench:catalog_item_create"))  # its script has run
     page.get_by_label("事项类型").select_option("01")
     page.get_by_label("基本编码").fill("000201001000")
     page.get_by_label("事项名称").fill("小餐饮经营许可")
     page.get_by_label("法定时限依据（预设）").select_option("licence_decision")
+    expect(page.locator("[name='statutory_limit_days']")).to_have_value("20")
     page.locator("[name='promised_limit_days']").fill("30")
     page.get_by_role("button", name="创建事项").click()
 

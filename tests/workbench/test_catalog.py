@@ -494,6 +494,29 @@ def test_the_edit_page_explains_the_chosen_preset_and_shows_the_compression_rati
     assert '<option value="licence_decision" selected>行政许可决定</option>' in html
 
 
+def test_a_chosen_preset_fills_an_empty_limit_and_its_unit_without_javascript(client, cur):
+    client.force_login(cur.editor)
+    fields = {"statutory_preset": "licence_decision", "statutory_limit_days": "", "limit_unit": "calendar"}
+    fields["promised_limit_days"] = 5
+
+    response = client.post(url("catalog_item_create"), form_data(item=NEW_ITEM, fields=fields))
+
+    assert response.status_code == 302
+    version = ItemVersion.objects.get()
+    assert (version.statutory_limit_days, version.limit_unit, version.promised_limit_days) == (20, "working", 5)
+
+
+def test_a_limit_typed_beside_a_preset_is_kept_and_checked_against_it(client, cur):
+    client.force_login(cur.editor)
+    fields = {"statutory_preset": "licence_decision", "statutory_limit_days": 15, "limit_unit": "calendar"}
+
+    response = client.post(url("catalog_item_create"), form_data(item=NEW_ITEM, fields=fields))
+
+    assert response.status_code == 200
+    assert ItemVersion.objects.count() == 0
+    assert "时限单位应与所选法定时限一致（工作日）。" in response.content.decode()
+
+
 def test_curation_pages_have_no_inline_script_or_style(client, cur):
     version = version_submit(actor=cur.editor, version=cur.draft())
     reviewer_pages = [url("catalog_review_queue"), *item_pages(version)[:2], item_pages(version)[3]]

@@ -23,7 +23,7 @@ from zhengwu.catalog.domain.versions import (
 from zhengwu.catalog.enums import ExerciseLevel, ItemType, VersionState
 from zhengwu.catalog.models import FeeItem, ItemMaterial, ItemVersion
 from zhengwu.org.models import Department
-from zhengwu.workcal.presets import preset_choices
+from zhengwu.workcal.presets import get_preset, preset_choices
 
 UPLOAD_ACCEPT = ",".join(f".{extension}" for extension in UPLOAD_KINDS)
 UPLOAD_HELP = _("PDF、Word、Excel、JPG、PNG，不超过 10 MB。")
@@ -96,9 +96,24 @@ class GuideForm(_DomainValidatedModelForm):
 
     def __init__(self, *args, with_result_sample: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self._fill_limit_from_preset()
         if with_result_sample:
             self.fields["result_sample"] = upload_field()
             self.fields["result_sample"].label = ItemVersion._meta.get_field("result_sample").verbose_name
+
+    def _fill_limit_from_preset(self) -> None:
+        """Without JavaScript, a chosen preset with the limit left empty fills the limit and its unit."""
+        days_key, unit_key = self.add_prefix("statutory_limit_days"), self.add_prefix("limit_unit")
+        if str(self.data.get(days_key) or "").strip():
+            return
+        try:
+            preset = get_preset(self.data.get(self.add_prefix("statutory_preset")) or "")
+        except KeyError:
+            return
+        self.data = self.data.copy()
+        self.data[days_key] = str(preset.days)
+        self.data[unit_key] = preset.unit
 
     def guide_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in VERSION_FIELDS}
