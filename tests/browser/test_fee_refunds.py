@@ -39,6 +39,7 @@ def test_a_refund_is_asked_at_the_window_and_approved_by_the_leader(
 
     workbench_login(page, live_server, fees.leader.username)
     page.get_by_role("navigation", name="工作台导航").get_by_role("link", name="待审批退费").click()
+    page.wait_for_url(live_server.url + reverse("workbench:fee_refund_queue"))  # htmx has loaded
     expect(page.get_by_role("heading", level=1)).to_have_text("待审批退费")
     row = page.locator(f"#refund-request-{request.pk}")
     row.get_by_role("button", name="不予退费").click()  # no reason: refused in place
