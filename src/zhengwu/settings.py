@@ -23,6 +23,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    from zhengwu.core.rates import parse_rate
+
+    value = os.environ.get(name, "").strip() or default
+    try:
+        return str(parse_rate(value))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be <count>/<s|min|h>, e.g. 120/min, not {value!r} ({name} 格式应为“次数/时间单位”)."
+        ) from None
+
+
 DEBUG = env_bool("DEBUG", False)
 # pytest (>= 8.2) exports PYTEST_VERSION while it runs.
 TESTING = env_bool("ZHENGWU_TESTING", False) or "PYTEST_VERSION" in os.environ
@@ -215,6 +227,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-retry": {"task": "zhengwu.notifications.tasks.retry_deliveries", "schedule": 300.0},
     "cases-deem-accepted": {"task": "zhengwu.cases.tasks.deem_accepted", "schedule": 600.0},
     "cases-purge-api-nonces": {"task": "zhengwu.cases.tasks.purge_api_nonces", "schedule": 3600.0},
+    "cases-purge-api-rate-windows": {"task": "zhengwu.cases.tasks.purge_api_rate_windows", "schedule": 3600.0},
     "cases-deem-approved": {"task": "zhengwu.cases.tasks.deem_approved", "schedule": 600.0},
     "supervision-sweep": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 300.0},
     "supervision-sweep-full": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 3600.0, "kwargs": {"full": True}},
@@ -279,6 +292,10 @@ ZHENGWU_PUBLIC_URL = os.environ.get("ZHENGWU_PUBLIC_URL", "").rstrip("/")
 ZHENGWU_SIGNING_PASSPHRASE = os.environ.get("ZHENGWU_SIGNING_PASSPHRASE", "")
 # Encrypts the departmental systems' API secrets; derived from SECRET_KEY when unset (ADR 0018).
 ZHENGWU_EXTERNAL_API_KEY = os.environ.get("ZHENGWU_EXTERNAL_API_KEY", "")
+# Departmental systems API rate limits (ADR 0018): requests per key (a system's own limit, set in the admin,
+# overrides it), and failed authentications per client address before that address is refused for the window.
+ZHENGWU_EXTERNAL_API_RATE = env_rate("ZHENGWU_EXTERNAL_API_RATE", "120/min")
+ZHENGWU_EXTERNAL_API_FAILED_AUTH_RATE = env_rate("ZHENGWU_EXTERNAL_API_FAILED_AUTH_RATE", "10/min")
 ZHENGWU_SMS_BACKEND = os.environ.get("ZHENGWU_SMS_BACKEND", "")
 ZHENGWU_SMS_FILE = os.environ.get("ZHENGWU_SMS_FILE", "")
 ZHENGWU_SMS_SIGNATURE = os.environ.get("ZHENGWU_SMS_SIGNATURE") or ZHENGWU_SITE_NAME or "政务服务平台"

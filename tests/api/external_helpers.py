@@ -29,6 +29,7 @@ class SignedClient:
         secret: str | None = None,
         key: str | None = None,
         drop: tuple[str, ...] = (),
+        **extra,
     ):
         body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
         timestamp = timestamp if timestamp is not None else str(int(timezone.now().timestamp()))
@@ -43,7 +44,7 @@ class SignedClient:
             "X-Zhengwu-Signature": signature,
         }
         headers = {name: value for name, value in headers.items() if name not in drop}
-        return self.client.generic(method, path, data=body, content_type="application/json", headers=headers)
+        return self.client.generic(method, path, data=body, content_type="application/json", headers=headers, **extra)
 
     def register(self, payload: dict, **kwargs):
         return self.send("POST", "/api/external/cases", payload, **kwargs)

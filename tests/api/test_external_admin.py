@@ -88,3 +88,43 @@ def test_the_command_refuses_an_unknown_department(db):
     with pytest.raises(CommandError, match="没有编码为 NOPE 的部门。"):
         call_command("external_system_create", "--department", "NOPE", "--name", "某系统")
     assert not ExternalSystem.objects.exists()
+
+
+def test_a_systems_own_rate_limit_is_set_in_the_admin_and_audited(admin_client, hall):
+    system, _secret = external_system_create(actor="system:test", department=hall.department, name="市场监管业务系统")
+    url = reverse("admin:cases_externalsystem_change", args=[system.pk])
+
+    invalid = admin_client.post(url, {"name": system.name, "is_active": "on", "rate_limit": "很多"})
+    response = admin_client.post(url, {"name": system.name, "is_active": "on", "rate_limit": "300/MIN"})
+
+    assert invalid.status_code == 200
+    assert "格式应为“次数/时间单位”，次数至少为 1，时间单位为 s（秒）、min（分钟）或 h（小时），如 120/min。" in (
+        invalid.content.decode()
+    )
+    assert response.status_code == 302
+    system.refresh_from_db()
+    assert system.rate_limit == "300/min"
+    event = AuditEvent.objects.get(action="cases.external_system_changed")
+    assert (event.before["rate_limit"], event.after["rate_limit"]) == ("", "300/min")
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_admin_shows_a_systems_limit_and_when_it_was_throttled(admin_client, client, hall, settings):
+    settings.ZHENGWU_EXTERNAL_API_RATE = "2/min"
+    throttled, secret = external_system_create(actor="system:test", department=hall.department, name="市场监管业务系统")
+    quiet, _secret = external_system_create(actor="system:test", department=hall.department, name="许可证业务系统")
+    api = SignedClient(client, throttled, secret)
+    statuses = [api.get("NONE").status_code for _ in range(5)]
+
+    page = admin_client.get(reverse("admin:cases_externalsystem_change", args=[throttled.pk])).content.decode()
+    quiet_page = admin_client.get(reverse("admin:cases_externalsystem_change", args=[quiet.pk])).content.decode()
+    listing = admin_client.get(reverse("admin:cases_externalsystem_changelist"))
+
+    assert statuses == [404, 404, 429, 429, 429]
+    assert "2/min（每分钟 2 次，平台默认）" in page
+    assert "最近 24 小时有 1 个时段超限，共拒绝 3 次请求；最近一次在 2026-03-02 10:00:00。" in page
+    assert "最近 24 小时未被限流。" in quiet_page
+    assert listing.status_code == 200
+    rows = {system.pk: system for system in listing.context["cl"].result_list}
+    assert rows[throttled.pk].last_throttled_at == MONDAY
+    assert rows[quiet.pk].last_throttled_at is None

@@ -1,8 +1,9 @@
 """Departmental systems API (一厅双网), mounted at /api/external/: a department's own business system registers
 its cases and reports their status events, signed with HMAC-SHA256 (docs/external-api.md, ADR 0018).
 
-Its own NinjaAPI instance, so every refusal — authentication, input, state — has one shape:
-{"error": {"code": "...", "message": "<中文说明>"}} (422 input errors add "fields")."""
+Its own NinjaAPI instance, so every refusal — authentication, rate, input, state — has one shape:
+{"error": {"code": "...", "message": "<中文说明>"}} (422 input errors add "fields"; 429 adds Retry-After).
+Every response to a counted request carries X-RateLimit-Limit and X-RateLimit-Remaining."""
 
 from datetime import datetime
 from typing import Literal
@@ -20,8 +21,10 @@ from zhengwu.cases.domain.external import (
     case_external_event,
     case_register_external,
     external_request_verify,
+    rate_headers,
 )
 from zhengwu.cases.models import Case, ExternalCaseLink, ExternalSystem
+from zhengwu.core.middleware import client_ip
 from zhengwu.workcal.models.clock import Clock
 
 # --- Authentication ---------------------------------------------------------------------------------------------
@@ -34,7 +37,7 @@ class HmacSignature(APIKeyHeader):
 
     def authenticate(self, request, key: str | None) -> ExternalSystem:
         headers = request.headers
-        return external_request_verify(
+        system, usage = external_request_verify(
             key_id=key,
             timestamp=headers.get("X-Zhengwu-Timestamp"),
             nonce=headers.get("X-Zhengwu-Nonce"),
@@ -42,27 +45,43 @@ class HmacSignature(APIKeyHeader):
             method=request.method,
             path=request.get_full_path(),
             body=request.body,
+            ip=client_ip(request),
         )
+        request.external_rate_headers = rate_headers(usage)
+        return system
 
 
-api = NinjaAPI(
+class ExternalApi(NinjaAPI):
+    def create_response(self, request, data, *, status=None, temporal_response=None):
+        """Every answer to a counted request says where the system stands in its rate window."""
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+        for name, value in getattr(request, "external_rate_headers", {}).items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+api = ExternalApi(
     title="部门业务系统接口（一厅双网）",
     version=zhengwu.__version__,
     urls_namespace="external_api",
     auth=HmacSignature(),
     description=(
         "部门自建业务系统登记办件、报告办件状态，纳入平台的法定时限计时和效能监察。签名方法见 docs/external-api.md。"
+        "每个接入密钥有请求速率上限（响应头 X-RateLimit-Limit、X-RateLimit-Remaining），超出时返回 429 和 Retry-After。"
     ),
 )
 
 
-def _error(request, status: int, code: str, message: str, **extra):
-    return api.create_response(request, {"error": {"code": code, "message": message, **extra}}, status=status)
+def _error(request, status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra):
+    response = api.create_response(request, {"error": {"code": code, "message": message, **extra}}, status=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 @api.exception_handler(ExternalApiError)
 def _external_error(request, exc: ExternalApiError):
-    return _error(request, exc.status, exc.code, exc.message)
+    return _error(request, exc.status, exc.code, exc.message, exc.headers)
 
 
 @api.exception_handler(ValidationError)
@@ -237,7 +256,7 @@ def _department_case(system: ExternalSystem, number: str) -> Case:
     return case
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 @api.post(

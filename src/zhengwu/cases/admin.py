@@ -1,11 +1,18 @@
 from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.audit.admin import AuditedModelAdmin, AuditHistoryMixin
+from zhengwu.cases.domain.api_rate import (
+    SYSTEM_WINDOW_RETENTION,
+    external_system_rate,
+    external_system_throttling,
+    external_systems_last_throttled,
+)
 from zhengwu.cases.domain.external import external_system_create, external_system_rotate, external_system_update
 from zhengwu.cases.models import (
     Case,
@@ -152,25 +159,74 @@ class ExternalSystemAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """部门业务系统: creating one or rotating its key shows the secret once; every change goes through the
     audited domain functions."""
 
-    list_display = ("name", "department", "key_id", "is_active", "created_at", "rotated_at")
+    list_display = (
+        "name",
+        "department",
+        "key_id",
+        "is_active",
+        "effective_rate",
+        "last_throttled",
+        "created_at",
+        "rotated_at",
+    )
     list_filter = ("is_active", "department")
     search_fields = ("name", "key_id")
     actions = ("rotate_secret",)
 
+    def get_queryset(self, request):
+        return external_systems_last_throttled(super().get_queryset(request))
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("name", "department")
-        return ("name", "department", "key_id", "is_active", "created_at", "rotated_at")
+        return (
+            "name",
+            "department",
+            "key_id",
+            "is_active",
+            "rate_limit",
+            "effective_rate",
+            "throttling",
+            "created_at",
+            "rotated_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("department", "key_id", "created_at", "rotated_at")
+        if obj is None:
+            return ()
+        return ("department", "key_id", "effective_rate", "throttling", "created_at", "rotated_at")
+
+    @admin.display(description=_("生效的速率上限"))
+    def effective_rate(self, obj):
+        rate = external_system_rate(obj)
+        source = _("本系统设置") if obj.rate_limit else _("平台默认")
+        return f"{rate}（{rate.describe()}，{source}）"
+
+    @admin.display(description=_("最近限流"), ordering="last_throttled_at")
+    def last_throttled(self, obj):
+        return obj.last_throttled_at
+
+    @admin.display(description=_("限流情况"))
+    def throttling(self, obj):
+        summary = external_system_throttling(obj)
+        hours = int(SYSTEM_WINDOW_RETENTION.total_seconds() // 3600)
+        if not summary["windows"]:
+            return _("最近 %(hours)d 小时未被限流。") % {"hours": hours}
+        return _("最近 %(hours)d 小时有 %(windows)d 个时段超限，共拒绝 %(refused)d 次请求；最近一次在 %(latest)s。") % {
+            "hours": hours,
+            "windows": summary["windows"],
+            "refused": summary["refused"],
+            "latest": timezone.localtime(summary["latest"]).strftime("%Y-%m-%d %H:%M:%S"),
+        }
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
         if change:
-            external_system_update(actor=request.user, system=obj, name=obj.name, is_active=obj.is_active)
+            external_system_update(
+                actor=request.user, system=obj, name=obj.name, is_active=obj.is_active, rate_limit=obj.rate_limit
+            )
             return
         system, secret = external_system_create(actor=request.user, department=obj.department, name=obj.name)
         for field in ExternalSystem._meta.concrete_fields:

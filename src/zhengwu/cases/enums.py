@@ -30,6 +30,13 @@ class Channel(models.TextChoices):
     PROXY = "proxy", _("代办")
 
 
+class ApiRateScope(models.TextChoices):
+    """What a departmental-systems API rate window counts (ADR 0018 "Rate limits")."""
+
+    SYSTEM = "system", _("接入密钥的请求")
+    FAILED_AUTH = "failed_auth", _("同一地址的认证失败")
+
+
 class ApplicantKind(models.TextChoices):
     NATURAL = "natural", _("自然人")
     LEGAL = "legal", _("法人")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengwu.cases.enums import (
     DEFAULT_EXTENSION_DAYS,
+    ApiRateScope,
     ApplicantIdType,
     ApplicantKind,
     CaseState,
@@ -23,6 +24,7 @@ from zhengwu.cases.enums import (
     MaterialStatus,
     PaymentMethod,
 )
+from zhengwu.core.rates import validate_rate
 from zhengwu.workcal.clock_enums import PauseReason
 
 
@@ -522,6 +524,16 @@ class ExternalSystem(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     rotated_at = models.DateTimeField(_("密钥轮换时间"), null=True, blank=True)
+    rate_limit = models.CharField(
+        _("请求速率上限"),
+        max_length=20,
+        blank=True,
+        validators=[validate_rate],
+        help_text=_(
+            "本系统的请求上限，如 300/min（每分钟 300 次）、20/s、5000/h；留空则用平台默认值"
+            "（ZHENGWU_EXTERNAL_API_RATE）。超出的请求得到 429，不作任何处理。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("部门业务系统")
@@ -552,6 +564,31 @@ class ApiNonce(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class ApiRateWindow(models.Model):
+    """Requests counted in one fixed window: a system's requests (subject = its key id) or one client address's
+    failed authentications (subject = the address). `hits` is raised by one atomic UPSERT per request (ADR 0018
+    "Rate limits"), refused requests included, so hits - allowed is how many were refused. Purged hourly."""
+
+    scope = models.CharField(_("计数对象"), max_length=20, choices=ApiRateScope.choices)
+    subject = models.CharField(_("密钥 ID 或地址"), max_length=64)
+    window_start = models.DateTimeField(_("时段开始"))
+    window_end = models.DateTimeField(_("时段结束"), db_index=True)
+    hits = models.PositiveIntegerField(_("次数"))
+    allowed = models.PositiveIntegerField(_("上限"))
+
+    class Meta:
+        verbose_name = _("接口请求计数")
+        verbose_name_plural = _("接口请求计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "subject", "window_start"], name="cases_apiratewindow_scope_subject_window_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.window_start:%Y-%m-%d %H:%M:%S} {self.hits}/{self.allowed}"
 
 
 class ExternalCaseLink(models.Model):

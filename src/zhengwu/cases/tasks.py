@@ -21,6 +21,15 @@ def purge_api_nonces() -> int:
 
 
 @shared_task
+def purge_api_rate_windows() -> int:
+    """Delete departmental-system rate windows no longer needed (hourly): ended failure windows, system
+    windows older than 24 hours; idempotent."""
+    from zhengwu.cases.domain.api_rate import api_rate_windows_purge
+
+    return api_rate_windows_purge()
+
+
+@shared_task
 def deem_approved() -> int:
     """超时默认 sweep (every 10 minutes): overdue cases of deemed-approval items are granted; idempotent."""
     from zhengwu.cases.domain.deemed_approval import cases_deem_approved

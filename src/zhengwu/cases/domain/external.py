@@ -3,8 +3,9 @@ their status events, so the platform's clocks and supervision cover them too (do
 
 * Keys: one `ExternalSystem` per system, acting only for its department; its HMAC secret is stored
   encrypted with AES-256-GCM under a key derived from ZHENGWU_EXTERNAL_API_KEY (or SECRET_KEY).
-* Requests: `external_request_verify` checks the signature, the ±300 s timestamp window and claims the
-  nonce (a unique row per key, so a replay — even a concurrent one — fails).
+* Requests: `external_request_verify` checks the signature, the ±300 s timestamp window, the rate limits
+  (api_rate.py: the system's requests, and failed authentications per client address) and claims the nonce
+  (a unique row per key, so a replay — even a concurrent one — fails).
 * Cases: `case_register_external` (idempotent on the system's own case id) and `case_external_event`,
   which maps each event to the platform's domain functions, acting as "system:external:<key_id>".
   An external case runs no BPMN process: acceptance moves it straight to in_progress.
@@ -37,15 +38,23 @@ from django.utils.translation import gettext as _
 from zhengwu.audit.domain import audit_record
 from zhengwu.cases.domain._common import fmt, lock, require_state, snapshot, sync, tell_applicant
 from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept, case_refuse, case_request_correction
+from zhengwu.cases.domain.api_rate import (
+    RateUsage,
+    api_rate_count,
+    api_rate_usage,
+    external_failed_auth_rate,
+    external_system_rate,
+)
 from zhengwu.cases.domain.completion import case_complete
 from zhengwu.cases.domain.intake import _check_kind, _clean_form_data, _clean_snapshot, _create
 from zhengwu.cases.domain.processing import case_decide
 from zhengwu.cases.domain.suspension import case_resume, case_suspend
-from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
+from zhengwu.cases.enums import ApiRateScope, CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import ApiNonce, Case, CaseMaterial, CorrectionNotice, ExternalCaseLink, ExternalSystem
 from zhengwu.cases.rules import ExternalSystemActor, external_system_owns_case
 from zhengwu.catalog.domain.themes import published_version
 from zhengwu.catalog.models import ItemVersion
+from zhengwu.core.rates import Rate, parse_rate, validate_rate
 from zhengwu.notifications.enums import Category
 from zhengwu.workcal.arith import current_index
 from zhengwu.workcal.clock_enums import ClockStatus, PauseReason
@@ -67,6 +76,7 @@ __all__ = [
     "external_system_rotate",
     "external_system_secret",
     "external_system_update",
+    "rate_headers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -91,11 +101,11 @@ EVENT_TYPES = (
 
 
 class ExternalApiError(Exception):
-    """A refusal the API reports as {"error": {"code": …, "message": …}} with `status`."""
+    """A refusal the API reports as {"error": {"code": …, "message": …}} with `status` (and `headers`)."""
 
-    def __init__(self, code: str, message: str, status: int = 401) -> None:
+    def __init__(self, code: str, message: str, status: int = 401, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+        self.code, self.message, self.status, self.headers = code, message, status, headers or {}
 
 
 # ---- secrets ----------------------------------------------------------------------------------
@@ -134,6 +144,7 @@ def _system_after(system: ExternalSystem) -> dict[str, Any]:
         "key_id": system.key_id,
         "is_active": system.is_active,
         "rotated_at": system.rotated_at,
+        "rate_limit": system.rate_limit,
     }
 
 
@@ -176,18 +187,36 @@ def external_system_rotate(*, actor: Any, system: ExternalSystem) -> tuple[Exter
     return system, secret
 
 
-def external_system_update(*, actor: Any, system: ExternalSystem, name: str, is_active: bool) -> ExternalSystem:
-    """Rename, disable or re-enable a system (a disabled key is refused with `key_inactive`)."""
+def _rate_limit(value: str) -> str:
+    """A system's own rate limit, normalised ("300/min"); empty = the platform default."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        validate_rate(value)
+    except ValidationError as error:
+        raise ValidationError({"rate_limit": error.messages}) from None
+    return str(parse_rate(value))
+
+
+def external_system_update(
+    *, actor: Any, system: ExternalSystem, name: str, is_active: bool, rate_limit: str | None = None
+) -> ExternalSystem:
+    """Rename, disable or re-enable a system (a disabled key is refused with `key_inactive`), or set its own
+    rate limit (`rate_limit`: "300/min", "" for the platform default, None to leave it as it is)."""
     name = _system_name(name)
+    rate_limit = _rate_limit(rate_limit) if rate_limit is not None else None
     with transaction.atomic():
         locked = ExternalSystem.objects.select_for_update().get(pk=system.pk)
         before = _system_after(locked)
         locked.name, locked.is_active = name, bool(is_active)
-        locked.save(update_fields=["name", "is_active"])
+        if rate_limit is not None:
+            locked.rate_limit = rate_limit
+        locked.save(update_fields=["name", "is_active", "rate_limit"])
         audit_record(
             actor=actor, action="cases.external_system_changed", obj=locked, before=before, after=_system_after(locked)
         )
-    system.name, system.is_active = locked.name, locked.is_active
+    system.name, system.is_active, system.rate_limit = locked.name, locked.is_active, locked.rate_limit
     return system
 
 
@@ -211,10 +240,68 @@ def external_request_verify(
     method: str,
     path: str,
     body: bytes,
+    ip: str | None = None,
     now: datetime | None = None,
-) -> ExternalSystem:
-    """The system that signed the request, or ExternalApiError. The nonce is claimed (committed at once
-    outside a transaction) only for a correctly signed request of an active key."""
+) -> tuple[ExternalSystem, RateUsage]:
+    """The system that signed the request and its place in its rate window, or ExternalApiError.
+
+    Order (ADR 0018): a client address over its failed-authentication limit is refused (429) before anything
+    else; then the signature checks (each failure counts against the address, 401); then the request counts
+    against the system's limit (429 over it); last the nonce is claimed (committed at once outside a
+    transaction). So unsigned traffic can neither use up a system's quota nor its nonces, and a request
+    refused for its rate leaves its nonce unused."""
+    now = now or timezone.now()
+    address = ip or "unknown"
+    failed_rate = external_failed_auth_rate()
+    failures = api_rate_usage(scope=ApiRateScope.FAILED_AUTH, subject=address, rate=failed_rate, now=now)
+    if failures.remaining == 0:
+        raise ExternalApiError(
+            "rate_limited",
+            _("认证失败次数过多（同一地址限%(rate)s），请 %(s)d 秒后重试。")
+            % {"rate": failed_rate.describe(), "s": failures.retry_after(now)},
+            429,
+            headers={"Retry-After": str(failures.retry_after(now))},
+        )
+    try:
+        system, sent = _signed_system(
+            key_id=key_id,
+            timestamp=timestamp,
+            nonce=nonce,
+            signature=signature,
+            method=method,
+            path=path,
+            body=body,
+            now=now,
+        )
+        usage = _count_system_request(system, now=now, ip=ip)
+        try:
+            with transaction.atomic():
+                ApiNonce.objects.create(
+                    system=system,
+                    nonce=nonce,
+                    timestamp=datetime.fromtimestamp(sent, tz=timezone.get_current_timezone()),
+                )
+        except IntegrityError:  # the same nonce, sent twice at once: the unique constraint decided
+            raise ExternalApiError("nonce_reused", _("该随机数已使用过，请求被视为重放。")) from None
+    except ExternalApiError as error:
+        if error.status == 401:
+            _count_failure(address, failed_rate, now=now)
+        raise
+    return system, usage
+
+
+def _signed_system(
+    *,
+    key_id: str | None,
+    timestamp: str | None,
+    nonce: str | None,
+    signature: str | None,
+    method: str,
+    path: str,
+    body: bytes,
+    now: datetime,
+) -> tuple[ExternalSystem, int]:
+    """The active system that signed this request with a nonce it has not used, and the request's time."""
     if not (key_id and timestamp and nonce and signature):
         raise ExternalApiError(
             "missing_credentials",
@@ -222,7 +309,6 @@ def external_request_verify(
         )
     if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         raise ExternalApiError("invalid_timestamp", _("X-Zhengwu-Timestamp 必须是 Unix 时间戳（秒）。"))
-    now = now or timezone.now()
     sent = int(timestamp)
     skew = sent - int(now.timestamp())
     if skew < -TIMESTAMP_WINDOW_SECONDS:
@@ -250,14 +336,58 @@ def external_request_verify(
         raise ExternalApiError("invalid_signature", _("签名校验失败。"))
     if not system.is_active:
         raise ExternalApiError("key_inactive", _("接入密钥已停用。"))
-    try:
+    # A replay is refused before it is counted, so a captured request cannot use up the system's quota.
+    if ApiNonce.objects.filter(system=system, nonce=nonce).exists():
+        raise ExternalApiError("nonce_reused", _("该随机数已使用过，请求被视为重放。"))
+    return system, sent
+
+
+def _count_system_request(system: ExternalSystem, *, now: datetime, ip: str | None) -> RateUsage:
+    """Count the request against the system's limit; over it, ExternalApiError 429. The first refusal of a
+    window is logged and audited (cases.external_api_throttled), the later ones only counted."""
+    rate = external_system_rate(system)
+    usage = api_rate_count(scope=ApiRateScope.SYSTEM, subject=system.key_id, rate=rate, now=now)
+    if usage.hits <= rate.limit:
+        return usage
+    retry_after = usage.retry_after(now)
+    if usage.hits == rate.limit + 1:
+        start, end = (timezone.localtime(moment).isoformat() for moment in (usage.window_start, usage.window_end))
+        logger.warning(
+            "部门业务系统 %s（%s）超过请求速率上限 %s，至 %s 前的请求一律拒绝（429）。",
+            system.key_id,
+            system.name,
+            rate,
+            end,
+        )
         with transaction.atomic():
-            ApiNonce.objects.create(
-                system=system, nonce=nonce, timestamp=datetime.fromtimestamp(sent, tz=timezone.get_current_timezone())
+            audit_record(
+                action="cases.external_api_throttled",
+                obj=system,
+                after={"rate": str(rate), "window_start": start, "window_end": end},
+                ip=ip,
             )
-    except IntegrityError:
-        raise ExternalApiError("nonce_reused", _("该随机数已使用过，请求被视为重放。")) from None
-    return system
+    raise ExternalApiError(
+        "rate_limited",
+        _("请求过于频繁（本接入密钥限%(rate)s），请 %(s)d 秒后重试。") % {"rate": rate.describe(), "s": retry_after},
+        429,
+        headers={"Retry-After": str(retry_after), **rate_headers(usage)},
+    )
+
+
+def _count_failure(address: str, rate: Rate, *, now: datetime) -> None:
+    failures = api_rate_count(scope=ApiRateScope.FAILED_AUTH, subject=address, rate=rate, now=now)
+    if failures.hits == rate.limit:
+        logger.warning(
+            "地址 %s 访问部门业务系统接口认证失败已达 %s，至 %s 前该地址的请求一律拒绝（429）。",
+            address,
+            rate,
+            timezone.localtime(failures.window_end).isoformat(),
+        )
+
+
+def rate_headers(usage: RateUsage) -> dict[str, str]:
+    """X-RateLimit-Limit / -Remaining of a counted request."""
+    return {"X-RateLimit-Limit": str(usage.rate.limit), "X-RateLimit-Remaining": str(usage.remaining)}
 
 
 def api_nonces_purge(*, now: datetime | None = None) -> int:
