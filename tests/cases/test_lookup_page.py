@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from tests.cases.test_acceptance import notice_items, online, registered
 from zhengwu.cases.domain import case_accept, case_refuse, case_request_correction
+from zhengwu.cases.domain.api_rate import api_rate_windows_purge
+from zhengwu.cases.models import ApiRateWindow
 
 pytestmark = pytest.mark.django_db
 
@@ -87,10 +89,38 @@ def test_repeated_failures_are_throttled(client, hall):
     assert "办理过程" not in body
 
 
+def test_failures_are_counted_for_every_web_process_not_in_its_own_cache(client, hall):
+    case = online(hall)
+    wrong = f"{(int(case.query_code) + 1) % 1_000_000:06d}"
+    with time_machine.travel(MONDAY, tick=False):
+        for _ in range(10):
+            client.post(URL, {"number": case.number, "query_code": wrong})
+            cache.clear()  # another process's local cache knows nothing
+        assert client.post(URL, {"number": case.number, "query_code": case.query_code}).status_code == 429
+        other = client.post(URL, {"number": case.number, "query_code": case.query_code}, REMOTE_ADDR="10.0.0.9")
+        assert other.status_code == 200
+
+
+def test_the_failure_window_ends_after_ten_minutes_and_is_purged(client, hall):
+    case = online(hall)
+    wrong = f"{(int(case.query_code) + 1) % 1_000_000:06d}"
+    with time_machine.travel(MONDAY, tick=False):
+        for _ in range(10):
+            client.post(URL, {"number": case.number, "query_code": wrong})
+    with time_machine.travel(MONDAY + timedelta(minutes=9, seconds=59), tick=False):
+        assert client.post(URL, {"number": case.number, "query_code": case.query_code}).status_code == 429
+    with time_machine.travel(MONDAY + timedelta(minutes=10), tick=False):
+        assert api_rate_windows_purge() == 1
+        response = client.post(URL, {"number": case.number, "query_code": case.query_code})
+    assert response.status_code == 200
+    assert "办理过程" in response.content.decode()
+    assert not ApiRateWindow.objects.exists()
+
+
 def test_lookup_query_count(client, hall, django_assert_num_queries):
     case = case_accept(actor=hall.handler, case=online(hall))
     data = {"number": case.number, "query_code": case.query_code}
     client.post(URL, data)  # warm caches (content types)
-    # case with item version and department, timeline events, handling clock
-    with django_assert_num_queries(3):
+    # the address's failures; case with item version and department, timeline events, handling clock
+    with django_assert_num_queries(4):
         assert client.post(URL, data).status_code == 200

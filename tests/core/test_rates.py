@@ -23,6 +23,14 @@ def test_a_rate_is_a_count_per_second_minute_or_hour(text, rate, canonical, desc
     assert (str(rate), rate.describe()) == (canonical, described)
 
 
+@pytest.mark.parametrize(
+    ("rate", "shown", "described"),
+    [(Rate(10, 600), "10 per 600 s", "每 10 分钟 10 次"), (Rate(3, 90), "3 per 90 s", "每 90 秒 3 次")],
+)
+def test_a_rate_built_in_code_may_have_any_window(rate, shown, described):
+    assert (str(rate), rate.describe()) == (shown, described)
+
+
 @pytest.mark.parametrize("text", ["", "120", "0/min", "120/day", "120/5min", "-1/s", "1.5/s", "12345678/s"])
 def test_anything_else_is_not_a_rate(text):
     with pytest.raises(ValueError):

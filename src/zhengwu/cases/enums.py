@@ -35,6 +35,11 @@ class ApiRateScope(models.TextChoices):
 
     SYSTEM = "system", _("接入密钥的请求")
     FAILED_AUTH = "failed_auth", _("同一地址的认证失败")
+    LOOKUP_FAILURE = "lookup_failure", _("同一地址的办件查询失败")
+
+
+# Windows that count one client address's failures: purged as soon as they end.
+FAILURE_RATE_SCOPES = frozenset({ApiRateScope.FAILED_AUTH, ApiRateScope.LOOKUP_FAILURE})
 
 
 class ApplicantKind(models.TextChoices):

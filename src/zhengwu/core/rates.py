@@ -23,11 +23,15 @@ class Rate:
     seconds: int
 
     def __str__(self) -> str:
-        return f"{self.limit}/{_CANONICAL[self.seconds]}"
+        unit = _CANONICAL.get(self.seconds)
+        return f"{self.limit}/{unit}" if unit else f"{self.limit} per {self.seconds} s"
 
     def describe(self) -> str:
-        """每分钟 120 次."""
-        per = {1: _("每秒"), 60: _("每分钟"), 3600: _("每小时")}[self.seconds]
+        """每分钟 120 次; 每 10 分钟 10 次."""
+        per = {1: _("每秒"), 60: _("每分钟"), 3600: _("每小时")}.get(self.seconds)
+        if per is None:
+            minutes, seconds = divmod(self.seconds, 60)
+            per = _("每 %(n)d 分钟") % {"n": minutes} if not seconds else _("每 %(n)d 秒") % {"n": self.seconds}
         return _("%(per)s %(limit)d 次") % {"per": per, "limit": self.limit}
 
 

@@ -6,7 +6,8 @@ process sees the same count with or without a shared cache, on SQLite and on Pos
 * a system's requests, counted once the request is correctly signed, its key active and its nonce unused;
   over the system's limit (its own `rate_limit`, else ZHENGWU_EXTERNAL_API_RATE) the request is refused;
 * a client address's failed authentications; once they reach ZHENGWU_EXTERNAL_API_FAILED_AUTH_RATE, every
-  request from that address is refused before its signature is looked at, until the window ends.
+  request from that address is refused before its signature is looked at, until the window ends;
+* a client address's failed progress lookups (办件查询, case number + query code), LOOKUP_FAILURE_RATE.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from zhengwu.cases.enums import ApiRateScope
+from zhengwu.cases.enums import FAILURE_RATE_SCOPES, ApiRateScope
 from zhengwu.cases.models import ApiRateWindow, ExternalSystem
 from zhengwu.core.rates import Rate, parse_rate
 
 __all__ = [
+    "LOOKUP_FAILURE_RATE",
     "SYSTEM_WINDOW_RETENTION",
     "RateUsage",
     "api_rate_count",
@@ -68,6 +70,11 @@ def external_failed_auth_rate() -> Rate:
     return parse_rate(settings.ZHENGWU_EXTERNAL_API_FAILED_AUTH_RATE)
 
 
+# The public progress lookup: 10 wrong number/query-code pairs per address in 10 minutes. A query code has a
+# million values, so guessing one takes ~50,000 windows (about a year) from one address.
+LOOKUP_FAILURE_RATE = Rate(limit=10, seconds=600)
+
+
 def _window(rate: Rate, now: datetime) -> tuple[datetime, datetime]:
     start = int(now.timestamp()) // rate.seconds * rate.seconds
     begins = datetime.fromtimestamp(start, tz=UTC)
@@ -108,7 +115,7 @@ def api_rate_windows_purge(*, now: datetime | None = None) -> int:
     """Delete ended failure windows and system windows older than SYSTEM_WINDOW_RETENTION; returns the count."""
     now = now or timezone.now()
     deleted, _detail = ApiRateWindow.objects.filter(
-        Q(scope=ApiRateScope.FAILED_AUTH, window_end__lte=now)
+        Q(scope__in=FAILURE_RATE_SCOPES, window_end__lte=now)
         | Q(scope=ApiRateScope.SYSTEM, window_end__lte=now - SYSTEM_WINDOW_RETENTION)
     ).delete()
     return deleted
