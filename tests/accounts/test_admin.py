@@ -298,3 +298,23 @@ def test_login_failures_are_listed_for_administrators(admin_client):
 
     assert "13812345678" in html
     assert "10.0.0.1" in html
+
+
+def test_changing_roles_in_the_admin_appends_every_event_of_the_save_together_at_the_end(admin_client):
+    from tests.audit.appends import assert_one_append, audit_appends
+
+    department = make_department()
+    user = make_staff("wangfang", department=department, roles=("handler",), employee_number="0001")
+    data = {"department": department.pk, "section": "", "position": "", "window": "", "employee_number": "0002"}
+    with audit_appends() as appends:
+        response = admin_client.post(
+            f"/admin/accounts/staffprofile/{user.staff.pk}/change/", data | {"roles": ["section_head", "supervisor"]}
+        )
+    assert response.status_code == 302
+    assert_one_append(appends)
+    assert appends.actions() == [
+        "accounts.staffprofile.changed",
+        "accounts.role_granted",
+        "accounts.role_granted",
+        "accounts.role_revoked",
+    ]

@@ -212,3 +212,21 @@ def test_a_batch_finds_the_head_moved_by_another_connection():
         second = _record("test.second", 2)
         third = _record("test.third", 3)
     assert (second.seq, second.prev_hash, third.prev_hash) == (first.seq + 1, "f" * 64, second.hash)
+
+
+def test_a_batch_leaves_out_a_nested_batch_whose_enclosing_savepoint_rolled_back_after_it_ended():
+    from django.db import transaction
+
+    from zhengwu.audit.domain import audited_atomic
+
+    start = _tip()
+    with audited_atomic():
+        _record("test.kept", 1)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            with audited_atomic():  # a domain function called inside a savepoint…
+                _record("test.nested_batch_ended", 2)
+            raise RuntimeError  # …which rolls back after it returned
+        with transaction.atomic(), audited_atomic(savepoint=False):
+            _record("test.released", 3)
+    assert _events_after(start) == [("test.kept", "1"), ("test.released", "3")]
+    assert audit_verify() is None

@@ -167,3 +167,20 @@ def test_a_request_pending_when_the_case_is_deemed_approved_leaves_the_leaders_q
     with time_machine.travel(at(10), tick=False):
         assert cases_deem_approved() == 1
         assert list(extensions_to_decide(leader)) == []
+
+
+def test_the_sweep_appends_the_events_of_each_case_at_the_end_of_that_cases_transaction(hall, deemed):
+    from tests.audit.appends import audit_appends
+
+    first, second = in_progress(hall), in_progress(hall)
+    with time_machine.travel(at(10), tick=False), audit_appends() as appends:
+        assert cases_deem_approved() == 2
+    assert appends.head_statements == 2  # one append per case: each case keeps its own transaction
+    per_case = [
+        "workcal.clock.stopped",  # the review step's clock
+        "workflow.instance.cancelled",
+        "workcal.clock.stopped",  # the handling clock
+        "cases.deemed_approved",
+    ]
+    assert appends.actions() == per_case * 2
+    assert case_events(first)[-1] == case_events(second)[-1] == "cases.deemed_approved"

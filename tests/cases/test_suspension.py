@@ -208,3 +208,36 @@ def test_an_overdue_case_cannot_be_suspended_and_nothing_changes(hall):
     assert Case.objects.get(pk=case.pk).state == CaseState.IN_PROGRESS
     assert not CaseSuspension.objects.exists()
     assert not Clock.objects.filter(status=ClockStatus.PAUSED).exists()
+
+
+@time_machine.travel(at(4), tick=False)
+def test_suspending_appends_the_clock_and_case_events_together_at_the_end(hall):
+    from tests.audit.appends import assert_one_append, audit_appends
+
+    case = in_progress(hall)
+    with audit_appends() as appends:
+        suspend(hall, case)
+    assert_one_append(appends)
+    assert appends.actions() == ["workcal.clock.paused", "workcal.clock.paused", "cases.suspended"]
+
+
+@time_machine.travel(at(4), tick=False)
+def test_a_suspension_failing_after_the_clocks_paused_appends_none_of_its_events(hall, monkeypatch):
+    from tests.audit.appends import audit_appends
+    from zhengwu.audit.domain import audit_verify
+    from zhengwu.cases.domain import suspension
+
+    case = in_progress(hall)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("notice could not be written")
+
+    monkeypatch.setattr(suspension, "tell_applicant", fail)
+    with audit_appends() as appends, pytest.raises(RuntimeError):
+        suspend(hall, case)
+    assert appends.head_statements == 0  # the chain head was never locked
+    assert appends.actions() == []
+    assert Case.objects.get(pk=case.pk).state == CaseState.IN_PROGRESS
+    assert not Clock.objects.filter(status=ClockStatus.PAUSED).exists()
+    assert not CaseSuspension.objects.exists()
+    assert audit_verify() is None

@@ -578,3 +578,44 @@ def test_the_command_refuses_an_unknown_user_or_a_missing_file(tmp_path):
         call_command("catalog", "import", str(tmp_path / "x.xlsx"), "--user", "nobody")
     with pytest.raises(CommandError, match="无法读取文件"):
         call_command("catalog", "import", str(tmp_path / "missing.xlsx"))
+
+
+# --- Import: the audit trail ------------------------------------------------------------------------------------
+
+
+def test_an_import_appends_the_events_of_all_its_items_together_at_the_end(cur):
+    from tests.audit.appends import assert_one_append, audit_appends
+
+    publish_two(cur)
+    exported = catalog_export_xlsx()
+    ServiceItem.objects.all().delete()
+    with audit_appends() as appends:
+        result = catalog_import_xlsx(actor="system:import", data=exported, publish=True)
+    assert result.ok
+    assert_one_append(appends)
+    assert appends.actions() == ["catalog.item_created", "catalog.published"] * 2 + ["catalog.imported"]
+    assert audit_verify() is None
+
+
+def test_an_import_failing_on_its_second_item_never_touches_the_chain(cur, monkeypatch):
+    from tests.audit.appends import audit_appends
+
+    publish_two(cur)
+    exported = catalog_export_xlsx()
+    ServiceItem.objects.all().delete()
+    real, calls = excel.version_publish_system, []
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError("发布失败（测试）。")
+        return real(**kwargs)
+
+    monkeypatch.setattr(excel, "version_publish_system", flaky)
+    with audit_appends() as appends:
+        result = catalog_import_xlsx(actor="system:import", data=exported, publish=True)
+    assert result.problems == [ImportProblem("事项", 3, "", "发布失败（测试）。")]
+    assert (appends.head_statements, appends.actions()) == (0, [])
+    assert audit_verify() is None

@@ -178,3 +178,33 @@ def test_a_section_head_and_a_system_actor_may_issue(world):
     licence = licence_issue(actor="system:test", licence_type=world.food, holder=world.enterprise, data=FOOD_DATA)
     assert licence.issued_by is None
     assert AuditEvent.objects.filter(action="licences.issued").last().actor_repr == "system:test"
+
+
+@time_machine.travel(ISSUED, tick=False)
+def test_the_first_issue_appends_its_signing_key_and_licence_events_together_at_the_end(world):
+    from tests.audit.appends import assert_one_append, audit_appends
+
+    with audit_appends() as appends:
+        issue_food(world)
+    assert_one_append(appends)
+    assert appends.actions() == ["licences.signing_key_created"] * 2 + ["licences.issued"]
+    assert audit_verify() is None
+
+
+@time_machine.travel(ISSUED, tick=False)
+def test_an_issue_whose_audit_append_fails_leaves_no_licence_and_no_pdf(world, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from zhengwu.audit.domain import chain
+
+    issue_food(world)  # keys and the first number exist
+
+    def fail(connection, events):
+        raise RuntimeError("the chain head could not be locked")
+
+    monkeypatch.setattr(chain, "_append", fail)
+    with pytest.raises(RuntimeError):
+        issue_food(world)
+    assert Licence.objects.count() == 1
+    assert not default_storage.exists("licences/2026/SPJY2026000002.pdf")
+    assert default_storage.exists("licences/2026/SPJY2026000001.pdf")

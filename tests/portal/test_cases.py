@@ -299,3 +299,28 @@ def test_receipt_content_names_number_code_item_masked_id_and_lookup_address(hal
     assert "<td>食品经营许可申请书</td>" in html
     assert "2026年3月9日 前作出是否受理的决定" in html
     assert "https://zw.example.cn/cases/lookup/" in html
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_apply_appends_the_events_of_its_uploads_and_its_case_together_at_the_end(client, hall):
+    from tests.audit.appends import assert_one_append, audit_appends
+
+    client.force_login(hall.enterprise)
+    with audit_appends() as appends:
+        response = client.post(apply_url(hall), form_data(hall))
+    assert response.status_code == 302
+    assert_one_append(appends)
+    assert appends.actions()[:2] == ["cases.file_stored", "cases.file_stored"]
+    assert appends.actions()[-1] == "cases.submitted"
+
+
+def test_apply_whose_second_upload_is_refused_appends_nothing_for_the_first(client, hall):
+    from tests.audit.appends import audit_appends
+
+    client.force_login(hall.enterprise)
+    fake = SimpleUploadedFile("营业执照.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with audit_appends() as appends:
+        response = client.post(apply_url(hall), form_data(hall, **{f"m{hall.business_licence.pk}_file": fake}))
+    assert response.status_code == 400
+    assert (appends.head_statements, appends.actions()) == (0, [])
+    assert (Case.objects.count(), StoredFile.objects.count()) == (0, 0)

@@ -186,3 +186,14 @@ def test_a_case_decided_through_its_process_is_rated_by_its_enterprise_applicant
     rating_submit(actor=hall.enterprise, case=case, level=Level.VERY_SATISFIED)
 
     assert [entry.label for entry in case_timeline(case)][-1] == "服务评价"
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_bad_rating_appends_its_rating_clock_and_follow_up_events_together_at_the_end(hall, leader):
+    from tests.audit.appends import assert_one_append, audit_appends
+
+    case = case_in(hall)
+    with audit_appends() as appends:
+        rating_submit(actor=hall.citizen, case=case, level=Level.VERY_DISSATISFIED, comment="窗口态度差")
+    assert_one_append(appends)
+    assert appends.actions() == ["ratings.submitted", "workcal.clock.started", "ratings.follow_up_opened"]

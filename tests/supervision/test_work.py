@@ -407,3 +407,33 @@ def test_a_dismissed_alert_cannot_become_a_violation(office, alert):
     with pytest.raises(ValidationError, match="违规认定须来源于告警或督办单。"):
         violation_confirm(actor=office.supervisor, summary="x")
     assert not Violation.objects.exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_issuing_an_order_appends_its_clock_and_order_events_together_at_the_end(office, alert):
+    from tests.audit.appends import assert_one_append, audit_appends
+
+    with audit_appends() as appends:
+        issue(office, alert)
+    assert_one_append(appends)
+    assert appends.actions() == ["workcal.clock.started", "supervision.order_issued"]
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_an_order_failing_after_its_clock_started_appends_nothing_and_leaves_nothing(office, alert, monkeypatch):
+    from tests.audit.appends import audit_appends
+    from zhengwu.audit.domain import audit_verify
+    from zhengwu.supervision.domain import work
+    from zhengwu.workcal.models.clock import Clock
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("notification failed")
+
+    monkeypatch.setattr(work, "_tell_department", fail)
+    clocks = Clock.objects.count()
+    with audit_appends() as appends, pytest.raises(RuntimeError):
+        issue(office, alert)
+    assert (appends.head_statements, appends.actions()) == (0, [])
+    assert not SupervisionOrder.objects.exists()
+    assert Clock.objects.count() == clocks
+    assert audit_verify() is None

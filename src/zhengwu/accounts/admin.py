@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +10,7 @@ from zhengwu.accounts.domain.identity import mask_id_number, mask_phone
 from zhengwu.accounts.enums import Role, UserKind
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile, LoginFailure, StaffProfile, User
 from zhengwu.audit.admin import AuditedModelAdmin
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 
 _USER_SUMMARY_FIELDS = ("username", "kind", "display_name", "is_active", "is_staff", "is_superuser")
 
@@ -26,7 +25,7 @@ def _user_summary(user: User) -> dict:
 
 def _user_delete(request, user: User) -> None:
     """Delete an account with its profile; the audit keeps masked identifiers, never the password hash."""
-    with transaction.atomic():
+    with audited_atomic():
         audit_record(actor=request.user, action="accounts.user.deleted", obj=user, before=_user_summary(user))
         user.delete()
 
@@ -80,7 +79,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         _user_delete(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
-        with transaction.atomic():
+        with audited_atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
                 user = self.get_object(request, id)

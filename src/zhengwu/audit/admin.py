@@ -1,10 +1,12 @@
+from contextlib import nullcontext
+
 from django.contrib import admin
-from django.db import models, transaction
+from django.db import models
 from django.forms.models import model_to_dict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.audit.models import AuditEvent
 
 
@@ -66,13 +68,32 @@ def _initial_summary(form, fields) -> dict:
     return {k: _plain(form.initial.get(k)) for k in fields}
 
 
+def _audited_write(request):
+    """An audited transaction around a request that may write; reading pages stay outside any transaction."""
+    return nullcontext() if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") else audited_atomic()
+
+
 class AuditedModelAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Admin whose every save and delete, inline rows included, writes audit events.
 
-    Django's admin already wraps a change form's save in one transaction. The main object's event is
-    written in save_related, once its many-to-many values are saved. Reference data (organisation
-    tree, staff, themes) is edited here; state machines (cases, clocks) never are.
+    Django's admin already wraps a change form's save in one transaction; here that transaction is an
+    audited one (ADR 0022), so the events of one save (the object's, its inline rows', those of domain
+    functions it calls) are appended together at its end. The main object's event is written in
+    save_related, once its many-to-many values are saved. Reference data (organisation tree, staff,
+    themes) is edited here; state machines (cases, clocks) never are.
     """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with _audited_write(request):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        with _audited_write(request):
+            return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        with _audited_write(request):  # actions and list_editable rows
+            return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         fields = list(form.changed_data) if change else list(form.fields)
@@ -124,7 +145,7 @@ class AuditedModelAdmin(AuditHistoryMixin, admin.ModelAdmin):
             )
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
+        with audited_atomic():
             audit_record(
                 actor=request.user,
                 action=f"{obj._meta.label_lower}.deleted",
@@ -134,6 +155,6 @@ class AuditedModelAdmin(AuditHistoryMixin, admin.ModelAdmin):
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
+        with audited_atomic():
             for obj in queryset:
                 self.delete_model(request, obj)

@@ -23,11 +23,11 @@ from typing import Any
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.utils import timezone
 
 from zhengwu.accounts.enums import Role, UserKind
 from zhengwu.accounts.models import StaffProfile, User
+from zhengwu.audit.domain import audited_atomic
 from zhengwu.cases.domain import (
     case_certificate_issue,
     case_complete,
@@ -447,7 +447,7 @@ class CaseStory:
         if moment is None:
             return None
         try:
-            with transaction.atomic(), at(moment):
+            with audited_atomic(), at(moment):
                 return action() or True
         except ValidationError as error:
             logger.debug("演示办件 %s：%s", self.case.number if self.case else self.serial, "；".join(error.messages))
@@ -932,7 +932,7 @@ def _external_cases(cast: Cast, replay: Replay, pools: Pools, count: int, progre
         version = rng.choice(roomy if stop in ("suspended", "resumed") and roomy else versions)
         story = CaseStory(replay, cast, version, "external", 0, stop)
         try:
-            with transaction.atomic():
+            with audited_atomic():
                 _play_external(story, system, stop, n)
         except ValidationError as error:
             logger.warning("演示办件（部门系统 %s）未能完整生成：%s", stop, "；".join(error.messages))
@@ -1029,7 +1029,7 @@ def cases_demo_load(*, count: int = DEMO_CASE_COUNT, progress: Callable[[int], N
         version = pools.pick(rng, stage, sub, cast)
         story = CaseStory(replay, cast, version, stage, serial, sub)
         try:
-            with transaction.atomic():
+            with audited_atomic():
                 if stage == "immediate" and version.handling_kind == HandlingKind.IMMEDIATE:
                     moment = replay.received(_history_depth(rng, stage))
                     story.submit(moment, channel="window")

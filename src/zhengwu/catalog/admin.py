@@ -7,7 +7,6 @@ writes one audit event that includes the theme's item list.
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.audit.admin import AuditedModelAdmin, AuditHistoryMixin
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.audit.models import AuditEvent
 from zhengwu.catalog.enums import VersionState
 from zhengwu.catalog.models import FeeItem, ItemMaterial, ItemVersion, ProcessStep, ServiceItem, Theme, ThemeItem
@@ -236,7 +235,7 @@ class ThemeAdmin(AuditedModelAdmin):
         admin.ModelAdmin.save_model(self, request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        with transaction.atomic():
+        with audited_atomic():
             super().save_related(request, form, formsets, change)
             audit_record(
                 actor=request.user,
@@ -247,6 +246,6 @@ class ThemeAdmin(AuditedModelAdmin):
             )
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
+        with audited_atomic():
             audit_record(actor=request.user, action="catalog.theme.deleted", obj=obj, before=_theme_summary(obj))
             obj.delete()

@@ -7,8 +7,9 @@ no audit event), deterministic (codes derive from the spec order), and run insid
 from collections import Counter
 from contextlib import nullcontext
 
-from django.db import connection, transaction
+from django.db import connection
 
+from zhengwu.audit.domain import audited_atomic
 from zhengwu.catalog.demo_items import ITEMS, THEMES, ItemSpec
 from zhengwu.catalog.domain.codes import implementation_code_build
 from zhengwu.catalog.domain.versions import item_create, version_publish_system
@@ -150,7 +151,7 @@ def catalog_demo_load(result=None) -> Counter:
     departments = {code: by_name[name] for code, name in DEPARTMENT_NAMES.items() if name in by_name}
     plan = item_plan(departments)
     # Inside `zhengwu demo` the loader's transaction already holds everything (and a rerun issues no savepoint).
-    with nullcontext() if connection.in_atomic_block else transaction.atomic():
+    with nullcontext() if connection.in_atomic_block else audited_atomic():
         existing = dict(
             ServiceItem.objects.filter(implementation_code__in=[code for _, _, code in plan]).values_list(
                 "implementation_code", "pk"

@@ -8,11 +8,12 @@ from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.models import User
+from zhengwu.audit.domain import audited_atomic
 from zhengwu.core.demo import data
 from zhengwu.licences.domain import licence_issue, licence_revoke
 from zhengwu.licences.enums import LicenceTemplate
@@ -242,7 +243,7 @@ def licences_demo_load(result=None) -> Counter:
     updated: Counter = Counter()
     departments = Department.objects.in_bulk([spec.department for spec in TYPES], field_name="code")
     type_specs = {spec.code: spec for spec in TYPES}
-    with nullcontext() if connection.in_atomic_block else transaction.atomic():
+    with nullcontext() if connection.in_atomic_block else audited_atomic():
         types = _types(departments, created, updated)
         holders = _holders()
         wanted = [

@@ -14,10 +14,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from zhengwu.accounts.models import User
+from zhengwu.audit.domain import audited_atomic
 from zhengwu.cases.demo import at
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
@@ -102,7 +102,7 @@ def _orders(supervisor: User, days: _Days, created: Counter) -> SupervisionOrder
         alerts = Alert.objects.filter(
             content_type=case_type, object_id=str(case.pk), department_id=case.department_id
         ).order_by("-level", "pk")[:1]
-        with transaction.atomic():
+        with audited_atomic():
             with at(days.moment(issued, 9)):
                 order = supervision_order_issue(
                     actor=supervisor,
@@ -136,7 +136,7 @@ def _spot_check(supervisor: User, days: _Days, created: Counter) -> None:
     period_end = days.day(1)
     period_start = period_end - timedelta(days=45)
     try:
-        with transaction.atomic(), at(days.moment(0, 9)):
+        with audited_atomic(), at(days.moment(0, 9)):
             check = spot_check_draw(
                 actor=supervisor,
                 period_start=period_start,
@@ -172,13 +172,13 @@ CALLBACKS = (
 def _callbacks(supervisor: User, days: _Days, created: Counter) -> None:
     cases = list(Case.objects.filter(state=CaseState.COMPLETED).order_by("-completed_at", "pk")[: len(CALLBACKS)])
     for case, (reached, satisfied, comment) in zip(cases, CALLBACKS, strict=False):
-        with transaction.atomic(), at(days.moment(0, 11)):
+        with audited_atomic(), at(days.moment(0, 11)):
             callback_record(actor=supervisor, case=case, reached=reached, satisfied=satisfied, comment=comment)
         created["callback"] += 1
 
 
 def _violation(supervisor: User, order: SupervisionOrder, days: _Days, created: Counter) -> None:
-    with transaction.atomic():
+    with audited_atomic():
         with at(days.moment(2, 14)):
             violation = violation_confirm(
                 actor=supervisor,

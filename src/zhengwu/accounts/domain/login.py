@@ -4,14 +4,13 @@ import datetime
 import math
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.models import LoginFailure, User
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 
 IP_LIMIT_FACTOR = 4
 
@@ -63,7 +62,7 @@ def login_failure_record(*, username: str, ip: str | None) -> LoginFailure:
     since = now - _window()
     user = login_user_find(username)
     key = _throttle_key(username, user)
-    with transaction.atomic():
+    with audited_atomic():
         LoginFailure.objects.filter(at__lt=since).delete()
         failure = LoginFailure.objects.create(username=key, ip=ip, at=now)
         recent = LoginFailure.objects.filter(at__gte=since)
@@ -88,12 +87,12 @@ def login_failure_record(*, username: str, ip: str | None) -> LoginFailure:
 
 def login_success_record(*, user: User, username: str = "", ip: str | None = None, channel: str = "portal") -> None:
     """Clear the account's failures and audit the login."""
-    with transaction.atomic():
+    with audited_atomic():
         names = {user.username, username.strip()} - {""}
         LoginFailure.objects.filter(Q(username__in=names)).delete()
         audit_record(actor=user, action="accounts.login", obj=user, after={"channel": channel}, ip=ip)
 
 
 def logout_record(*, user: User) -> None:
-    with transaction.atomic():
+    with audited_atomic():
         audit_record(actor=user, action="accounts.logout", obj=user)

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from zhengwu.accounts.domain.identity import (
 from zhengwu.accounts.domain.passwords import password_problems
 from zhengwu.accounts.enums import PUBLIC_KINDS, IdType, UserKind
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile, User
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -110,7 +110,7 @@ def citizen_register(*, real_name: str, id_type: str, id_number: str, phone: str
         real_name=real_name, id_type=id_type, id_number=id_number, phone=phone, password=password
     )
     try:
-        with transaction.atomic():
+        with audited_atomic():
             user = User(username=data.phone, kind=UserKind.CITIZEN, display_name=data.real_name, phone=data.phone)
             user.set_password(data.password)
             user.save()
@@ -191,7 +191,7 @@ def enterprise_register(
         name=name, credit_code=credit_code, legal_representative=legal_representative, phone=phone, password=password
     )
     try:
-        with transaction.atomic():
+        with audited_atomic():
             user = User(username=data.credit_code, kind=UserKind.ENTERPRISE, display_name=data.name, phone=data.phone)
             user.set_password(data.password)
             user.save()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from zhengwu.accounts.domain.passwords import password_problems
 from zhengwu.accounts.enums import Role, UserKind
 from zhengwu.accounts.models import RoleAssignment, StaffProfile, User
 from zhengwu.accounts.rules import can_manage_accounts, user_roles_forget
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.org.models import Department, Position, Section, Window
 
 # Usernames that look like a mobile number or a credit code are reserved for public accounts.
@@ -155,7 +155,7 @@ def staff_create(
         roles=roles,
     )
     try:
-        with transaction.atomic():
+        with audited_atomic():
             user = User(username=data.username, kind=UserKind.STAFF, display_name=data.display_name, phone=data.phone)
             if data.password:
                 user.set_password(data.password)
@@ -219,7 +219,7 @@ def role_grant(*, actor: Any, user: User, role: str) -> RoleAssignment:
     if RoleAssignment.objects.filter(user=user, role=role).exists():
         raise ValidationError({"role": _("该工作人员已拥有“%(role)s”角色。") % {"role": role.label}})
     try:
-        with transaction.atomic():
+        with audited_atomic():
             assignment = RoleAssignment.objects.create(user=user, role=role)
             audit_record(
                 actor=actor,
@@ -238,7 +238,7 @@ def role_revoke(*, actor: Any, user: User, role: str) -> None:
     role = _check_role_target(user, role)
     if role == Role.ADMINISTRATOR and getattr(actor, "pk", None) == user.pk and not user.is_superuser:
         raise ValidationError({"role": _("不能撤销自己的系统管理员角色。")})
-    with transaction.atomic():
+    with audited_atomic():
         deleted, _details = RoleAssignment.objects.filter(user=user, role=role).delete()
         if not deleted:
             raise ValidationError({"role": _("该工作人员没有“%(role)s”角色。") % {"role": role.label}})

@@ -140,20 +140,24 @@ _BATCH = "_zhengwu_audit_batch"
 class _Batch:
     """The events recorded inside the outermost `audited_atomic` block, in order, not yet appended.
 
-    An event recorded inside a savepoint that no batch covers (a plain `transaction.atomic()` nested in the
-    batch) carries a no-op on-commit marker: Django drops a rolled-back savepoint's on-commit entries, so at
-    the end an event whose marker is gone was rolled back and is not appended."""
+    An event recorded inside a savepoint nested in the outermost block (a plain `transaction.atomic()`, or a
+    nested `audited_atomic`, at any depth) carries a no-op on-commit marker: Django drops a rolled-back
+    savepoint's on-commit entries, so at the end an event whose marker is gone was rolled back and is not
+    appended. (A nested batch also drops its events when an exception leaves it; the marker covers a plain
+    savepoint around it that rolls back after it ended.)"""
 
     def __init__(self, *, block: Any, parent: _Batch | None) -> None:
         self.block = block  # the atomic block this batch entered
         self.parent = parent
+        self.root: _Batch = parent.root if parent is not None else self
         self.events: list[AuditEvent] = parent.events if parent is not None else []
         self.markers: dict[int, Any] = parent.markers if parent is not None else {}
 
     def add(self, connection: Any, event: AuditEvent) -> None:
         blocks = connection.atomic_blocks
-        if blocks[-1] is not self.block:
-            inner = blocks[blocks.index(self.block) + 1 :] if self.block in blocks else blocks
+        root = self.root.block
+        if blocks[-1] is not root:
+            inner = blocks[blocks.index(root) + 1 :] if root in blocks else blocks
             if any(block.savepoint for block in inner):
 
                 def marker() -> None:  # runs, doing nothing, only if it was not removed at the end

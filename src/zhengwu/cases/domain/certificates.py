@@ -15,14 +15,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import lock, require_state, sync, user_or_none
 from zhengwu.cases.domain._outcome import announce_pickup, certificate_mapping, decision_of, delivery_of
 from zhengwu.cases.domain.fees import case_fees_settled
@@ -129,7 +128,7 @@ def case_certificate_issue(*, actor: Any, case: Case) -> Licence:
     """签发证照: issue the licence the item maps to the holder and link it to the case. Calling it again
     returns the licence already issued (never a second one); a revoked one is not reissued here."""
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not (is_system_actor(actor) or can_issue_case_certificate(actor, locked)):
             raise ValidationError(_("您无权为该办件签发证照。"))
@@ -194,7 +193,7 @@ def case_certificate_issue(*, actor: Any, case: Case) -> Licence:
 
 def case_certificate_revoke(*, actor: Any, case: Case, reason: str) -> Licence:
     """撤销证照 from the case page: revokes the case's licence (its verification page then says so)."""
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         link = CaseCertificate.objects.filter(case=locked).select_related("licence").first()
         if link is None:
@@ -256,36 +255,38 @@ def decision_document_html(case: Case, decision: CaseDecision, *, mapping: ItemC
 def case_decision_document(*, actor: Any, case: Case) -> CaseDecisionDocument:
     """出具决定书: render and sign the decision document once; later calls return the stored one."""
     now = timezone.now()
-    with transaction.atomic():
-        locked = lock(case)
-        existing = CaseDecisionDocument.objects.filter(case=locked).first()
-        if existing is not None:
-            return existing
-        decision = decision_of(locked)
-        if decision is None:
-            raise ValidationError(_("办件尚未作出决定，不能出具决定书。"))
-        decider = decision.decided_by_id is not None and decision.decided_by_id == getattr(actor, "pk", None)
-        if not (is_system_actor(actor) or decider or can_deliver_case(actor, locked)):
-            raise ValidationError(_("您无权出具该办件的决定书。"))
-        pdf = html_to_pdf(decision_document_html(locked, decision, mapping=certificate_mapping(locked)))
-        reason = _("%(title)s，决定人：%(official)s") % {
-            "title": DecisionOutcome(decision.outcome).label,
-            "official": _official(decision),
-        }
-        signed, key = pdf_sign(
-            pdf, department=locked.department, reason=reason, location=county_name(locked.department)
-        )
-        document = CaseDecisionDocument(
-            case=locked,
-            decision=decision,
-            pdf_sha256=hashlib.sha256(signed).hexdigest(),
-            signer_fingerprint=key.fingerprint,
-            signature_reason=reason,
-            created_by=user_or_none(actor),
-            created_at=now,
-        )
-        document.pdf.save(f"{locked.number}.pdf", ContentFile(signed), save=False)
-        try:
+    written = None  # the stored PDF: removed again if the block fails, its audit append at the end included
+    try:
+        with audited_atomic():
+            locked = lock(case)
+            existing = CaseDecisionDocument.objects.filter(case=locked).first()
+            if existing is not None:
+                return existing
+            decision = decision_of(locked)
+            if decision is None:
+                raise ValidationError(_("办件尚未作出决定，不能出具决定书。"))
+            decider = decision.decided_by_id is not None and decision.decided_by_id == getattr(actor, "pk", None)
+            if not (is_system_actor(actor) or decider or can_deliver_case(actor, locked)):
+                raise ValidationError(_("您无权出具该办件的决定书。"))
+            pdf = html_to_pdf(decision_document_html(locked, decision, mapping=certificate_mapping(locked)))
+            reason = _("%(title)s，决定人：%(official)s") % {
+                "title": DecisionOutcome(decision.outcome).label,
+                "official": _official(decision),
+            }
+            signed, key = pdf_sign(
+                pdf, department=locked.department, reason=reason, location=county_name(locked.department)
+            )
+            document = CaseDecisionDocument(
+                case=locked,
+                decision=decision,
+                pdf_sha256=hashlib.sha256(signed).hexdigest(),
+                signer_fingerprint=key.fingerprint,
+                signature_reason=reason,
+                created_by=user_or_none(actor),
+                created_at=now,
+            )
+            document.pdf.save(f"{locked.number}.pdf", ContentFile(signed), save=False)
+            written = document.pdf
             document.save()
             audit_record(
                 actor=actor,
@@ -298,8 +299,9 @@ def case_decision_document(*, actor: Any, case: Case) -> CaseDecisionDocument:
                     "signature_reason": reason,
                 },
             )
-        except BaseException:
-            document.pdf.delete(save=False)
-            raise
+    except BaseException:
+        if written is not None:
+            written.delete(save=False)
+        raise
     sync(case, locked)
     return document

@@ -11,13 +11,12 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import fmt, lock, require_state, snapshot, sync, tell_applicant
 from zhengwu.cases.domain._outcome import CaseFacts, decision_of, delivery_of
 from zhengwu.cases.domain.certificates import case_decision_document
@@ -76,7 +75,7 @@ def case_complete(*, actor: Any, case: Case, note: str = "") -> Case:
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationError({"note": _("内容不能超过 %(max)d 个字符。") % {"max": 2000}})
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not (is_system_actor(actor) or can_deliver_case(actor, locked)):
             raise ValidationError(_("您无权办结该办件。"))

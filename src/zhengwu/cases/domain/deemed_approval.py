@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import SYSTEM_ACTOR, lock, snapshot, tell_applicant
 from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision, ItemDeemedApproval
@@ -53,7 +52,7 @@ def cases_deem_approved(*, now: datetime | None = None) -> int:
     done = 0
     for pk in candidates:
         try:
-            with transaction.atomic():
+            with audited_atomic():
                 # Conditions on the case row only, re-checked by PostgreSQL after a concurrent sweep's lock.
                 if not Case.objects.filter(pk=pk, state=CaseState.IN_PROGRESS).update(
                     state=CaseState.DECIDED, updated_at=now

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import fmt, lock, require_state, sync, tell_applicant, user_or_none
 from zhengwu.cases.domain._outcome import announce_pickup, decision_of, result_not_ready_reason
 from zhengwu.cases.enums import CaseState, DecisionOutcome, DeliveryMethod, DeliveryState
@@ -64,7 +63,7 @@ def case_delivery_arrange(
     recipient = _text(recipient, "recipient", 150, _("请填写收件人。"), required=express)
     phone = _text(phone, "phone", 20, _("请填写收件人联系电话。"), required=express)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not can_arrange_delivery(actor, locked):
             raise ValidationError(_("您无权为该办件选择送达方式。"))
@@ -115,7 +114,7 @@ def case_ship(*, actor: Any, case: Case, carrier: str, tracking_number: str) -> 
     carrier = _text(carrier, "carrier", 50, _("请填写快递公司。"), required=True)
     tracking_number = _text(tracking_number, "tracking_number", 50, _("请填写运单号。"), required=True)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not can_deliver_case(actor, locked):
             raise ValidationError(_("您无权办理该办件的送达。"))
@@ -166,7 +165,7 @@ def case_hand_over(*, actor: Any, case: Case, recipient_name: str, id_checked: b
     if id_checked is not True:
         raise ValidationError({"id_checked": _("请先核验领取人的身份证件。")})
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not can_deliver_case(actor, locked):
             raise ValidationError(_("您无权办理该办件的送达。"))

@@ -11,13 +11,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.enums import Role, UserKind
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import lock, require_state, snapshot, sync, tell_applicant, user_or_none
 from zhengwu.cases.domain.acceptance import MAX_TEXT
 from zhengwu.cases.enums import DEFAULT_EXTENSION_DAYS, MAX_APPROVED_EXTENSIONS, CaseState, ExtensionState
@@ -95,7 +94,7 @@ def case_extension_request(*, actor: Any, case: Case, reason: str, days: int | N
     leaders in charge are notified."""
     reason = _text(reason, "reason", _("请填写延长办理期限的理由。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not can_manage_case_clock(actor, locked):
             raise ValidationError(_("只有本部门的承办人或科长可以申请延长办理期限。"))
@@ -168,7 +167,7 @@ def case_extension_decide(*, actor: Any, extension: CaseExtension, approve: bool
     if len(comment) > MAX_TEXT:
         raise ValidationError({"comment": _("内容不能超过 %(max)d 个字符。") % {"max": MAX_TEXT}})
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(Case(pk=extension.case_id))
         row = CaseExtension.objects.select_for_update().get(pk=extension.pk)
         if not can_decide_extension(actor, locked):

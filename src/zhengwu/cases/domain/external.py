@@ -35,7 +35,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import fmt, lock, require_state, snapshot, sync, tell_applicant
 from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept, case_refuse, case_request_correction
 from zhengwu.cases.domain.api_rate import (
@@ -163,7 +163,7 @@ def external_system_create(*, actor: Any, department: Any, name: str) -> tuple[E
     if department is None or getattr(department, "pk", None) is None:
         raise ValidationError({"department": _("请选择所属部门。")})
     key_id, secret = _new_credentials()
-    with transaction.atomic():
+    with audited_atomic():
         system = ExternalSystem.objects.create(
             name=name, department=department, key_id=key_id, secret_encrypted=_encrypt(secret, key_id)
         )
@@ -174,7 +174,7 @@ def external_system_create(*, actor: Any, department: Any, name: str) -> tuple[E
 def external_system_rotate(*, actor: Any, system: ExternalSystem) -> tuple[ExternalSystem, str]:
     """Replace the system's secret (the key id stays); the old secret stops working at once."""
     _key_id, secret = _new_credentials()
-    with transaction.atomic():
+    with audited_atomic():
         locked = ExternalSystem.objects.select_for_update().get(pk=system.pk)
         before = _system_after(locked)
         locked.secret_encrypted = _encrypt(secret, locked.key_id)
@@ -206,7 +206,7 @@ def external_system_update(
     rate limit (`rate_limit`: "300/min", "" for the platform default, None to leave it as it is)."""
     name = _system_name(name)
     rate_limit = _rate_limit(rate_limit) if rate_limit is not None else None
-    with transaction.atomic():
+    with audited_atomic():
         locked = ExternalSystem.objects.select_for_update().get(pk=system.pk)
         before = _system_after(locked)
         locked.name, locked.is_active = name, bool(is_active)
@@ -359,7 +359,7 @@ def _count_system_request(system: ExternalSystem, *, now: datetime, ip: str | No
             rate,
             end,
         )
-        with transaction.atomic():
+        with audited_atomic():
             audit_record(
                 action="cases.external_api_throttled",
                 obj=system,
@@ -475,7 +475,7 @@ def case_register_external(
     rows = _external_materials(version, materials)
     form_data = _clean_form_data(form_data)
     try:
-        with transaction.atomic():
+        with audited_atomic():
             case = _create(
                 actor=system.actor,
                 version=version,
@@ -513,7 +513,7 @@ def _text(value: Any, field: str, message: str, *, required: bool = True) -> str
 
 def _processing_start(actor: ExternalSystemActor, case: Case) -> None:
     """accepted → in_progress without a platform process: the department's system handles the case."""
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         require_state(locked, {CaseState.ACCEPTED}, _("开始办理"))
         before = snapshot(locked)
@@ -551,7 +551,7 @@ def case_external_correction_received(*, actor: ExternalSystemActor, case: Case)
     """The applicant handed the corrected materials to the department: the case awaits acceptance again and
     the acceptance period counts anew (as `case_correction_submit` does for the platform's own cases)."""
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not external_system_owns_case(actor, locked):
             raise ValidationError(_("您无权处理该办件。"))
@@ -620,7 +620,7 @@ def case_external_event(*, system: ExternalSystem, case: Case, event: str, data:
     actor = system.actor
     if not external_system_owns_case(actor, case):
         raise ExternalApiError("case_not_registered_by_system", _("该办件不是本系统登记的，不能报告其状态。"), 403)
-    with transaction.atomic():
+    with audited_atomic():
         if event == "accepted":
             case_accept(actor=actor, case=case)
             _processing_start(actor, case)

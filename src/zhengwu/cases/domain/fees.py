@@ -24,7 +24,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -402,7 +401,7 @@ def case_fee_notice_issue(
     override_reason = (override_reason or "").strip()
     if len(override_reason) > MAX_TEXT:
         raise ValidationError({"override_reason": _("内容不能超过 %(max)d 个字符。") % {"max": MAX_TEXT}})
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not (is_system_actor(actor) or can_issue_fee_notice(actor, locked)):
             raise ValidationError(_("您无权开具该办件的缴费通知。"))
@@ -437,7 +436,7 @@ def case_fees_issue_after_grant(*, case: Case) -> FeeNotice | None:
     if case.item_version.is_free:
         return None
     try:
-        with transaction.atomic():
+        with audited_atomic():
             return case_fee_notice_issue(actor=SYSTEM_ACTOR, case=case)
     except ValidationError as error:
         logger.warning("办件 %s 未自动开具缴费通知：%s", case.number, "；".join(error.messages))
@@ -447,7 +446,7 @@ def case_fees_issue_after_grant(*, case: Case) -> FeeNotice | None:
 def case_fee_notice_cancel(*, actor: Any, notice: FeeNotice, reason: str) -> FeeNotice:
     """Cancel (作废) an unpaid notice, with the reason; the department may then issue a corrected one."""
     reason = _text(reason, "reason", _("请填写作废理由。"))
-    with transaction.atomic():
+    with audited_atomic():
         lock(notice.case)
         locked = _lock_notice(notice)
         if not can_issue_fee_notice(actor, locked.case):
@@ -508,7 +507,7 @@ def case_fee_pay(
     amount = _money(amount, "amount")
     provider_reference = (provider_reference or "").strip()
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         lock(notice.case)
         locked = _lock_notice(notice)
         case = locked.case

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.enums import FILE_EXTENSIONS, FileKind
 from zhengwu.cases.models import StoredFile
 
@@ -101,7 +101,7 @@ def stored_file_save(*, upload: Any, actor: Any = None) -> StoredFile:
     path = storage_path(sha256)
     uploader = actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
     try:
-        with transaction.atomic():
+        with audited_atomic():
             # Writing the file and inserting its row under the directory's lock: the sweep removes a file only
             # under the same lock after seeing no row, so it never removes one a new row is about to use.
             lock_directory(sha256, exclusive=False)

@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import SYSTEM_ACTOR
 from zhengwu.cases.domain.files import lock_directory, storage_path
 from zhengwu.cases.models import StoredFile
@@ -142,7 +142,7 @@ def _delete_rows(cutoff: datetime) -> list[OrphanFile]:
     statement = (
         f"DELETE FROM {table} WHERE {column} < %s AND {pk} IN ({select}) RETURNING {pk}, sha256, size, original_name"
     )
-    with transaction.atomic():
+    with audited_atomic():
         with connection.cursor() as cursor:
             cursor.execute(statement, [connection.ops.adapt_datetimefield_value(cutoff), *params])
             rows = [

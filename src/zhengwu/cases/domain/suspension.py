@@ -12,11 +12,10 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import fmt, lock, require_state, snapshot, sync, tell_applicant, user_or_none
 from zhengwu.cases.domain.acceptance import MAX_TEXT
 from zhengwu.cases.enums import CaseState
@@ -105,7 +104,7 @@ def case_suspend(*, actor: Any, case: Case, reason: str, explanation: str, expec
     today = local_date(now)
     if expected_resume_on < today:
         raise ValidationError({"expected_resume_on": _("预计恢复办理日期不能早于今天。")})
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not can_manage_case_clock(actor, locked):
             raise ValidationError(_("只有本部门的承办人或科长可以挂起办件。"))
@@ -179,7 +178,7 @@ def case_resume(*, actor: Any, case: Case) -> CaseSuspension:
     """Resume a suspended case (suspended → in_progress): every pause ends now and the due dates move by the
     days not counted; the applicant is told the new due date."""
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = lock(case)
         if not can_manage_case_clock(actor, locked):
             raise ValidationError(_("只有本部门的承办人或科长可以恢复办理。"))

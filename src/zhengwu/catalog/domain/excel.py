@@ -21,13 +21,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from zhengwu.accounts.domain.identity import credit_code_error
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.catalog import rules
 from zhengwu.catalog.domain.codes import basic_code_error, implementation_code_build, implementation_code_error
 from zhengwu.catalog.domain.versions import (
@@ -836,7 +836,7 @@ def catalog_import_xlsx(*, actor: Any, data: bytes, publish: bool = False) -> Im
         return _cut(ImportResult(problems=report.sorted()))
     result = ImportResult()
     try:
-        with transaction.atomic():
+        with audited_atomic():
             for plan in plans:
                 version = _write(plan, actor=actor, publish=publish)
                 (result.drafted if plan.existing else result.created).append(version.item.implementation_code)

@@ -14,10 +14,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.catalog import rules
 from zhengwu.catalog.enums import MaterialForm, MaterialNecessity, ServiceObject, ThemeKind, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem, Theme, ThemeItem
@@ -350,7 +349,7 @@ def theme_create(*, actor: Any, kind: str, slug: str, name: str, description: st
     """Create a theme (life event, identity group, enterprise stage or scenario)."""
     _require_manager(actor)
     values = _theme_clean({"kind": kind, "slug": slug, "name": name, "description": description, "position": position})
-    with transaction.atomic():
+    with audited_atomic():
         errors = _theme_errors(values)
         if errors:
             raise ValidationError(errors)
@@ -365,7 +364,7 @@ def theme_update(*, actor: Any, theme: Theme, fields: dict) -> Theme:
     unknown = set(fields) - set(THEME_FIELDS)
     if unknown:
         raise ValidationError(f"未知的字段：{'、'.join(sorted(unknown))}")
-    with transaction.atomic():
+    with audited_atomic():
         theme = Theme.objects.select_for_update().get(pk=theme.pk)
         before = _theme_summary(theme)
         values = before | _theme_clean(fields)
@@ -386,7 +385,7 @@ def theme_items_set(*, actor: Any, theme: Theme, items: list[ServiceItem]) -> Th
     pks = [item.pk for item in items]
     if len(set(pks)) != len(pks):
         raise ValidationError({"items": "同一事项不能重复加入主题。"})
-    with transaction.atomic():
+    with audited_atomic():
         theme = Theme.objects.select_for_update().get(pk=theme.pk)
         found = set(ServiceItem.objects.filter(pk__in=pks).values_list("pk", flat=True))
         if found != set(pks):

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.catalog import rules
 from zhengwu.catalog.domain.codes import basic_code_error, implementation_code_build, implementation_code_error
 from zhengwu.catalog.enums import (
@@ -377,7 +377,7 @@ def item_create(
     materials, fees, steps = list(materials), list(fees), list(steps)
     errors.update(version_fields_validate(fields))
     _raise_if(errors, materials_validate(materials), fees_validate(fees, is_free=bool(fields.get("is_free"))))
-    with transaction.atomic():
+    with audited_atomic():
         item = ServiceItem.objects.create(
             implementation_code=code, basic_code=basic_code, item_type=item_type, level=level, department=department
         )
@@ -400,7 +400,7 @@ def _locked(version: ItemVersion) -> ItemVersion:
 def version_draft_create(*, actor: Any, item: ServiceItem) -> ItemVersion:
     """Start a new draft from the item's latest version (copying its guide, materials, fees, steps)."""
     _require_editor(actor, item.department_id)
-    with transaction.atomic():
+    with audited_atomic():
         ServiceItem.objects.select_for_update().get(pk=item.pk)
         if item.versions.filter(state__in=OPEN_STATES).exists():
             raise ValidationError("该事项已有未发布的版本，请先完成或撤回。")
@@ -443,7 +443,7 @@ def version_update(
     Material dicts may carry MATERIAL_FILE_FIELDS (see there). `result_sample`: None keeps the stored
     file, an uploaded File replaces it, "" removes it.
     """
-    with transaction.atomic():
+    with audited_atomic():
         version = _locked(version)
         _require_editor(actor, version.item.department_id)
         if version.state not in EDITABLE_STATES:
@@ -490,7 +490,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def version_submit(*, actor: Any, version: ItemVersion) -> ItemVersion:
-    with transaction.atomic():
+    with audited_atomic():
         version = _locked(version)
         _require_editor(actor, version.item.department_id)
         if version.state not in EDITABLE_STATES:
@@ -508,7 +508,7 @@ def version_submit(*, actor: Any, version: ItemVersion) -> ItemVersion:
 def version_return(*, actor: Any, version: ItemVersion, comment: str) -> ItemVersion:
     """The legal-affairs reviewer sends a draft back with comments."""
     comment = (comment or "").strip()
-    with transaction.atomic():
+    with audited_atomic():
         version = _locked(version)
         if not rules.can_review_version(actor, version):
             raise ValidationError(_review_refusal(actor, version))
@@ -538,7 +538,7 @@ def _review_refusal(actor: Any, version: ItemVersion) -> str:
 
 def version_approve(*, actor: Any, version: ItemVersion, comment: str = "") -> ItemVersion:
     """Approve and publish: the previous published version becomes superseded, untouched otherwise."""
-    with transaction.atomic():
+    with audited_atomic():
         version = _locked(version)
         if not rules.can_review_version(actor, version):
             raise ValidationError(_review_refusal(actor, version))
@@ -573,7 +573,7 @@ def version_approve(*, actor: Any, version: ItemVersion, comment: str = "") -> I
 def version_withdraw(*, actor: Any, version: ItemVersion, reason: str) -> ItemVersion:
     """Stop offering an item (the published version is withdrawn, never deleted)."""
     reason = (reason or "").strip()
-    with transaction.atomic():
+    with audited_atomic():
         version = _locked(version)
         _require_editor(actor, version.item.department_id)
         if version.state != VersionState.PUBLISHED:
@@ -596,7 +596,7 @@ def version_withdraw(*, actor: Any, version: ItemVersion, reason: str) -> ItemVe
 
 def version_publish_system(*, version: ItemVersion, actor: str = "system:import") -> ItemVersion:
     """Publish without the four-eyes review; only for trusted loaders (demo data, migration of legacy lists)."""
-    with transaction.atomic():
+    with audited_atomic():
         version = _locked(version)
         if version.state not in OPEN_STATES:
             raise ValidationError(f"“{version.get_state_display()}”状态的版本不能发布。")

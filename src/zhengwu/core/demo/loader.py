@@ -6,11 +6,11 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
+from django.db import models
 
 from zhengwu.accounts.enums import IdType, Role, UserKind
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile, RoleAssignment, StaffProfile, User
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.core.demo import data, people
 from zhengwu.core.demo.logins import DEMO_PASSWORD
 from zhengwu.org.enums import HallKind, PositionRank, RegionLevel, WindowKind
@@ -479,7 +479,7 @@ def _roles(rank: int, supervisor: bool) -> tuple[str, ...]:
 def demo_load() -> DemoResult:
     """Create or restore the demo county. A second run changes nothing and writes no audit event."""
     loader = _Loader()
-    with transaction.atomic():
+    with audited_atomic():
         loader.regions()
         loader.departments()
         loader.halls()

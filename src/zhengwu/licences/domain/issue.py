@@ -10,14 +10,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.enums import IdType, UserKind
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.core.links import absolute_url
 from zhengwu.licences import rules
 from zhengwu.licences.domain.render import licence_pdf_render, qr_png_data_uri, seal_svg, svg_data_uri
@@ -176,45 +176,47 @@ def licence_issue(
     issuer = issuer_name(department, county)
     token = secrets.token_urlsafe(18)  # 144 bits, 24 characters: short enough to print on one line
     url = verification_url(token)
-    with transaction.atomic():
-        licence = Licence(
-            number=_allocate_number(licence_type, today.year),
-            licence_type=licence_type,
-            holder=holder,
-            holder_kind=holder.kind,
-            holder_name=holder_name,
-            holder_id_number=holder_number,
-            department=department,
-            issued_at=now,
-            issued_by=_user_or_none(actor),
-            valid_until=valid_until,
-            data=cleaned,
-            state=LicenceState.VALID,
-            token=token,
-            content_type=content_type,
-            object_id=str(source.pk) if source is not None else "",
-        )
-        pdf = licence_pdf_render(
-            licence_type.template_name,
-            {
-                "licence": licence,
-                "licence_type": licence_type,
-                "rows": _rows(licence_type, cleaned),
-                "holder_id_label": holder_number_label,
-                "county": county,
-                "issuer_name": issuer,
-                "platform_owner": platform_owner(),
-                "verification_url": url,
-                "qr_uri": qr_png_data_uri(url),
-                "seal_uri": svg_data_uri(seal_svg(issuer)),
-            },
-        )
-        reason = _("签发%(type)s") % {"type": licence_type.name}
-        signed, key = pdf_sign(pdf, department=department, reason=reason, location=county)
-        licence.pdf_sha256 = hashlib.sha256(signed).hexdigest()
-        licence.signer_fingerprint = key.fingerprint
-        licence.pdf.save(f"{licence.number}.pdf", ContentFile(signed), save=False)
-        try:
+    written = None  # the stored PDF: removed again if the block fails, its audit append at the end included
+    try:
+        with audited_atomic():
+            licence = Licence(
+                number=_allocate_number(licence_type, today.year),
+                licence_type=licence_type,
+                holder=holder,
+                holder_kind=holder.kind,
+                holder_name=holder_name,
+                holder_id_number=holder_number,
+                department=department,
+                issued_at=now,
+                issued_by=_user_or_none(actor),
+                valid_until=valid_until,
+                data=cleaned,
+                state=LicenceState.VALID,
+                token=token,
+                content_type=content_type,
+                object_id=str(source.pk) if source is not None else "",
+            )
+            pdf = licence_pdf_render(
+                licence_type.template_name,
+                {
+                    "licence": licence,
+                    "licence_type": licence_type,
+                    "rows": _rows(licence_type, cleaned),
+                    "holder_id_label": holder_number_label,
+                    "county": county,
+                    "issuer_name": issuer,
+                    "platform_owner": platform_owner(),
+                    "verification_url": url,
+                    "qr_uri": qr_png_data_uri(url),
+                    "seal_uri": svg_data_uri(seal_svg(issuer)),
+                },
+            )
+            reason = _("签发%(type)s") % {"type": licence_type.name}
+            signed, key = pdf_sign(pdf, department=department, reason=reason, location=county)
+            licence.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+            licence.signer_fingerprint = key.fingerprint
+            licence.pdf.save(f"{licence.number}.pdf", ContentFile(signed), save=False)
+            written = licence.pdf
             licence.save()
             audit_record(
                 actor=actor,
@@ -234,9 +236,10 @@ def licence_issue(
                     "source": f"{content_type.app_label}.{content_type.model}:{licence.object_id}" if source else None,
                 },
             )
-        except BaseException:
-            licence.pdf.delete(save=False)
-            raise
+    except BaseException:
+        if written is not None:
+            written.delete(save=False)
+        raise
     return licence
 
 
@@ -249,7 +252,7 @@ def licence_revoke(*, actor: Any, licence: Licence, reason: str) -> Licence:
         raise ValidationError({"reason": _("撤销原因不能超过 %(n)d 个字。") % {"n": MAX_REASON_LENGTH}})
     if not _is_system(actor) and not rules.can_revoke(actor, licence):
         raise PermissionDenied(_("您没有撤销该证照的权限。"))
-    with transaction.atomic():
+    with audited_atomic():
         locked = Licence.objects.select_for_update().select_related("licence_type").get(pk=licence.pk)
         if locked.state != LicenceState.VALID:
             raise ValidationError(_("该证照已撤销，不能重复撤销。"))

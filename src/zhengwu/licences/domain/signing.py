@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.licences.domain._sync import run_sync
 from zhengwu.licences.enums import SigningKeyKind
 from zhengwu.licences.models import SigningKey
@@ -180,7 +180,7 @@ def _current(kind: str, department: Department | None) -> SigningKey | None:
 def _replace(old: SigningKey | None, build, *, kind: str, department: Department | None) -> SigningKey:
     """Retire `old` and store a freshly built key; if another process got there first, use its key."""
     try:
-        with transaction.atomic():
+        with audited_atomic():
             if old is not None:
                 SigningKey.objects.filter(pk=old.pk, is_current=True).update(is_current=False)
             key = build()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import is_public_user
+from zhengwu.audit.domain import audited_atomic
 from zhengwu.cases.domain import case_correction_submit, case_submit_online, case_timeline, stored_file_save
 from zhengwu.cases.domain.application_form import application_fields
 from zhengwu.cases.domain.outcome import CASE_RESULT_RELATED, CaseFacts, case_outcome
@@ -102,7 +102,7 @@ def apply(request, implementation_code: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
+            with audited_atomic():
                 stored = _save_uploads(form, request.user)
                 if stored is None:
                     raise ValidationError("")  # roll back the files stored so far
@@ -185,7 +185,7 @@ def detail(request, number: str):
         )
         if request.method == "POST" and form.is_valid():
             try:
-                with transaction.atomic():
+                with audited_atomic():
                     stored = _save_uploads(form, request.user)
                     if stored is None:
                         raise ValidationError("")

@@ -9,11 +9,10 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.notifications.domain import notify
 from zhengwu.notifications.enums import Category
 from zhengwu.ratings.enums import RECTIFIABLE_STATES, FollowUpState
@@ -85,7 +84,7 @@ def rating_follow_up_verify(
     if not isinstance(substantiated, bool):
         raise ValidationError({"substantiated": _("请选择差评是否属实。")})
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(follow_up)
         _permit(can_handle_follow_up(actor, locked))
         _require_state(locked, {FollowUpState.OPEN}, _("核实"))
@@ -107,7 +106,7 @@ def rating_follow_up_rectify(*, actor: Any, follow_up: RatingFollowUp, rectifica
     told (反馈). May be redone while rectified, after a callback in which the applicant was still dissatisfied."""
     rectification = _text(rectification, "rectification", _("请填写整改情况。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(follow_up)
         _permit(can_handle_follow_up(actor, locked))
         _require_state(locked, RECTIFIABLE_STATES, _("整改"))
@@ -155,7 +154,7 @@ def rating_callback_record(
     called_at = called_at or now
     if called_at > now:
         raise ValidationError({"called_at": _("回访时间不能晚于当前时间。")})
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(follow_up)
         _permit(can_record_callback(actor, locked))
         _require_state(locked, {FollowUpState.RECTIFIED}, _("回访"))
@@ -187,7 +186,7 @@ def rating_callback_record(
 def rating_follow_up_close(*, actor: Any, follow_up: RatingFollowUp) -> RatingFollowUp:
     """办结: needs a callback after the latest rectification; stops the follow-up's clock (on time or late)."""
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock(follow_up)
         _permit(can_close_follow_up(actor, locked))
         _require_state(locked, {FollowUpState.RECTIFIED}, _("办结"))

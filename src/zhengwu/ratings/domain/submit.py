@@ -8,13 +8,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.enums import Role, UserKind
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
 from zhengwu.notifications.domain import notify
@@ -115,7 +114,7 @@ def rating_submit(
         raise ValidationError({"channel": _("未知的评价渠道。")})
     comment = _comment(comment, level)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = (
             Case.objects.select_for_update(of=("self",))
             .select_related("department__region", "item_version")

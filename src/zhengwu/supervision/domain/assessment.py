@@ -27,13 +27,12 @@ from io import BytesIO
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.enums import Channel
 from zhengwu.cases.models import Case, CorrectionNotice
 from zhengwu.org.models import Department
@@ -292,7 +291,7 @@ def assessment_compute(
     start, end = period_bounds(period_kind, day)
     if start > timezone.localdate():
         raise ValidationError({"day": _("考核期间尚未开始。")})
-    with transaction.atomic():
+    with audited_atomic():
         if not rules.can_compute_assessment(actor):
             raise ValidationError(_("您无权进行绩效考核。"))
         scheme = scheme or active_scheme()

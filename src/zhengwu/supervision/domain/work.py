@@ -15,13 +15,12 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.models import User
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
 from zhengwu.notifications.domain import notify
@@ -125,7 +124,7 @@ def alert_acknowledge(*, actor: Any, alert: Alert, note: str = "") -> Alert:
     updating and may still resolve it."""
     note = _text(note, "note", "", required=False)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock_alert(alert)
         _permit(rules.can_handle_alert(actor, locked))
         if locked.status != AlertStatus.OPEN:
@@ -153,7 +152,7 @@ def alert_dismiss(*, actor: Any, alert: Alert, reason: str) -> Alert:
     the sweep never reopens or updates it."""
     reason = _text(reason, "reason", _("请填写排除该告警的理由。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock_alert(alert)
         _permit(rules.can_handle_alert(actor, locked))
         if locked.status not in ACTIVE_ALERT_STATUSES:
@@ -230,7 +229,7 @@ def supervision_order_issue(
     if not alert_ids and case is None:
         raise ValidationError(_("督办须针对告警或办件。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         _permit(rules.can_issue_order(actor))
         found = list(Alert.objects.select_for_update().filter(pk__in=alert_ids).order_by("pk"))
         if len(found) != len(alert_ids):
@@ -289,7 +288,7 @@ def supervision_order_report(*, actor: Any, order: SupervisionOrder, text: str) 
     clock pauses while the supervisor verifies; the supervisor is notified."""
     text = _text(text, "text", _("请填写整改情况。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock_order(order)
         _permit(rules.can_answer_order(actor, locked), _("只有责任部门的负责人可以报送整改情况。"))
         if locked.state not in ORDER_AWAITING_REPORT:
@@ -340,7 +339,7 @@ def supervision_order_close(*, actor: Any, order: SupervisionOrder, note: str = 
     """核查通过: the supervisor accepts the rectification (reported → closed); the clock stops."""
     note = _text(note, "note", "", required=False)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock_order(order)
         _permit(rules.can_verify_order(actor, locked))
         if locked.state != OrderState.REPORTED:
@@ -380,7 +379,7 @@ def supervision_order_return(*, actor: Any, order: SupervisionOrder, reason: str
     """退回整改: the supervisor rejects the report with the reason (reported → returned); the clock resumes."""
     reason = _text(reason, "reason", _("请填写退回整改的理由。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = _lock_order(order)
         _permit(rules.can_verify_order(actor, locked))
         if locked.state != OrderState.REPORTED:
@@ -447,7 +446,7 @@ def spot_check_draw(
     if not 1 <= size <= MAX_SAMPLE:
         raise ValidationError({"sample_size": _("抽取件数须为 1 至 %(max)d。") % {"max": MAX_SAMPLE}})
     seed = secrets.randbits(48) if seed is None else int(seed)
-    with transaction.atomic():
+    with audited_atomic():
         _permit(rules.can_spot_check(actor))
         population = sorted(
             checkable_cases(department=department, period_start=period_start, period_end=period_end).values_list(
@@ -490,7 +489,7 @@ def spot_check_record_finding(*, actor: Any, item: SpotCheckItem, finding: str, 
         raise ValidationError({"finding": _("请选择核查结果。")})
     text = _text(text, "text", _("发现问题时须填写具体情况。"), required=finding == Finding.PROBLEM)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = SpotCheckItem.objects.select_for_update().get(pk=item.pk)
         _permit(rules.can_spot_check(actor))
         if locked.finding != Finding.PENDING:
@@ -519,7 +518,7 @@ def callback_record(
         raise ValidationError({"satisfied": _("未联系上申请人时不能记录满意度。")})
     if reached and satisfied is None:
         raise ValidationError({"satisfied": _("请记录申请人是否满意。")})
-    with transaction.atomic():
+    with audited_atomic():
         _permit(rules.can_record_callback(actor))
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.state in (CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED):
@@ -551,7 +550,7 @@ def violation_confirm(
         raise ValidationError(_("告警与督办单不属于同一部门。"))
     if department_id is None:
         raise ValidationError(_("该告警没有责任部门，不能认定违规。"))
-    with transaction.atomic():
+    with audited_atomic():
         _permit(rules.can_manage_violations(actor))
         if alert is not None:
             alert = _lock_alert(alert)
@@ -579,7 +578,7 @@ def violation_publish(*, actor: Any, violation: Violation, published_text: str) 
     """公开曝光: only on a supervisor's decision, with the text to publish (no personal data belongs in it)."""
     published_text = _text(published_text, "published_text", _("请填写公开内容。"))
     now = timezone.now()
-    with transaction.atomic():
+    with audited_atomic():
         locked = Violation.objects.select_for_update().get(pk=violation.pk)
         _permit(rules.can_manage_violations(actor))
         if locked.state != ViolationState.CONFIRMED:

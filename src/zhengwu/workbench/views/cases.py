@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.accounts.domain.identity import credit_code_error, id_number_error, id_number_normalise, mask_id_number
 from zhengwu.accounts.models import CitizenProfile, EnterpriseProfile
+from zhengwu.audit.domain import audited_atomic
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases import rules
 from zhengwu.cases.domain import stored_file_save
@@ -273,7 +273,7 @@ def _stored(request, upload, field: str):
 
 
 def _file_case(request, version, is_clerk: bool, person_form, materials_form, answers: dict) -> Case:
-    with transaction.atomic():
+    with audited_atomic():
         materials = []
         for name, field in materials_form.fields.items():
             upload = materials_form.cleaned_data.get(name)

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.workcal.arith import (
     CHINESECALENDAR_YEARS,
     CalendarIndex,
@@ -90,7 +90,7 @@ def calendar_year_import(*, actor: Any, text: str) -> CalendarImportResult:
     except CalendarFormatError as exc:
         raise ValidationError(exc.messages) from exc
     days = parsed.days()
-    with transaction.atomic():
+    with audited_atomic():
         _lock_calendar()
         existing = CalendarYear.objects.select_for_update().filter(year=parsed.year).first()
         before = _year_snapshot(parsed.year) if existing else None
@@ -169,7 +169,7 @@ def calendar_day_set(*, actor: Any, date: date, kind: str, name: str = "", regio
         raise ValidationError({"name": _("名称不能超过 60 个字。")})
     if kind in (DayKind.WORKDAY, DayKind.WEEKEND):
         name = ""
-    with transaction.atomic():
+    with audited_atomic():
         _lock_calendar()
         year_row = CalendarYear.objects.select_for_update().filter(year=day.year).first()
         if region is None and year_row is None:
@@ -215,7 +215,7 @@ def calendar_years_seed(
 ) -> list[int]:
     """Load years from the `chinesecalendar` package (those not loaded yet, or all with replace=True)."""
     years = sorted(set(years) & set(CHINESECALENDAR_YEARS))
-    with transaction.atomic():
+    with audited_atomic():
         _lock_calendar()
         present = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
         todo = years if replace else [y for y in years if y not in present]

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -247,7 +247,7 @@ def clock_start(
         created_at=now,
     )
     _apply(clock, [], _compute(clock, [], now=now))
-    with transaction.atomic(savepoint=False):  # nothing below raises a ValidationError
+    with audited_atomic(savepoint=False):  # nothing below raises a ValidationError
         clock.save()
         _audit(
             actor=actor,
@@ -505,7 +505,7 @@ def clock_stop(*, actor: Any, clock: Clock, at: datetime, locked: bool = False) 
     at = _aware(at)
     now = timezone.now()
     # Checks raise after the block, which has then changed nothing: no savepoint needed.
-    with transaction.atomic(savepoint=False):
+    with audited_atomic(savepoint=False):
         row = clock if locked else _lock(clock)
         pauses = _run_pauses(row)
         pause = _open_pause(pauses)

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 from lxml import etree
 
-from zhengwu.audit.domain import audit_record
+from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.org.models import Department
 from zhengwu.workflow import engine
 from zhengwu.workflow.engine import ParsedDefinition
@@ -95,7 +95,7 @@ def process_definition_create(*, actor: Any, key: str, name: str = "", bpmn_xml:
     text = _text(bpmn_xml)
     now = timezone.now()
     try:
-        with transaction.atomic():
+        with audited_atomic():
             latest = ProcessDefinition.objects.select_for_update().filter(key=key).order_by("-version").first()
             if latest is not None and latest.bpmn_sha256 == parsed.bpmn_sha256:
                 raise ValidationError({"bpmn_xml": [f"内容与现有版本 v{latest.version} 相同，无需重复上传。"]})
