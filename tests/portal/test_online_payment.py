@@ -15,7 +15,7 @@ from tests.cases.conftest import hall  # noqa: F401
 from tests.cases.fee_setup import TOTAL, make_fee_setup
 from tests.cases.online_payment_setup import SIMULATED, notification_fields
 from tests.html import assert_page_shell
-from zhengwu.cases.domain import case_fee_pay
+from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay
 from zhengwu.cases.enums import FeeNoticeState, PaymentAttemptState
 from zhengwu.cases.models import FeeNotice, FeePayment, PaymentAttempt
 
@@ -261,3 +261,29 @@ def test_the_case_page_with_an_online_payment_in_progress_costs_a_fixed_number_o
     assert "支付处理中" in html
     assert section.notices[0].pending_attempt == PaymentAttempt.objects.get()
     assert section.unrecorded == []
+
+
+def test_the_simulated_platform_tells_the_payer_when_the_site_refuses_its_notification(client, paying):
+    case, notice = paying
+    token = start(client, case, notice)
+    attempt = PaymentAttempt.objects.get()
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(amount="80.00")  # the order no longer matches
+
+    response = client.post(CASHIER, {"order": token, "action": "pay"}, follow=True)
+
+    html = response.content.decode()
+    assert "模拟支付平台：商户未确认支付结果通知（应答：fail）。" in html
+    assert not FeePayment.objects.exists()
+
+
+def test_money_taken_for_a_notice_cancelled_meanwhile_is_shown_without_a_notice(client, fees, paying):
+    case, notice = paying
+    start(client, case, notice)
+    attempt = PaymentAttempt.objects.get()
+    case_fee_notice_cancel(actor=fees.hall.handler, notice=notice, reason="开错了")
+
+    assert client.post(NOTIFY, notification_fields(attempt)).content == b"success"
+
+    html = client.get(detail_url(case)).content.decode()
+    assert "缴费通知：" not in html
+    assert "已到账，但未能入账：缴费通知当前状态为“已作废”。款项将经支付平台退回" in html

@@ -67,9 +67,11 @@ def applicant_fees(user, case: Case) -> ApplicantFees:
         )
         .order_by("issued_at", "pk")
     )
-    online = bool(notices) and can_pay_online(user, case)
-    provider = payment_provider() if online else None
-    section = ApplicantFees(notices, online, provider.name if provider is not None else "")
+    payable = can_pay_online(user, case)
+    online = bool(notices) and payable
+    provider = payment_provider() if payable else None
+    section = ApplicantFees(notices, online, provider.name if online else "")
+    # Even without a notice shown: money may have been taken for a notice cancelled since.
     if provider is not None and provider.asynchronous:
         attempts = PaymentAttempt.objects.filter(notice__case_id=case.pk, state__in=SHOWN_ATTEMPT_STATES).order_by(
             "created_at", "pk"
