@@ -35,6 +35,7 @@ from zhengwu.cases.models import (
     ItemCertificate,
     ItemDeemedApproval,
     ItemProcess,
+    PaymentAttempt,
     StoredFile,
 )
 
@@ -326,6 +327,14 @@ class FeePaymentAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     search_fields = ("receipt_number", "notice__case__number")
     list_select_related = ("notice__case", "window__hall")
     inlines = (FeeRefundRequestInline, FeeRefundInline)
+
+
+@admin.register(PaymentAttempt)
+class PaymentAttemptAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ("reference", "notice", "amount", "provider", "state", "created_at", "provider_reference")
+    list_filter = ("state", "provider")
+    search_fields = ("reference", "provider_reference", "notice__case__number")
+    list_select_related = ("notice__case",)
 
 
 @admin.register(ItemDeemedApproval)

@@ -133,6 +133,25 @@ class PaymentMethod(models.TextChoices):
 WINDOW_PAYMENT_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD})
 
 
+class PaymentAttemptState(models.TextChoices):
+    """An online payment through a provider that confirms later (ADR 0014, "Asynchronous providers")."""
+
+    STARTED = "started", _("支付处理中")
+    PAID = "paid", _("已支付")
+    FAILED = "failed", _("支付未成功")
+    EXPIRED = "expired", _("已超时")
+    # The provider took the money but the notice could no longer be paid (paid at the window, cancelled): the
+    # money is returned through the provider's own console; the fee window sees these on the notice page.
+    UNRECORDED = "unrecorded", _("已付款未入账")
+
+
+# States a paid notification may still turn into a payment: money received is recorded whenever the notice can
+# still take it, even after the attempt timed out here or was reported failed.
+PAYMENT_ATTEMPT_PAYABLE_STATES = frozenset(
+    {PaymentAttemptState.STARTED, PaymentAttemptState.EXPIRED, PaymentAttemptState.FAILED}
+)
+
+
 class FeeRefundRequestState(models.TextChoices):
     """A refund (退费) asked by the unified fee window, awaiting or after a leader's approval (退费审批)."""
 

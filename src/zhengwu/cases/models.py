@@ -22,6 +22,7 @@ from zhengwu.cases.enums import (
     FeeRefundRequestState,
     FileKind,
     MaterialStatus,
+    PaymentAttemptState,
     PaymentMethod,
 )
 from zhengwu.core.rates import validate_rate
@@ -786,6 +787,67 @@ class FeePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_number} {self.amount} 元"
+
+
+class PaymentAttempt(models.Model):
+    """网上支付: one attempt to pay a notice through a provider that confirms later (redirect to its cashier page,
+    signed notification back; ADR 0014). `reference` is our order number (商户订单号) the provider echoes back;
+    the payment is recorded only from the provider's verified notification, never from the payer's return."""
+
+    notice = models.ForeignKey(
+        FeeNotice, verbose_name=_("缴费通知"), on_delete=models.PROTECT, related_name="payment_attempts"
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("付款人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = models.DecimalField(_("支付金额（元）"), max_digits=12, decimal_places=2)
+    provider = models.CharField(_("支付渠道"), max_length=30)
+    reference = models.CharField(_("订单号"), max_length=32, unique=True)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=PaymentAttemptState.choices, default=PaymentAttemptState.STARTED
+    )
+    provider_reference = models.CharField(_("支付流水号"), max_length=100, blank=True)
+    payment = models.OneToOneField(
+        FeePayment,
+        verbose_name=_("缴费记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="online_attempt",
+    )
+    problem = models.TextField(_("未入账原因"), blank=True)
+    created_at = models.DateTimeField(_("发起时间"))
+    expires_at = models.DateTimeField(_("订单失效时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("网上支付订单")
+        verbose_name_plural = _("网上支付订单")
+        ordering = ["notice", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cases_payattempt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(state=PaymentAttemptState.PAID, payment__isnull=False)
+                | (~Q(state=PaymentAttemptState.PAID) & Q(payment__isnull=True)),
+                name="cases_payattempt_paid_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=PaymentAttemptState.UNRECORDED) | (~Q(provider_reference="") & ~Q(problem="")),
+                name="cases_payattempt_unrecorded_explained",
+            ),
+            models.UniqueConstraint(
+                fields=["notice"],
+                condition=Q(state=PaymentAttemptState.STARTED),
+                name="cases_payattempt_one_started_per_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount} 元（{self.get_state_display()}）"
+
+    def timed_out(self, now=None) -> bool:
+        """Still started here, but past the time the provider keeps the order open."""
+        return self.state == PaymentAttemptState.STARTED and self.expires_at <= (now or timezone.now())
 
 
 class FeeRefund(models.Model):

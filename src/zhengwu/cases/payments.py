@@ -2,24 +2,38 @@
 
 Setting (read at call time): ``ZHENGWU_PAYMENT_BACKEND``, the dotted path of a ``PaymentProvider`` subclass.
 Unset, ``DevelopmentPaymentProvider`` (confirms at once, moves no money) is used under DEBUG and in tests;
-otherwise online payment is not offered. A demo site may name the development provider explicitly.
+otherwise online payment is not offered. A demo site may name the development provider explicitly, or
+``SimulatedGatewayProvider`` to walk through the asynchronous path below without a real platform.
 
-Adding a provider (a bank's or the province's unified payment platform): subclass ``PaymentProvider`` and
-implement ``start`` (ask the provider to collect `amount` for the notice; return a ``PaymentStart`` that is
-either confirmed with the provider's reference, or carries the address to send the payer to), ``verify``
-(whether a reference is a confirmed payment of exactly that notice and amount) and ``refund``. A provider whose
-confirmation arrives later calls ``case_fee_pay(method="online", provider_reference=...)`` from its own
-notification endpoint; ``case_fee_pay`` asks ``verify`` before recording anything.
+A provider implements ``start`` (ask the provider to collect `amount` for the notice; return a ``PaymentStart``
+that is either confirmed with the provider's reference, or carries the address to send the payer to), ``verify``
+(whether a reference is a confirmed payment of exactly that notice and amount; ``case_fee_pay`` asks it before
+recording anything) and ``refund``.
+
+Asynchronous providers (a bank, the province's 非税收入统一公共支付平台) set ``asynchronous = True`` and a URL
+``key``. Their ``start`` receives a ``PaymentOrder`` (our order number, amount, the return and notification
+addresses, when the order lapses) and returns the cashier page to send the payer to; it may be called again with
+the same order while that is open and should then return the same page. The platform later POSTs a notification
+to ``/api/payments/notify/<key>/``: ``parse_notification`` checks its signature and reads it into a
+``PaymentNotification`` (``None`` when the signature or format is wrong), and ``acknowledge`` renders the body
+the platform expects, so that it stops (or keeps) retrying. The notification is applied by
+``cases.domain.online_payment.fee_payment_attempt_notify``, which records the payment through
+``case_fee_pay(method="online", provider_reference=...)``. The payer's return to the return address proves
+nothing and changes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
 
 DEFAULT_BACKEND = "zhengwu.cases.payments.DevelopmentPaymentProvider"
@@ -36,12 +50,43 @@ class PaymentStart:
     redirect_url: str = ""
 
 
+@dataclass(frozen=True)
+class PaymentOrder:
+    """What an asynchronous provider is asked to collect (one `PaymentAttempt`)."""
+
+    reference: str  # our order number (商户订单号), at most 32 letters and digits
+    notice_id: int
+    amount: Decimal
+    subject: str  # shown on the cashier page
+    return_url: str  # absolute: where the payer is sent back (proves nothing)
+    notify_url: str  # absolute: where the platform POSTs its signed notification
+    expires_at: datetime  # the platform should close the order by then
+
+
+@dataclass(frozen=True)
+class PaymentNotification:
+    """A notification whose signature the provider has checked."""
+
+    reference: str  # our order number, as given in `PaymentOrder.reference`
+    amount: Decimal
+    paid: bool  # False: the platform reports the payment failed or the order closed unpaid
+    provider_reference: str = ""  # the platform's transaction number (支付流水号); required when paid
+    notice_id: int | None = None  # when the platform echoes it back; checked against the order
+
+
 class PaymentProvider:
     """Interface of an online payment provider."""
 
     name = ""
+    # A provider that confirms later, through a notification (see the module docstring).
+    asynchronous = False
+    # The notification address is /api/payments/notify/<key>/.
+    key = ""
+    # How long the platform keeps an order open; a started attempt is reused (same order) until then.
+    order_lifetime = timedelta(minutes=30)
 
-    def start(self, *, notice, amount: Decimal, payer) -> PaymentStart:
+    def start(self, *, notice, amount: Decimal, payer, order: PaymentOrder | None = None) -> PaymentStart:
+        """`order` is given to asynchronous providers only."""
         raise NotImplementedError
 
     def verify(self, *, reference: str, notice, amount: Decimal) -> bool:
@@ -51,11 +96,20 @@ class PaymentProvider:
         """Return the provider's refund reference; raise PaymentError when refused."""
         raise NotImplementedError
 
+    def parse_notification(self, request: HttpRequest) -> PaymentNotification | None:
+        """Asynchronous providers: the notification in `request` if its signature is the platform's, else None."""
+        raise NotImplementedError
+
+    def acknowledge(self, *, ok: bool) -> HttpResponse:
+        """Asynchronous providers: the response the platform expects; not ok makes it send the notification again."""
+        raise NotImplementedError
+
 
 class DevelopmentPaymentProvider(PaymentProvider):
     """Confirms every payment at once with a signed reference; for development, demos and tests."""
 
     name = "开发环境模拟支付"
+    key = "development"
     salt = "zhengwu.cases.payments.development"
 
     def _signer(self) -> signing.Signer:
@@ -75,6 +129,105 @@ class DevelopmentPaymentProvider(PaymentProvider):
 
     def refund(self, *, reference: str, amount: Decimal) -> str:
         return f"dev-refund:{uuid.uuid4().hex[:16]}"
+
+
+class SimulatedGatewayProvider(PaymentProvider):
+    """An asynchronous platform simulated inside the site, for development, demos and tests: `start` sends the
+    payer to a local cashier page (/payments/simulated/), whose 确认支付 makes the "platform" send a notification
+    signed with HMAC-SHA256 (a key derived from SECRET_KEY) to the notification endpoint, in-process, before
+    sending the payer back to the return address. Moves no money. Used only when ZHENGWU_PAYMENT_BACKEND names it.
+    """
+
+    name = "模拟支付平台（开发测试用）"
+    asynchronous = True
+    key = "simulated"
+    order_salt = "zhengwu.cases.payments.simulated.order"
+    notification_salt = "zhengwu.cases.payments.simulated.notification"
+    trade_salt = "zhengwu.cases.payments.simulated.trade"
+    fields = ("out_trade_no", "trade_no", "notice_id", "amount", "status")
+
+    # ---- the merchant side (what a real provider's code does)
+
+    def start(self, *, notice, amount: Decimal, payer, order: PaymentOrder | None = None) -> PaymentStart:
+        if order is None:
+            raise PaymentError("模拟支付平台需要支付订单。")
+        token = signing.dumps(
+            {
+                "reference": order.reference,
+                "notice_id": order.notice_id,
+                "amount": f"{Decimal(order.amount):.2f}",
+                "subject": order.subject,
+                "return_url": order.return_url,
+                "notify_url": order.notify_url,
+                "expires_at": int(order.expires_at.timestamp()),
+            },
+            salt=self.order_salt,
+        )
+        return PaymentStart(confirmed=False, redirect_url=f"{reverse('portal:payment_simulator')}?order={token}")
+
+    def verify(self, *, reference: str, notice, amount: Decimal) -> bool:
+        parts = reference.split("-")
+        if len(parts) != 3 or parts[0] != "SIM":
+            return False
+        return constant_time_compare(parts[2], self._trade_mac(parts[1], notice.pk, amount))
+
+    def refund(self, *, reference: str, amount: Decimal) -> str:
+        return f"SIMR-{uuid.uuid4().hex[:16]}"
+
+    def parse_notification(self, request: HttpRequest) -> PaymentNotification | None:
+        data = request.POST
+        values = {name: data.get(name, "") for name in self.fields}
+        if not constant_time_compare(data.get("sign", ""), self.sign(values)):
+            return None
+        try:
+            amount = Decimal(values["amount"])
+            notice_id = int(values["notice_id"])
+        except (InvalidOperation, ValueError):
+            return None
+        if not amount.is_finite() or values["status"] not in ("SUCCESS", "FAILED") or not values["out_trade_no"]:
+            return None
+        return PaymentNotification(
+            reference=values["out_trade_no"],
+            amount=amount,
+            paid=values["status"] == "SUCCESS",
+            provider_reference=values["trade_no"],
+            notice_id=notice_id,
+        )
+
+    def acknowledge(self, *, ok: bool) -> HttpResponse:
+        return HttpResponse(b"success" if ok else b"fail", content_type="text/plain; charset=utf-8")
+
+    # ---- the platform side (what the simulated cashier page uses)
+
+    def sign(self, values: dict[str, str]) -> str:
+        message = "&".join(f"{name}={values.get(name, '')}" for name in sorted(self.fields))
+        return salted_hmac(self.notification_salt, message, algorithm="sha256").hexdigest()
+
+    def read_order(self, token: str) -> dict | None:
+        """The order behind a cashier page link, or None when the link was not made by `start`."""
+        try:
+            return signing.loads(token, salt=self.order_salt)
+        except signing.BadSignature:
+            return None
+
+    def notification(self, order: dict, *, paid: bool) -> dict[str, str]:
+        """The signed form fields the simulated platform POSTs for `order`."""
+        trade_no = ""
+        if paid:
+            mac = self._trade_mac(order["reference"], order["notice_id"], Decimal(order["amount"]))
+            trade_no = f"SIM-{order['reference']}-{mac}"
+        values = {
+            "out_trade_no": order["reference"],
+            "trade_no": trade_no,
+            "notice_id": str(order["notice_id"]),
+            "amount": order["amount"],
+            "status": "SUCCESS" if paid else "FAILED",
+        }
+        return {**values, "sign": self.sign(values)}
+
+    def _trade_mac(self, reference: str, notice_id, amount) -> str:
+        message = f"{reference}:{notice_id}:{Decimal(amount):.2f}"
+        return salted_hmac(self.trade_salt, message, algorithm="sha256").hexdigest()[:24]
 
 
 def _backend_path() -> str:

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from zhengwu.portal.views import accounts, board, case_outcome, cases, catalog, fees, home, ratings, supervision
+from zhengwu.portal.views import (
+    accounts,
+    board,
+    case_outcome,
+    cases,
+    catalog,
+    fees,
+    home,
+    payment_simulator,
+    ratings,
+    supervision,
+)
 
 app_name = "portal"
 
@@ -42,4 +53,10 @@ urlpatterns = [
     path("cases/mine/<str:number>/delivery/", case_outcome.case_delivery, name="case_delivery"),
     path("cases/mine/<str:number>/fees/<int:notice_id>/pay/", fees.pay_online, name="case_fee_pay"),
     path("cases/mine/<str:number>/fees/receipts/<int:payment_id>.pdf", fees.fee_receipt, name="case_fee_receipt"),
+    path(
+        "cases/mine/<str:number>/fees/online/<str:reference>/",
+        fees.payment_return,
+        name="case_fee_payment_return",
+    ),
+    path("payments/simulated/", payment_simulator.cashier, name="payment_simulator"),
 ]

@@ -500,7 +500,8 @@ def case_fee_pay(
     *, actor: Any, notice: FeeNotice, method: str, amount: Any, provider_reference: str = ""
 ) -> FeePayment:
     """Record payment of a notice in full: cash or card by a fee clerk at a unified fee window serving the
-    case's department, or online by the applicant (the provider must confirm `provider_reference`). Gives the
+    case's department, or online by the applicant (the provider must confirm `provider_reference`; a provider
+    that confirms later gets here from its notification, `online_payment.fee_payment_attempt_notify`). Gives the
     payment a receipt number (票据号)."""
     if method not in PaymentMethod.values:
         raise ValidationError({"method": _("请选择缴费方式。")})

@@ -71,6 +71,9 @@ TIMELINE_LABELS = {
     "cases.fee_refund_approved": gettext_lazy("批准退费"),
     "cases.fee_refund_rejected": gettext_lazy("不予退费"),
     "cases.fee_refund_withdrawn": gettext_lazy("撤回退费申请"),
+    "cases.fee_online_payment_started": gettext_lazy("发起网上支付"),
+    "cases.fee_online_payment_failed": gettext_lazy("网上支付未成功"),
+    "cases.fee_online_payment_unrecorded": gettext_lazy("网上支付已到账未入账"),
     "cases.suspended": gettext_lazy("挂起"),
     "cases.resumed": gettext_lazy("恢复办理"),
     "cases.extension_requested": gettext_lazy("申请延期"),
@@ -404,6 +407,24 @@ def _refund_detail(after: dict) -> str:
     return detail
 
 
+ONLINE_PAYMENT_ACTIONS = frozenset(
+    {"cases.fee_online_payment_started", "cases.fee_online_payment_failed", "cases.fee_online_payment_unrecorded"}
+)
+
+
+def _online_payment_detail(after: dict) -> str:
+    detail = _("订单号 %(reference)s，%(amount)s 元") % {
+        "reference": after.get("reference", ""),
+        "amount": after.get("amount", ""),
+    }
+    if after.get("problem"):
+        detail += _("；支付流水号 %(trade)s；%(problem)s") % {
+            "trade": after.get("provider_reference", ""),
+            "problem": after["problem"],
+        }
+    return detail
+
+
 def _timeline(case: Case) -> list[TimelineRow]:
     events = AuditEvent.objects.filter(object_type=Case._meta.label_lower, object_id=str(case.pk)).order_by("seq")
     rows = []
@@ -420,6 +441,8 @@ def _timeline(case: Case) -> list[TimelineRow]:
             detail = decision_detail(after)
         elif event.action in REFUND_ACTIONS:
             detail = _refund_detail(after)
+        elif event.action in ONLINE_PAYMENT_ACTIONS:
+            detail = _online_payment_detail(after)
         else:
             detail = case_clock_detail(event.action, after)
         label = TIMELINE_LABELS.get(event.action) or CASE_TIMELINE_LABELS.get(event.action, event.action)

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,9 +37,19 @@ from zhengwu.cases.enums import (
     CaseState,
     DecisionOutcome,
     FeeNoticeState,
+    PaymentAttemptState,
     PaymentMethod,
 )
-from zhengwu.cases.models import Case, CaseDecision, FeeNotice, FeeNoticeLine, FeePayment, FeeRefund, FeeRefundRequest
+from zhengwu.cases.models import (
+    Case,
+    CaseDecision,
+    FeeNotice,
+    FeeNoticeLine,
+    FeePayment,
+    FeeRefund,
+    FeeRefundRequest,
+    PaymentAttempt,
+)
 from zhengwu.workbench.rules import staff_required
 
 PER_PAGE = 50
@@ -110,6 +120,7 @@ def _notice_or_404(user, notice_id: int) -> FeeNotice:
     queryset = (
         _window_notices(window)
         .select_related("case__item_version", "case__department", "issued_by")
+        .annotate(has_attempts=Exists(PaymentAttempt.objects.filter(notice=OuterRef("pk"))))
         .prefetch_related(
             Prefetch("lines", queryset=FeeNoticeLine.objects.order_by("position", "pk")),
         )
@@ -143,11 +154,21 @@ def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, error
         pending = sum((r.amount for r in requests if r.state in FEE_REFUND_OPEN_STATES), Decimal("0.00"))
         refunded = sum((r.amount for r in payment.refunds.all()), Decimal("0.00"))
         refundable = payment.amount - refunded - pending
+    # Online payments through a provider that confirms later: one in progress (collecting at the window too
+    # would charge twice) and money taken but not recorded (to be returned through the provider).
+    attempts = (
+        list(PaymentAttempt.objects.filter(notice=notice).order_by("-created_at", "-pk"))
+        if getattr(notice, "has_attempts", True)
+        else []
+    )
+    live_attempt = next((a for a in attempts if a.state == PaymentAttemptState.STARTED and not a.timed_out()), None)
     return render(
         request,
         "workbench/fees/notice.html",
         {
             "notice": notice,
+            "attempts": attempts,
+            "live_attempt": live_attempt if notice.state == FeeNoticeState.ISSUED else None,
             "case": notice.case,
             "lines": list(notice.lines.all()),
             "payment": payment,

@@ -1,0 +1,295 @@
+"""Online payment through providers that confirm later (ADR 0014, "Asynchronous providers").
+
+* `fee_payment_attempt_start` opens (or reuses) a `PaymentAttempt` — our order number for the notice — before
+  the payer is sent to the provider's cashier page (`payment_order` is what the provider is given).
+* `fee_payment_attempt_notify` applies the provider's verified notification: a paid one records the payment
+  through `case_fee_pay(method="online")`, under the payer, in the same transaction; a repeated one changes
+  nothing; one that names an unknown order or does not match it is refused (`PaymentNotificationRefused`),
+  logged, and nothing is recorded.
+* The payer's return to our return page changes nothing: only the notification records a payment.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengwu.audit.domain import audit_record, audited_atomic
+from zhengwu.cases.domain._common import lock
+from zhengwu.cases.domain.fees import _lock_notice, _yuan, case_fee_pay
+from zhengwu.cases.enums import (
+    PAYMENT_ATTEMPT_PAYABLE_STATES,
+    CaseState,
+    FeeNoticeState,
+    PaymentAttemptState,
+    PaymentMethod,
+)
+from zhengwu.cases.models import Case, FeeNotice, PaymentAttempt
+from zhengwu.cases.payments import (
+    PaymentError,
+    PaymentNotification,
+    PaymentOrder,
+    PaymentProvider,
+    payment_provider,
+)
+from zhengwu.cases.rules import can_pay_online
+from zhengwu.core.links import absolute_url
+
+__all__ = [
+    "NotificationOutcome",
+    "PaymentNotificationRefused",
+    "fee_payment_attempt_notify",
+    "fee_payment_attempt_start",
+    "payment_order",
+]
+
+logger = logging.getLogger(__name__)
+
+# A started order is reused only while the payer still has this long to pay it; otherwise a new one is opened.
+REUSE_MARGIN = timedelta(minutes=5)
+
+
+class NotificationOutcome:
+    RECORDED = "recorded"  # the payment was recorded
+    ALREADY_RECORDED = "already_recorded"  # a repeat of a notification already applied
+    FAILED = "failed"  # the platform reports the payment failed; the attempt is closed
+    IGNORED = "ignored"  # a failure report for an attempt that is already settled
+    UNRECORDED = "unrecorded"  # paid, but the notice can no longer take it (see PaymentAttemptState.UNRECORDED)
+
+
+class PaymentNotificationRefused(Exception):
+    """The notification names an order we do not know, or does not match it. Nothing was recorded."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _platform(provider: PaymentProvider) -> str:
+    return f"system:payment:{provider.key}"
+
+
+def _new_reference() -> str:
+    return "ZW" + uuid.uuid4().hex[:24].upper()
+
+
+def payment_order(attempt: PaymentAttempt) -> PaymentOrder:
+    """What the provider is asked to collect for `attempt`, with absolute return and notification addresses
+    (ZHENGWU_PUBLIC_URL, which the platform must be able to reach)."""
+    case = attempt.notice.case
+    return PaymentOrder(
+        reference=attempt.reference,
+        notice_id=attempt.notice_id,
+        amount=attempt.amount,
+        subject=_("%(number)s %(item)s 缴费") % {"number": case.number, "item": case.item_version.name},
+        return_url=absolute_url(reverse("portal:case_fee_payment_return", args=[case.number, attempt.reference])),
+        notify_url=absolute_url(reverse("payments:notify", args=[attempt.provider])),
+        expires_at=attempt.expires_at,
+    )
+
+
+def _attempt_audit(attempt: PaymentAttempt) -> dict[str, Any]:
+    return {
+        "notice_id": attempt.notice_id,
+        "attempt_id": attempt.pk,
+        "reference": attempt.reference,
+        "provider": attempt.provider,
+        "amount": _yuan(attempt.amount),
+        "state": attempt.state,
+    }
+
+
+def fee_payment_attempt_start(*, actor: Any, notice: FeeNotice) -> PaymentAttempt:
+    """Open an online payment (发起网上支付) of the notice's total through the configured asynchronous provider:
+    the applicant's own account, an item that allows online payment, an unpaid notice of a decided case.
+
+    While the notice has a started attempt with at least `REUSE_MARGIN` left before the provider closes it, that
+    attempt is returned unchanged: paying twice from two tabs then pays one order, which the platform accepts
+    once. An older started attempt is marked expired and a new one opened (a notification for it is still
+    applied if it comes)."""
+    try:
+        provider = payment_provider()
+    except PaymentError as error:
+        raise ValidationError(str(error)) from None
+    if not provider.asynchronous:
+        raise ValidationError(_("当前支付渠道不需要发起支付订单。"))
+    now = timezone.now()
+    with audited_atomic():
+        lock(Case(pk=notice.case_id))
+        locked = _lock_notice(notice)
+        case = locked.case
+        if not can_pay_online(actor, case):
+            raise ValidationError(_("该事项不支持网上支付，或您不是该办件的申请人。"))
+        if locked.state != FeeNoticeState.ISSUED:
+            raise ValidationError(
+                _("缴费通知当前状态为“%(state)s”，不能缴费。") % {"state": FeeNoticeState(locked.state).label}
+            )
+        if case.state != CaseState.DECIDED:
+            raise ValidationError(_("办件当前状态为“%(state)s”，不能缴费。") % {"state": CaseState(case.state).label})
+        current = PaymentAttempt.objects.filter(notice=locked, state=PaymentAttemptState.STARTED).first()
+        if current is not None:
+            if (
+                current.provider == provider.key
+                and current.amount == locked.total
+                and current.payer_id == actor.pk
+                and current.expires_at > now + REUSE_MARGIN
+            ):
+                current.notice = notice
+                return current
+            current.state = PaymentAttemptState.EXPIRED
+            current.updated_at = now
+            current.save(update_fields=["state", "updated_at"])
+        attempt = PaymentAttempt.objects.create(
+            notice=locked,
+            payer=actor,
+            amount=locked.total,
+            provider=provider.key,
+            reference=_new_reference(),
+            created_at=now,
+            expires_at=now + provider.order_lifetime,
+            updated_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="cases.fee_online_payment_started",
+            obj=case,
+            before={"notice_id": locked.pk, "superseded": current.reference if current is not None else None},
+            after={**_attempt_audit(attempt), "expires_at": attempt.expires_at},
+        )
+    attempt.notice = notice
+    return attempt
+
+
+def _refuse(code: str, message: str, notification: PaymentNotification, provider: PaymentProvider):
+    logger.warning(
+        "网上支付通知被拒绝（%s）：%s；渠道 %s，订单号 %s，金额 %s，支付流水号 %s",
+        code,
+        message,
+        provider.key,
+        notification.reference,
+        notification.amount,
+        notification.provider_reference,
+    )
+    raise PaymentNotificationRefused(code, message)
+
+
+def _why_unpayable(notice: FeeNotice, attempt: PaymentAttempt) -> str:
+    """Why the notice can no longer take this payment ("" when it can)."""
+    case = notice.case
+    if notice.state != FeeNoticeState.ISSUED:
+        return _("缴费通知当前状态为“%(state)s”。") % {"state": FeeNoticeState(notice.state).label}
+    if case.state != CaseState.DECIDED:
+        return _("办件当前状态为“%(state)s”。") % {"state": CaseState(case.state).label}
+    if attempt.payer is None or not can_pay_online(attempt.payer, case):
+        return _("付款人的账户已不能网上缴费。")
+    return ""
+
+
+def fee_payment_attempt_notify(*, provider: PaymentProvider, notification: PaymentNotification) -> str:
+    """Apply a notification whose signature `provider` has checked; returns a `NotificationOutcome`.
+
+    Locks the case, the notice and the attempt (the order every fee function uses), so a repeated notification,
+    or one racing another, is applied once: the later one finds the attempt paid and changes nothing. A paid
+    notification records the payment with `case_fee_pay` (actor: the payer, as for any online payment; the
+    provider's `verify` is asked there); if the notice can no longer take it (paid at the window, cancelled) the
+    attempt becomes unrecorded, so the money can be returned. Refused (`PaymentNotificationRefused`, nothing
+    recorded): an unknown order, another provider's order, a different notice or amount, a second transaction
+    on a paid order, a payment `verify` does not confirm."""
+    actor = _platform(provider)
+    found = (
+        PaymentAttempt.objects.filter(reference=notification.reference, provider=provider.key)
+        .values_list("pk", "notice_id", "notice__case_id")
+        .first()
+    )
+    if found is None:
+        _refuse("unknown_order", _("未知的支付订单。"), notification, provider)
+    attempt_id, notice_id, case_id = found
+    now = timezone.now()
+    with audited_atomic():
+        lock(Case(pk=case_id))
+        notice = _lock_notice(FeeNotice(pk=notice_id))
+        row = PaymentAttempt.objects.select_for_update(of=("self",)).select_related("payer").get(pk=attempt_id)
+        if notification.notice_id is not None and notification.notice_id != row.notice_id:
+            _refuse("notice_mismatch", _("支付通知的缴费通知与订单不符。"), notification, provider)
+        if notification.amount != row.amount:
+            _refuse(
+                "amount_mismatch",
+                _("支付金额 %(paid)s 元与订单金额 %(amount)s 元不符。")
+                % {"paid": notification.amount, "amount": _yuan(row.amount)},
+                notification,
+                provider,
+            )
+        before = row.state
+        if not notification.paid:
+            if row.state not in (PaymentAttemptState.STARTED, PaymentAttemptState.EXPIRED):
+                return NotificationOutcome.IGNORED
+            row.state = PaymentAttemptState.FAILED
+            row.updated_at = now
+            row.save(update_fields=["state", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="cases.fee_online_payment_failed",
+                obj=notice.case,
+                before={"notice_id": row.notice_id, "state": before},
+                after=_attempt_audit(row),
+            )
+            return NotificationOutcome.FAILED
+        reference = notification.provider_reference.strip()
+        if not reference or len(reference) > 100:
+            _refuse("no_reference", _("支付通知缺少支付流水号。"), notification, provider)
+        if row.state not in PAYMENT_ATTEMPT_PAYABLE_STATES:
+            if row.provider_reference == reference:
+                return NotificationOutcome.ALREADY_RECORDED
+            _refuse("second_payment", _("该订单已有另一笔支付。"), notification, provider)
+        problem = _why_unpayable(notice, row)
+        if problem:
+            row.state = PaymentAttemptState.UNRECORDED
+            row.provider_reference = reference
+            row.problem = problem
+            row.updated_at = now
+            row.save(update_fields=["state", "provider_reference", "problem", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="cases.fee_online_payment_unrecorded",
+                obj=notice.case,
+                before={"notice_id": row.notice_id, "state": before},
+                after={
+                    **_attempt_audit(row),
+                    "provider_reference": reference,
+                    "problem": problem,
+                    "department_id": notice.case.department_id,
+                },
+            )
+            logger.error(
+                "网上支付已到账但未能入账，须经支付渠道退回：办件 %s，订单号 %s，支付流水号 %s，金额 %s 元；%s",
+                notice.case.number,
+                row.reference,
+                reference,
+                _yuan(row.amount),
+                problem,
+            )
+            return NotificationOutcome.UNRECORDED
+        try:
+            payment = case_fee_pay(
+                actor=row.payer,
+                notice=notice,
+                method=PaymentMethod.ONLINE,
+                amount=row.amount,
+                provider_reference=reference,
+            )
+        except ValidationError as error:
+            _refuse("not_confirmed", "；".join(error.messages), notification, provider)
+        row.state = PaymentAttemptState.PAID
+        row.payment = payment
+        row.provider_reference = reference
+        row.updated_at = now
+        row.save(update_fields=["state", "payment", "provider_reference", "updated_at"])
+    return NotificationOutcome.RECORDED
