@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_orphaned_uploads'),
+        ('cases', '0010_lookup_failure_windows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
