@@ -26,6 +26,10 @@ from zhengwu.cases.enums import FeeNoticeState, PaymentAttemptState, PaymentMeth
 from zhengwu.cases.models import FeeNotice, FeePayment, PaymentAttempt
 from zhengwu.cases.payments import PaymentNotification, SimulatedGatewayProvider
 from zhengwu.notifications.models import Message
+from zhengwu.supervision.domain.sweep import supervision_sweep
+from zhengwu.supervision.enums import AlertLevel, SweepKind
+from zhengwu.supervision.models import Alert
+from zhengwu.supervision.points import point_explain
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("simulated")]
 
@@ -349,6 +353,20 @@ def test_money_for_a_notice_paid_at_the_window_meanwhile_is_kept_as_unrecorded(f
     assert f"网上支付已到账但未能入账，须经支付渠道退回：办件 {case.number}" in caplog.text
     assert fee_payment_attempt_notify(provider=PROVIDER, notification=sent) == NotificationOutcome.ALREADY_RECORDED
     assert AuditEvent.objects.filter(action="cases.fee_online_payment_unrecorded").count() == 1
+
+
+def test_unrecorded_money_is_a_fee_warning_for_supervision(fees):
+    case, notice, attempt = started(fees)
+    case_fee_pay(actor=fees.fee_clerk, notice=notice, method=PaymentMethod.CASH, amount=TOTAL)
+    assert notify(attempt) == NotificationOutcome.UNRECORDED
+
+    supervision_sweep(kind=SweepKind.FULL)
+
+    [alert] = Alert.objects.filter(point__code="approval.fees")
+    assert (alert.object_id, alert.level, alert.department_id) == (str(case.pk), AlertLevel.WARNING, case.department_id)
+    assert point_explain("approval.fees", alert.details)[1:] == [
+        "网上支付款项已到账但未能入账，须经支付渠道退回缴费人。"
+    ]
 
 
 def test_money_for_a_cancelled_notice_is_kept_as_unrecorded(fees):

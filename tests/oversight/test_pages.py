@@ -191,6 +191,25 @@ def test_alert_page_links_to_the_case_and_explains_the_clock(client, office, boa
     number = cases["red"].number
     assert f'<a href="/workbench/cases/{number}/" id="alert-case-link">办件 {number}</a>' in html
     assert '<h2 id="clock-heading">计时说明</h2>' in html
+    assert "发现情形" not in html  # a clock ladder's alert is explained by its clock
+
+
+def test_alert_page_says_what_was_found(client, office, board):
+    cases, _alerts = board
+    alert = make_alert(
+        subject=cases["red"],
+        point=make_point("approval.fees", "行政收费"),
+        level=AlertLevel.WARNING,
+        details={"action": "cases.fee_paid", "occurred_at": "2026-03-02T02:00:00+00:00", "fee_override": "true"},
+    )
+    client.force_login(office.supervisor)
+
+    html = html_of(client.get(f"/oversight/alerts/{alert.pk}/"))
+
+    assert (
+        '<dt>发现情形</dt><dd><ul class="found-lines"><li>收费：2026-03-02 10:00。</li>'
+        "<li>收费金额与收费标准不符（已填写调整理由）。</li></ul></dd>"
+    ) in html
 
 
 def test_acknowledge_and_dismiss_from_the_alert_page(client, office, board):

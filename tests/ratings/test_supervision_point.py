@@ -18,6 +18,7 @@ from zhengwu.ratings.enums import Level
 from zhengwu.ratings.models import RatingFollowUp
 from zhengwu.supervision.enums import AlertLevel, AlertStatus, SweepKind
 from zhengwu.supervision.models import Alert
+from zhengwu.supervision.points import point_explain
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,8 @@ def test_an_overdue_follow_up_gets_a_yellow_card_and_closing_it_resolves_the_ale
     assert rows() == [(str(follow_up.pk), AlertLevel.YELLOW, AlertStatus.OPEN)]
     alert = Alert.objects.get(point__code=CODE)
     assert (alert.department_id, alert.subject_repr.startswith("差评整改 ")) == (hall.department.pk, True)
+    number = follow_up.rating.case.number
+    assert point_explain(CODE, alert.details) == [f"办件 {number} 的“非常不满意”评价，整改尚未办结。"]
 
     with time_machine.travel(due + timedelta(hours=2), tick=False):
         rating_follow_up_verify(actor=hall.handler, follow_up=follow_up, finding="属实", substantiated=True)

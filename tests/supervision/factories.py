@@ -113,6 +113,7 @@ def make_alert(
     key: str = "",
     clock: Clock | None = None,
     handling_note: str = "",
+    details: dict | None = None,
 ) -> Alert:
     point = point or make_point()
     opened_at = opened_at or timezone.now()
@@ -130,6 +131,7 @@ def make_alert(
         level_changed_at=opened_at,
         last_seen_at=opened_at,
         handling_note=handling_note,
+        details=details or {},
     )
 
 

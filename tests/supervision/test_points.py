@@ -14,6 +14,7 @@ from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case
 from zhengwu.supervision.enums import AlertLevel, AlertStatus
 from zhengwu.supervision.models import Alert
+from zhengwu.supervision.points import point_explain
 from zhengwu.workcal.clock_enums import PauseReason
 from zhengwu.workcal.domain.clock import clock_extend, clock_pause, clock_resume
 from zhengwu.workflow.enums import InstanceStatus, TaskState
@@ -22,6 +23,11 @@ from zhengwu.workflow.models import ProcessInstance, WorkTask
 pytestmark = pytest.mark.django_db
 
 OPEN, RESOLVED = AlertStatus.OPEN, AlertStatus.RESOLVED
+
+
+def found(code: str) -> list[list[str]]:
+    """What each alert of the point says it found (the alert page's 发现情形), in pk order."""
+    return [point_explain(code, a.details) for a in Alert.objects.filter(point__code=code).order_by("pk")]
 
 
 def test_first_correction_notice_is_not_an_alert_the_second_is(hall):
@@ -43,6 +49,9 @@ def test_first_correction_notice_is_not_an_alert_the_second_is(hall):
     assert alerts("approval.one_time_notice") == [
         ("approval.one_time_notice", str(case.pk), "notice:2", AlertLevel.WARNING, OPEN)
     ]
+    assert found("approval.one_time_notice") == [
+        ["第 2 次补正告知，告知时间 2026-03-02 12:00。", "再次告知的理由：复印件无法辨认"]
+    ]
 
 
 def _decided(hall, accepted, outcome):
@@ -62,6 +71,8 @@ def test_a_denial_is_reported_twice_as_denial_and_negative_filing(hall, accepted
         ("approval.denial", pk, "", AlertLevel.REPORT, OPEN),
         ("approval.negative_filing", pk, "cases.decided", AlertLevel.REPORT, OPEN),
     ]
+    assert found("approval.denial") == [["作出不予许可决定：2026-03-04 09:00。", "法律依据：第X条"]]
+    assert found("approval.negative_filing") == [["不予许可决定，2026-03-04 09:00 自动报备。"]]
 
 
 def test_a_grant_is_not_reported_and_its_clock_stopped_resolves_the_ladder(hall, accepted):
@@ -86,6 +97,9 @@ def test_refusal_of_a_complete_application_is_flagged(hall):
         ("approval.negative_filing", str(complete.pk), "cases.refused", AlertLevel.REPORT, OPEN),
         ("approval.negative_filing", str(incomplete.pk), "cases.refused", AlertLevel.REPORT, OPEN),
     ]
+    assert found("approval.refusal_despite_complete") == [
+        ["必要材料均已提交，仍于 2026-03-02 10:00 作出不予受理决定。", "不予受理理由：不符合条件"]
+    ]
 
 
 def test_fee_events_with_any_flag_are_warnings(hall, accepted):
@@ -103,6 +117,10 @@ def test_fee_events_with_any_flag_are_warnings(hall, accepted):
     assert sorted((r.object_id, r.level, r.department_id, r.details["action"]) for r in rows) == [
         (str(accepted.pk), AlertLevel.WARNING, hall.department.pk, "cases.fee_collected"),
         (str(accepted.pk), AlertLevel.WARNING, hall.department.pk, "cases.fee_paid"),
+    ]
+    assert sorted(found("approval.fees")) == [
+        ["cases.fee_collected：2026-03-02 11:00。", "收费金额与收费标准不符（已填写调整理由）。"],
+        ["收费：2026-03-02 11:00。", "未经统一收费窗口收取。"],
     ]
 
 
@@ -146,6 +164,9 @@ def test_a_suspension_warns_from_the_day_after_its_notified_resumption_date(hall
     sweep(at(2026, 3, 5, 23, 59, 59, 999999))
     [row] = Alert.objects.filter(point__code="approval.suspension")
     assert (row.level, row.details["expected_resume_on"]) == (AlertLevel.REPORT, "2026-03-05")
+    assert found("approval.suspension") == [
+        ["挂起（暂停计时）于 2026-03-03 09:00。", "书面告知预计 2026-03-05 恢复办理。"]
+    ]
     sweep(at(2026, 3, 6))
     row.refresh_from_db()
     assert row.level == AlertLevel.WARNING
@@ -168,6 +189,7 @@ def test_a_second_suspension_warns_and_the_first_is_resolved(hall, accepted):
         (AlertLevel.REPORT, RESOLVED),
         (AlertLevel.WARNING, OPEN),
     ]
+    assert found("approval.suspension")[1] == ["挂起（暂停计时）于 2026-03-04 10:00。", "本件已挂起 2 次。"]
 
 
 def test_step_overdue_while_the_case_is_not_late(hall, accepted):
@@ -183,6 +205,7 @@ def test_step_overdue_while_the_case_is_not_late(hall, accepted):
     assert alerts("approval.step_overdue") == []
     sweep(step.warn_at)
     assert alerts("approval.step_overdue") == [("approval.step_overdue", str(task.pk), "", AlertLevel.WARNING, OPEN)]
+    assert found("approval.step_overdue") == [[f"环节“{task.name}”，环节时限 {task.step_limit_days} 个工作日。"]]
     sweep(step.due_at + MICRO)
     assert alerts("approval.step_overdue") == [("approval.step_overdue", str(task.pk), "", AlertLevel.YELLOW, OPEN)]
     sweep(accepted.handling_clock.due_at + MICRO)  # the case itself is late: the handling ladder takes over

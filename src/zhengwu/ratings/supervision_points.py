@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, CharField, F, Value
 from django.db.models.functions import Cast, Concat, JSONObject
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.audit.models import AuditEvent
-from zhengwu.ratings.enums import OPEN_FOLLOW_UP_STATES
+from zhengwu.ratings.enums import OPEN_FOLLOW_UP_STATES, Level
 from zhengwu.ratings.models import RatingFollowUp
 from zhengwu.supervision.domain.ladder import clock_ladder
 from zhengwu.supervision.enums import Module, Severity
@@ -68,6 +71,15 @@ def _changed(ctx: SweepContext):
     ]
 
 
+def _explain(details: dict[str, Any]) -> list[str]:
+    level = details.get("rating_level")
+    label = Level(level).label if level in Level.values else level
+    return [
+        gettext("办件 %(number)s 的“%(level)s”评价，整改尚未办结。")
+        % {"number": details.get("case_number"), "level": label}
+    ]
+
+
 register_point(
     PointSpec(
         code=CODE,
@@ -81,6 +93,7 @@ register_point(
         rows=_rows,
         subject=LABEL,
         crossed=_crossed,
+        explain=_explain,
     )
 )
 register_scope(LABEL, _changed)

@@ -266,6 +266,7 @@ def fee_payment_attempt_notify(*, provider: PaymentProvider, notification: Payme
                     "provider_reference": reference,
                     "problem": problem,
                     "department_id": notice.case.department_id,
+                    "unrecorded_online_payment": True,  # for the 行政收费 monitoring point
                 },
             )
             logger.error(

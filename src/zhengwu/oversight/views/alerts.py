@@ -21,6 +21,7 @@ from zhengwu.supervision import rules
 from zhengwu.supervision.domain.work import alert_acknowledge, alert_dismiss
 from zhengwu.supervision.enums import ACTIVE_ALERT_STATUSES, AlertLevel, AlertStatus
 from zhengwu.supervision.models import MonitoringPoint
+from zhengwu.supervision.points import point_explain
 from zhengwu.workcal.domain.clock import clock_explain
 
 
@@ -100,6 +101,7 @@ def _detail_context(request, alert, **extra):
         "alert": alert,
         "case_number": number,
         "clock_lines": clock_explain(alert.clock) if alert.clock_id else [],
+        "found_lines": point_explain(alert.point.code, alert.details),
         "is_supervisor": rules.is_supervisor(request.user),
         "can_handle": rules.is_supervisor(request.user) and alert.status in ACTIVE_ALERT_STATUSES,
         "orders": alert.orders.order_by("-issued_at"),

@@ -24,6 +24,7 @@ __all__ = [
     "PointSpec",
     "SweepContext",
     "get_point",
+    "point_explain",
     "points",
     "register_point",
     "register_scope",
@@ -88,6 +89,8 @@ class PointSpec:
     # Subjects (pks of the Found's subject model) whose situation may change by time alone in
     # (ctx.since, ctx.now]: the incremental sweep adds them to the subjects changed since.
     crossed: Callable[[SweepContext], list[QuerySet]] | None = None
+    # What was found, in words, from an alert's `details` (its Found.details as stored): shown on the alert.
+    explain: Callable[[dict[str, Any]], list[str]] | None = None
 
 
 _POINTS: dict[str, PointSpec] = {}
@@ -119,3 +122,11 @@ def points() -> list[PointSpec]:
 
 def get_point(code: str) -> PointSpec:
     return _POINTS[code]
+
+
+def point_explain(code: str, details: dict[str, Any] | None) -> list[str]:
+    """The lines saying what an alert of point `code` found (none for an unknown point or one without words)."""
+    spec = _POINTS.get(code)
+    if spec is None or spec.explain is None:
+        return []
+    return [str(line) for line in spec.explain(details or {}) if line]

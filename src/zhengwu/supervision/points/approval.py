@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BigIntegerField,
@@ -19,6 +22,9 @@ from django.db.models import (
 from django.db.models import Case as When_
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Trim
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.audit.models import AuditEvent
@@ -38,7 +44,7 @@ HANDLING_STATES = (CaseState.ACCEPTED, CaseState.IN_PROGRESS)
 CASE_LABEL = "cases.case"
 TASK_LABEL = "workflow.worktask"
 # Audit actions of the fee module (cases FeeNotice/FeePayment) and the flags their `after` carries.
-FEE_FLAGS = ("fee_override", "free_item_charged", "outside_unified_window")
+FEE_FLAGS = ("fee_override", "free_item_charged", "outside_unified_window", "unrecorded_online_payment")
 
 
 def _case_ct() -> ContentType:
@@ -55,6 +61,21 @@ def _case_clocks() -> Clock:
 
 def _level(level: int) -> Value:
     return Value(int(level), output_field=IntegerField())
+
+
+# -- What an alert found, in words (PointSpec.explain) from its stored `details` -------------------------------
+def _when(value: Any) -> str:
+    """A stored instant (ISO text; naive ones are UTC, as SQLite's JSON gives them) as local "Y-m-d H:i"."""
+    moment = parse_datetime(str(value or ""))
+    if moment is None:
+        return str(value or "")
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("true", "1")
 
 
 # -- 受理超时 / 办理超时: the ladder on the case's acceptance and handling clocks ----------------------------
@@ -181,6 +202,10 @@ def _step_crossed(ctx: SweepContext):
     ]
 
 
+def _step_words(details: dict[str, Any]) -> dict[str, Any]:
+    return {"step": details.get("step"), "days": details.get("step_limit_days")}
+
+
 register_point(
     PointSpec(
         code="approval.step_overdue",
@@ -193,6 +218,10 @@ register_point(
         rows=_step_rows,
         subject=TASK_LABEL,
         crossed=_step_crossed,
+        explain=lambda d: [
+            gettext("环节“%(step)s”，环节时限 %(days)s 个工作日。")
+            % {"step": d.get("step"), "days": d.get("step_limit_days")}
+        ],
     )
 )
 
@@ -215,6 +244,16 @@ def _notice_rows(ctx: SweepContext) -> Found:
     )
 
 
+def _explain_notice(details: dict[str, Any]) -> list[str]:
+    lines = [
+        gettext("第 %(n)s 次补正告知，告知时间 %(at)s。")
+        % {"n": details.get("sequence"), "at": _when(details.get("issued_at"))}
+    ]
+    if details.get("reason"):
+        lines.append(gettext("再次告知的理由：%(reason)s") % {"reason": details["reason"]})
+    return lines
+
+
 register_point(
     PointSpec(
         code="approval.one_time_notice",
@@ -226,6 +265,7 @@ register_point(
         position=40,
         rows=_notice_rows,
         subject=CASE_LABEL,
+        explain=_explain_notice,
     )
 )
 
@@ -299,6 +339,19 @@ def _suspension_rows(ctx: SweepContext) -> Found:
     )
 
 
+def _explain_suspension(details: dict[str, Any]) -> list[str]:
+    lines = []
+    if details.get("paused_at"):
+        lines.append(gettext("挂起（暂停计时）于 %(at)s。") % {"at": _when(details["paused_at"])})
+    if details.get("expected_resume_on"):
+        lines.append(gettext("书面告知预计 %(day)s 恢复办理。") % {"day": details["expected_resume_on"]})
+    elif details.get("expected_days"):
+        lines.append(gettext("预计需要 %(n)s 日。") % {"n": details["expected_days"]})
+    if (details.get("suspensions") or 0) > 1:
+        lines.append(gettext("本件已挂起 %(n)s 次。") % {"n": details["suspensions"]})
+    return lines
+
+
 def _suspension_crossed(ctx: SweepContext):
     # An expected time can only run out on a case that is suspended now: few rows, re-check them all.
     return [Case.objects.filter(state=CaseState.SUSPENDED).values("pk")]
@@ -316,6 +369,7 @@ register_point(
         rows=_suspension_rows,
         subject=CASE_LABEL,
         crossed=_suspension_crossed,
+        explain=_explain_suspension,
     )
 )
 
@@ -341,6 +395,14 @@ def _denial(ctx: SweepContext) -> Found:
     )
 
 
+def _explain_denial(details: dict[str, Any]) -> list[str]:
+    basis = (details.get("legal_basis") or "").strip()
+    return [
+        gettext("作出不予许可决定：%(at)s。") % {"at": _when(details.get("decided_at"))},
+        gettext("法律依据：%(basis)s") % {"basis": basis} if basis else gettext("未写明法律依据。"),
+    ]
+
+
 register_point(
     PointSpec(
         code="approval.denial",
@@ -352,6 +414,7 @@ register_point(
         position=60,
         rows=_denial,
         subject=CASE_LABEL,
+        explain=_explain_denial,
     )
 )
 
@@ -385,6 +448,11 @@ def _negative_rows(ctx: SweepContext) -> Found:
     )
 
 
+def _explain_negative(details: dict[str, Any]) -> list[str]:
+    what = gettext("不予受理") if details.get("action") == "cases.refused" else gettext("不予许可")
+    return [gettext("%(what)s决定，%(at)s 自动报备。") % {"what": what, "at": _when(details.get("occurred_at"))}]
+
+
 register_point(
     PointSpec(
         code="approval.negative_filing",
@@ -396,6 +464,7 @@ register_point(
         position=70,
         rows=_negative_rows,
         subject=CASE_LABEL,
+        explain=_explain_negative,
     )
 )
 
@@ -432,8 +501,33 @@ def _fee_rows(ctx: SweepContext) -> Found:
             fee_override=KT("after__fee_override"),
             free_item_charged=KT("after__free_item_charged"),
             outside_unified_window=KT("after__outside_unified_window"),
+            unrecorded_online_payment=KT("after__unrecorded_online_payment"),
         ),
     )
+
+
+_FEE_ACTIONS = {
+    "cases.fee_notice_issued": _("开具缴费通知"),
+    "cases.fee_paid": _("收费"),
+    "cases.fee_refunded": _("退费"),
+    "cases.fee_online_payment_unrecorded": _("网上支付到账"),
+}
+_FEE_FINDINGS = {
+    "fee_override": _("收费金额与收费标准不符（已填写调整理由）。"),
+    "free_item_charged": _("对不收费事项收取费用。"),
+    "outside_unified_window": _("未经统一收费窗口收取。"),
+    "unrecorded_online_payment": _("网上支付款项已到账但未能入账，须经支付渠道退回缴费人。"),
+}
+
+
+def _explain_fees(details: dict[str, Any]) -> list[str]:
+    action = details.get("action", "")
+    lines = [
+        gettext("%(what)s：%(at)s。")
+        % {"what": _FEE_ACTIONS.get(action, action), "at": _when(details.get("occurred_at"))}
+    ]
+    lines += [str(text) for flag, text in _FEE_FINDINGS.items() if _flag(details.get(flag))]
+    return lines
 
 
 register_point(
@@ -441,12 +535,15 @@ register_point(
         code="approval.fees",
         module=Module.APPROVAL,
         name=_("行政收费"),
-        description=_("收费金额与标准不符、对免费事项收费或未经统一收费窗口收取的，发出预警。"),
+        description=_(
+            "收费金额与标准不符、对免费事项收费、未经统一收费窗口收取，或网上支付到账而未能入账的，发出预警。"
+        ),
         legal_basis=_("《行政许可法》第五十八条、第五十九条"),
         severity=Severity.HIGH,
         position=80,
         rows=_fee_rows,
         subject=CASE_LABEL,
+        explain=_explain_fees,
     )
 )
 
@@ -469,6 +566,13 @@ def _refusal_rows(ctx: SweepContext) -> Found:
     )
 
 
+def _explain_refusal(details: dict[str, Any]) -> list[str]:
+    return [
+        gettext("必要材料均已提交，仍于 %(at)s 作出不予受理决定。") % {"at": _when(details.get("refused_at"))},
+        gettext("不予受理理由：%(reason)s") % {"reason": details.get("reason") or "—"},
+    ]
+
+
 register_point(
     PointSpec(
         code="approval.refusal_despite_complete",
@@ -480,6 +584,7 @@ register_point(
         position=90,
         rows=_refusal_rows,
         subject=CASE_LABEL,
+        explain=_explain_refusal,
     )
 )
 
