@@ -1,9 +1,10 @@
 """Paying a fee through a platform that confirms later, end to end with the simulated platform (ADR 0014,
-"Asynchronous providers"): the order, the cashier page, the signed notification, the return page."""
+"Asynchronous providers"): the order, the cashier page, the signed notification, the return page; money that could
+not be recorded, and its return by the fee window."""
 
 # ruff: noqa: F811 (the `hall` fixture is imported from tests/cases)
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,7 +16,7 @@ from tests.cases.conftest import hall  # noqa: F401
 from tests.cases.fee_setup import TOTAL, make_fee_setup
 from tests.cases.online_payment_setup import SIMULATED, notification_fields
 from tests.html import assert_page_shell
-from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay
+from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay, fee_payment_attempt_return
 from zhengwu.cases.enums import FeeNoticeState, PaymentAttemptState
 from zhengwu.cases.models import FeeNotice, FeePayment, PaymentAttempt
 
@@ -287,3 +288,53 @@ def test_money_taken_for_a_notice_cancelled_meanwhile_is_shown_without_a_notice(
     html = client.get(detail_url(case)).content.decode()
     assert "缴费通知：" not in html
     assert "已到账，但未能入账：缴费通知当前状态为“已作废”。款项将经支付平台退回" in html
+
+
+def test_money_returned_by_the_fee_window_is_shown_as_returned(client, fees, paying, django_assert_num_queries):
+    from zhengwu.portal.views.fees import applicant_fees
+
+    case, notice = paying
+    with time_machine.travel(timezone.make_aware(datetime(2026, 3, 2, 10, 0)), tick=False):
+        start(client, case, notice)
+        attempt = PaymentAttempt.objects.get()
+        case_fee_pay(actor=fees.fee_clerk, notice=notice, method="cash", amount=TOTAL)
+        fields = notification_fields(attempt)
+        assert client.post(NOTIFY, fields).content == b"success"
+    with time_machine.travel(timezone.make_aware(datetime(2026, 3, 3, 9, 30)), tick=False):
+        fee_payment_attempt_return(actor=fees.fee_clerk, attempt=attempt)
+    attempt.refresh_from_db()
+
+    html = client.get(detail_url(case)).content.decode()
+
+    assert (
+        f"2026年3月2日 10:00 发起的网上支付 90.00 元（支付流水号 {fields['trade_no']}）未能入账："
+        "缴费通知当前状态为“已缴费”。已于 2026年3月3日 09:30 经支付平台退回 90.00 元"
+        f"（退款流水号 {attempt.return_reference}），到账时间以支付平台为准。"
+    ) in html
+    assert "款项将经支付平台退回" not in html
+    with django_assert_num_queries(6):  # notices with payment, lines, refunds, pending refunds, item version, attempts
+        section = applicant_fees(fees.hall.enterprise, case)
+    assert (section.unrecorded, section.returned) == ([], [attempt])
+
+    html = client.get(return_url(case, attempt)).content.decode()
+    assert '<strong class="case-state" id="payment-state">已退回</strong>' in html
+    assert (
+        "支付平台已确认收款，但未能入账：缴费通知当前状态为“已缴费”。该笔款项已于 2026年3月3日 09:30 经支付平台退回 "
+        f"90.00 元（退款流水号 {attempt.return_reference}），到账时间以支付平台为准。"
+    ) in html
+    assert "款项将经支付平台退回" not in html
+
+
+def test_money_returned_for_a_notice_cancelled_meanwhile_is_shown_without_a_notice(client, fees, paying):
+    case, notice = paying
+    start(client, case, notice)
+    attempt = PaymentAttempt.objects.get()
+    case_fee_notice_cancel(actor=fees.hall.handler, notice=notice, reason="开错了")
+    assert client.post(NOTIFY, notification_fields(attempt)).content == b"success"
+    fee_payment_attempt_return(actor=fees.fee_clerk, attempt=attempt)
+
+    html = client.get(detail_url(case)).content.decode()
+
+    assert "缴费通知：" not in html
+    assert "未能入账：缴费通知当前状态为“已作废”。已于 " in html
+    assert "款项将经支付平台退回" not in html

@@ -1,10 +1,11 @@
 """What the fee window and the staff case page show of online payments through a platform that confirms later
-(ADR 0014, "Asynchronous providers")."""
+(ADR 0014, "Asynchronous providers"), and the fee window returning money that could not be recorded."""
 
 # ruff: noqa: F811 (the `hall` fixture is imported from tests/cases)
 
 import re
 from datetime import datetime, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -16,7 +17,7 @@ from tests.cases.fee_setup import TOTAL, make_fee_setup
 from tests.cases.online_payment_setup import SIMULATED, notification
 from tests.html import assert_page_shell
 from zhengwu.cases.domain import case_fee_pay, fee_payment_attempt_notify, fee_payment_attempt_start
-from zhengwu.cases.payments import SimulatedGatewayProvider
+from zhengwu.cases.payments import PaymentError, SimulatedGatewayProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,132 @@ def test_money_taken_but_not_recorded_is_shown_for_return_through_the_platform(c
         f"网上支付已到账未入账 · 系统：订单号 {attempt.reference}，90.00 元；支付流水号 {sent.provider_reference}；"
         "缴费通知当前状态为“已缴费”。",
     ]
+
+
+# ---------------------------------------------------------------- 退回缴费人 (returning unrecorded money)
+
+
+def unrecorded(fees):
+    """Money reported online after the notice was paid in cash: (case, notice, attempt, transaction number)."""
+    case = fees.decided_case()
+    notice = fees.notice(case)
+    attempt = fee_payment_attempt_start(actor=fees.hall.enterprise, notice=notice)
+    case_fee_pay(actor=fees.fee_clerk, notice=notice, method="cash", amount=TOTAL)
+    sent = notification(attempt)
+    fee_payment_attempt_notify(provider=SimulatedGatewayProvider(), notification=sent)
+    return case, notice, attempt, sent.provider_reference
+
+
+def return_url(attempt) -> str:
+    return reverse("workbench:fee_payment_attempt_return", args=[attempt.pk])
+
+
+def attempt_row(html: str, attempt) -> str:
+    start = html.index(f'id="online-attempt-{attempt.pk}"')
+    return html[start : html.index("</tr>", start)]
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_fee_window_returns_unrecorded_money_from_the_notice_page(client, fees, django_assert_num_queries):
+    case, notice, attempt, trade = unrecorded(fees)
+    client.force_login(fees.fee_clerk)
+    client.get(notice_url(notice))
+
+    # as with an online payment in progress, plus the cash payment's refunds and refund requests; whether the
+    # clerk may return the money needs no query of its own
+    with django_assert_num_queries(10):
+        page = client.get(notice_url(notice))
+
+    html = page.content.decode()
+    assert_page_shell(html, stylesheets=CASE_CSS)
+    row = attempt_row(html, attempt)
+    assert f'<form method="post" action="{return_url(attempt)}" id="return-attempt-{attempt.pk}">' in row
+    assert "确认将 90.00 元经支付平台原路退回缴费人（退回后不能撤销）" in row
+    assert f'<input type="checkbox" id="return-confirm-{attempt.pk}" name="confirm" required>' in row
+    assert ">退回缴费人</button>" in row
+
+    with time_machine.travel(MONDAY + timedelta(minutes=5), tick=False):
+        response = client.post(return_url(attempt), {"confirm": "on"})
+
+    assert (response.status_code, response["Location"]) == (302, notice_url(notice))
+    attempt.refresh_from_db()
+    assert attempt.state == "returned"
+    html = client.get(notice_url(notice)).content.decode()
+    assert f"已将 90.00 元经支付平台退回缴费人，退款流水号 {attempt.return_reference}。" in html
+    row = attempt_row(html, attempt)
+    assert re.findall(r"<td>(.*?)</td>", row)[3:] == [
+        "已退回",
+        trade,
+        f"缴费通知当前状态为“已缴费”。已于 2026-03-02 10:05 退回（退款流水号 {attempt.return_reference}）。",
+        "经办：收费员",
+    ]
+    assert "<form" not in row
+
+    client.force_login(fees.hall.handler)
+    html = client.get(reverse("workbench:case_detail", args=[case.number])).content.decode()
+    timeline = html[html.index('id="timeline-heading"') :]
+    assert re.findall(r"</time> ([^<]*)</li>", timeline)[-1] == (
+        f"网上支付未入账款项退回缴费人 · 收费员：订单号 {attempt.reference}，90.00 元；支付流水号 {trade}；"
+        f"退款流水号 {attempt.return_reference}"
+    )
+
+
+def test_returning_without_ticking_the_confirmation_changes_nothing(client, fees):
+    _case, _notice, attempt, _trade = unrecorded(fees)
+    client.force_login(fees.fee_clerk)
+
+    response = client.post(return_url(attempt), {})
+
+    assert response.status_code == 400
+    assert "请勾选确认后再退回 90.00 元。" in response.content.decode()
+    assert type(attempt).objects.get(pk=attempt.pk).state == "unrecorded"
+
+
+def test_a_refusal_by_the_platform_is_shown_on_the_page(client, fees):
+    _case, _notice, attempt, _trade = unrecorded(fees)
+    client.force_login(fees.fee_clerk)
+
+    with mock.patch.object(
+        SimulatedGatewayProvider, "refund", autospec=True, side_effect=PaymentError("原交易已超过可退款期限")
+    ):
+        response = client.post(return_url(attempt), {"confirm": "on"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "支付平台未能退回：原交易已超过可退款期限" in html
+    assert f'id="return-attempt-{attempt.pk}"' in html  # may be tried again
+    assert type(attempt).objects.get(pk=attempt.pk).state == "unrecorded"
+
+
+def test_returning_money_already_returned_says_so(client, fees):
+    _case, _notice, attempt, _trade = unrecorded(fees)
+    client.force_login(fees.fee_clerk)
+    client.post(return_url(attempt), {"confirm": "on"})
+
+    response = client.post(return_url(attempt), {"confirm": "on"})
+
+    assert response.status_code == 400
+    assert "该网上支付订单当前状态为“已退回”，不能退回。" in response.content.decode()
+
+
+def test_only_the_fee_windows_serving_the_department_reach_the_return(client, fees):
+    _case, _notice, attempt, _trade = unrecorded(fees)
+
+    for user, status in ((fees.hall.handler, 403), (fees.fee_clerk_elsewhere, 403), (fees.other_fee_clerk, 404)):
+        client.force_login(user)
+        assert client.post(return_url(attempt), {"confirm": "on"}).status_code == status
+    assert type(attempt).objects.get(pk=attempt.pk).state == "unrecorded"
+
+
+def test_the_return_button_is_offered_only_for_unrecorded_money_to_those_who_may_return_it(client, fees):
+    case = fees.decided_case()
+    notice = fees.notice(case)
+    attempt = fee_payment_attempt_start(actor=fees.hall.enterprise, notice=notice)
+    client.force_login(fees.fee_clerk)
+
+    assert "退回缴费人" not in client.get(notice_url(notice)).content.decode()  # in progress
+    case_fee_pay(actor=fees.fee_clerk, notice=notice, method="cash", amount=TOTAL)
+    fee_payment_attempt_notify(provider=SimulatedGatewayProvider(), notification=notification(attempt))
+    assert ">退回缴费人</button>" in client.get(notice_url(notice)).content.decode()
+    with mock.patch("zhengwu.cases.rules.can_return_online_payment", return_value=False):
+        assert "退回缴费人" not in client.get(notice_url(notice)).content.decode()

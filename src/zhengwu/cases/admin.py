@@ -333,7 +333,7 @@ class FeePaymentAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
 class PaymentAttemptAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ("reference", "notice", "amount", "provider", "state", "created_at", "provider_reference")
     list_filter = ("state", "provider")
-    search_fields = ("reference", "provider_reference", "notice__case__number")
+    search_fields = ("reference", "provider_reference", "return_reference", "notice__case__number")
     list_select_related = ("notice__case",)
 
 

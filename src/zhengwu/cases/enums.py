@@ -141,8 +141,10 @@ class PaymentAttemptState(models.TextChoices):
     FAILED = "failed", _("支付未成功")
     EXPIRED = "expired", _("已超时")
     # The provider took the money but the notice could no longer be paid (paid at the window, cancelled): the
-    # money is returned through the provider's own console; the fee window sees these on the notice page.
+    # fee window sees these on the notice page and returns the money through the provider (→ returned).
     UNRECORDED = "unrecorded", _("已付款未入账")
+    # Unrecorded money given back to the payer through the provider (`fee_payment_attempt_return`).
+    RETURNED = "returned", _("已退回")
 
 
 # States a paid notification may still turn into a payment: money received is recorded whenever the notice can

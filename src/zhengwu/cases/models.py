@@ -816,6 +816,17 @@ class PaymentAttempt(models.Model):
         related_name="online_attempt",
     )
     problem = models.TextField(_("未入账原因"), blank=True)
+    # Unrecorded money returned to the payer through the provider (state returned).
+    return_reference = models.CharField(_("退款流水号"), max_length=100, blank=True)
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("退回经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("发起时间"))
     expires_at = models.DateTimeField(_("订单失效时间"))
     updated_at = models.DateTimeField(_("更新时间"))
@@ -832,8 +843,14 @@ class PaymentAttempt(models.Model):
                 name="cases_payattempt_paid_has_payment",
             ),
             models.CheckConstraint(
-                condition=~Q(state=PaymentAttemptState.UNRECORDED) | (~Q(provider_reference="") & ~Q(problem="")),
+                condition=~Q(state__in=[PaymentAttemptState.UNRECORDED, PaymentAttemptState.RETURNED])
+                | (~Q(provider_reference="") & ~Q(problem="")),
                 name="cases_payattempt_unrecorded_explained",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=PaymentAttemptState.RETURNED, returned_at__isnull=False) & ~Q(return_reference="")
+                | (~Q(state=PaymentAttemptState.RETURNED) & Q(returned_at__isnull=True, return_reference="")),
+                name="cases_payattempt_returned_has_reference",
             ),
             models.UniqueConstraint(
                 fields=["notice"],

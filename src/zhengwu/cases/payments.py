@@ -172,6 +172,12 @@ class SimulatedGatewayProvider(PaymentProvider):
         return constant_time_compare(parts[2], self._trade_mac(parts[1], notice.pk, amount))
 
     def refund(self, *, reference: str, amount: Decimal) -> str:
+        """Refund (part of) one of its own transactions: SIM-<order>-<mac> as made by `notification`."""
+        parts = reference.split("-")
+        if len(parts) != 3 or parts[0] != "SIM" or not parts[1] or len(parts[2]) != 24:
+            raise PaymentError("模拟支付平台没有这笔交易。")
+        if not Decimal(amount) > 0:
+            raise PaymentError("退款金额必须大于零。")
         return f"SIMR-{uuid.uuid4().hex[:16]}"
 
     def parse_notification(self, request: HttpRequest) -> PaymentNotification | None:

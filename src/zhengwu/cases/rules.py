@@ -367,6 +367,13 @@ def can_request_fee_refund(user: Any, case) -> bool:
     return can_collect_fees(user, case)
 
 
+def can_return_online_payment(user: Any, case) -> bool:
+    """Return online money that could not be recorded (网上支付未入账款项退回) to the payer: whoever may ask for a
+    refund of the case's fee (`can_request_fee_refund`). No leader approves it: the money was never taken as a
+    fee, and all of it goes back to whoever sent it (ADR 0014, "Asynchronous providers")."""
+    return can_request_fee_refund(user, case)
+
+
 def can_decide_fee_refund(user: Any, case) -> bool:
     """Approve or reject a refund request: the leader in charge or the head of the case's department (the
     department that charged the fee). Never the requester: the domain functions refuse that separately."""

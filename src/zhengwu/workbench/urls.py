@@ -109,6 +109,11 @@ urlpatterns = [
     path("fees/<int:notice_id>/", fee_views.fee_notice, name="fee_notice"),
     path("fees/<int:notice_id>/collect/", fee_views.fee_collect, name="fee_collect"),
     path("fees/<int:notice_id>/refund/", fee_views.fee_refund_request_view, name="fee_refund_request"),
+    path(
+        "fees/online/<int:attempt_id>/return/",
+        fee_views.fee_payment_attempt_return_view,
+        name="fee_payment_attempt_return",
+    ),
     path("fees/refunds/", fee_views.fee_refund_queue, name="fee_refund_queue"),
     path("fees/refunds/<int:request_id>/decide/", fee_views.fee_refund_decide_view, name="fee_refund_decide"),
     path("fees/refunds/<int:request_id>/withdraw/", fee_views.fee_refund_withdraw_view, name="fee_refund_withdraw"),

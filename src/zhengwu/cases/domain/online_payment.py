@@ -7,6 +7,8 @@
   nothing; one that names an unknown order or does not match it is refused (`PaymentNotificationRefused`),
   logged, and nothing is recorded.
 * The payer's return to our return page changes nothing: only the notification records a payment.
+* `fee_payment_attempt_return` gives money that could not be recorded (unrecorded) back to the payer through the
+  provider, at the fee window.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record, audited_atomic
-from zhengwu.cases.domain._common import lock
-from zhengwu.cases.domain.fees import _lock_notice, _yuan, case_fee_pay
+from zhengwu.cases.domain._common import lock, user_or_none
+from zhengwu.cases.domain.fees import _lock_notice, _sync, _tell, _yuan, case_fee_pay
 from zhengwu.cases.enums import (
     PAYMENT_ATTEMPT_PAYABLE_STATES,
     CaseState,
@@ -39,13 +41,15 @@ from zhengwu.cases.payments import (
     PaymentProvider,
     payment_provider,
 )
-from zhengwu.cases.rules import can_pay_online
+from zhengwu.cases.rules import can_pay_online, can_return_online_payment, fee_window
 from zhengwu.core.links import absolute_url
+from zhengwu.notifications.enums import Category
 
 __all__ = [
     "NotificationOutcome",
     "PaymentNotificationRefused",
     "fee_payment_attempt_notify",
+    "fee_payment_attempt_return",
     "fee_payment_attempt_start",
     "payment_order",
 ]
@@ -294,3 +298,99 @@ def fee_payment_attempt_notify(*, provider: PaymentProvider, notification: Payme
         row.updated_at = now
         row.save(update_fields=["state", "payment", "provider_reference", "updated_at"])
     return NotificationOutcome.RECORDED
+
+
+def fee_payment_attempt_return(*, actor: Any, attempt: PaymentAttempt) -> PaymentAttempt:
+    """Return money the provider took but the notice could not take (unrecorded) to the payer through the provider
+    (退回缴费人): `provider.refund` of the whole amount on the platform's transaction; the attempt becomes returned
+    with the provider's refund reference. A fee clerk at a unified fee window serving the case's department (the
+    same test as asking for a refund); no leader approves it, as the money was never taken as a fee and all of it
+    goes back to the payer who sent it (ADR 0014). Only the provider the attempt was paid through can return it. A
+    refusal by the provider changes nothing. Locks the case, the notice, then the attempt, so two clerks pressing
+    at once return the money once: the second is told it has been returned."""
+    found = PaymentAttempt.objects.filter(pk=attempt.pk).values_list("notice_id", "notice__case_id").first()
+    if found is None:
+        raise ValidationError(_("该网上支付订单不存在。"))
+    notice_id, case_id = found
+    now = timezone.now()
+    with audited_atomic():
+        lock(Case(pk=case_id))
+        notice = _lock_notice(FeeNotice(pk=notice_id))
+        case = notice.case
+        row = PaymentAttempt.objects.select_for_update(of=("self",)).get(pk=attempt.pk)
+        if not can_return_online_payment(actor, case):
+            raise ValidationError(_("只有统一收费窗口的收费人员才能退回该办件的网上支付款项。"))
+        if row.state != PaymentAttemptState.UNRECORDED:
+            raise ValidationError(
+                _("该网上支付订单当前状态为“%(state)s”，不能退回。") % {"state": PaymentAttemptState(row.state).label}
+            )
+        try:
+            provider = payment_provider()
+        except PaymentError:
+            provider = None
+        if provider is None or provider.key != row.provider:
+            raise ValidationError(
+                _("该笔款项经支付渠道“%(provider)s”收取，当前未配置该支付渠道，不能在本平台退回；请经原支付渠道退回。")
+                % {"provider": row.provider}
+            )
+        try:
+            reference = provider.refund(reference=row.provider_reference, amount=row.amount)
+        except PaymentError as error:
+            raise ValidationError(_("支付平台未能退回：%(reason)s") % {"reason": str(error)}) from None
+        reference = (reference or "").strip()[:100]
+        if not reference:
+            logger.error(
+                "支付平台退回网上支付款项未返回退款流水号：办件 %s，订单号 %s，支付流水号 %s，金额 %s 元",
+                case.number,
+                row.reference,
+                row.provider_reference,
+                _yuan(row.amount),
+            )
+            raise ValidationError(_("支付平台未返回退款流水号，未能记录退回；请在支付平台核实该笔退款。"))
+        row.state = PaymentAttemptState.RETURNED
+        row.return_reference = reference
+        row.returned_at = now
+        row.returned_by = user_or_none(actor)
+        row.updated_at = now
+        row.save(update_fields=["state", "return_reference", "returned_at", "returned_by", "updated_at"])
+        window = fee_window(actor)
+        audit_record(
+            actor=actor,
+            action="cases.fee_online_payment_returned",
+            obj=case,
+            before={"notice_id": row.notice_id, "state": PaymentAttemptState.UNRECORDED},
+            after={
+                **_attempt_audit(row),
+                "provider_reference": row.provider_reference,
+                "return_reference": reference,
+                "problem": row.problem,
+                "window_id": window.pk if window is not None else None,
+                "department_id": case.department_id,
+            },
+        )
+        _tell(
+            case,
+            category=Category.CASE_FEE_REFUNDED,
+            subject=_("网上支付款项已退回：%(number)s %(amount)s 元")
+            % {"number": case.number, "amount": _yuan(row.amount)},
+            body=_(
+                "您网上支付的 %(amount)s 元（支付流水号 %(trade)s）未能入账：%(problem)s"
+                "该笔款项已经支付平台原路退回，退款流水号 %(reference)s，到账时间以支付平台为准。"
+            )
+            % {
+                "amount": _yuan(row.amount),
+                "trade": row.provider_reference,
+                "problem": row.problem,
+                "reference": reference,
+            },
+            actor=actor,
+        )
+        logger.info(
+            "网上支付未入账款项已退回：办件 %s，订单号 %s，支付流水号 %s，退款流水号 %s，金额 %s 元",
+            case.number,
+            row.reference,
+            row.provider_reference,
+            reference,
+            _yuan(row.amount),
+        )
+    return _sync(attempt, row)

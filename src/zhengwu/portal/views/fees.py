@@ -32,8 +32,9 @@ from zhengwu.cases.models import (
 from zhengwu.cases.payments import PaymentError, PaymentProvider, payment_provider
 from zhengwu.cases.rules import can_pay_online
 
-# Online payments the applicant's case page mentions: one awaiting the provider, money taken but not recorded.
-SHOWN_ATTEMPT_STATES = (PaymentAttemptState.STARTED, PaymentAttemptState.UNRECORDED)
+# Online payments the applicant's case page mentions: one awaiting the provider, money taken but not recorded,
+# and such money returned.
+SHOWN_ATTEMPT_STATES = (PaymentAttemptState.STARTED, PaymentAttemptState.UNRECORDED, PaymentAttemptState.RETURNED)
 
 
 @dataclass
@@ -42,12 +43,14 @@ class ApplicantFees:
     can_pay_online: bool
     provider_name: str
     unrecorded: list[PaymentAttempt] = field(default_factory=list)
+    returned: list[PaymentAttempt] = field(default_factory=list)
 
 
 def applicant_fees(user, case: Case) -> ApplicantFees:
     """The notices the applicant sees (cancelled ones are left out) with lines, payment, refunds and the refund
     requests awaiting approval; on an unpaid notice, the online payment awaiting the provider's confirmation
-    (`notice.pending_attempt`); and online payments taken but not recorded (`unrecorded`, any notice). The
+    (`notice.pending_attempt`); online payments taken but not recorded (`unrecorded`, any notice), and those
+    returned to the payer since (`returned`). The
     attempts are read (one query) only where the applicant can pay online through an asynchronous provider;
     the fee window's notice page lists them whatever the configuration."""
     notices = list(
@@ -80,6 +83,8 @@ def applicant_fees(user, case: Case) -> ApplicantFees:
         for attempt in attempts:
             if attempt.state == PaymentAttemptState.UNRECORDED:
                 section.unrecorded.append(attempt)
+            elif attempt.state == PaymentAttemptState.RETURNED:
+                section.returned.append(attempt)
             elif not attempt.timed_out():
                 pending[attempt.notice_id] = attempt
         for notice in notices:

@@ -28,8 +28,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.audit.models import AuditEvent
-from zhengwu.cases.enums import CaseState, MaterialStatus
-from zhengwu.cases.models import Case, CaseDecision, CaseMaterial, CaseSuspension, CorrectionNotice
+from zhengwu.cases.enums import CaseState, MaterialStatus, PaymentAttemptState
+from zhengwu.cases.models import Case, CaseDecision, CaseMaterial, CaseSuspension, CorrectionNotice, PaymentAttempt
 from zhengwu.catalog.enums import MaterialNecessity
 from zhengwu.supervision.domain.ladder import clock_ladder
 from zhengwu.supervision.enums import AlertLevel, Module, Severity
@@ -45,6 +45,8 @@ CASE_LABEL = "cases.case"
 TASK_LABEL = "workflow.worktask"
 # Audit actions of the fee module (cases FeeNotice/FeePayment) and the flags their `after` carries.
 FEE_FLAGS = ("fee_override", "free_item_charged", "outside_unified_window", "unrecorded_online_payment")
+# Flagged with unrecorded_online_payment; no longer a finding once the attempt (`after.attempt_id`) is returned.
+FEE_UNRECORDED_ACTION = "cases.fee_online_payment_unrecorded"
 
 
 def _case_ct() -> ContentType:
@@ -476,8 +478,12 @@ def _fee_rows(ctx: SweepContext) -> Found:
     flagged = Q()
     for flag in FEE_FLAGS:
         flagged |= Q(**{f"after__{flag}": True})
+    # Online money that could not be recorded stays a finding until it is returned to the payer.
+    returned = PaymentAttempt.objects.filter(pk=OuterRef("zw_attempt_id"), state=PaymentAttemptState.RETURNED)
     queryset = (
         AuditEvent.objects.filter(flagged)
+        .alias(zw_attempt_id=Cast(KT("after__attempt_id"), BigIntegerField()))
+        .exclude(Q(action=FEE_UNRECORDED_ACTION) & Exists(returned))
         .annotate(
             zw_case_id=When_(
                 When(object_type=CASE_LABEL, then=_audit_case_id()),
@@ -536,7 +542,8 @@ register_point(
         module=Module.APPROVAL,
         name=_("行政收费"),
         description=_(
-            "收费金额与标准不符、对免费事项收费、未经统一收费窗口收取，或网上支付到账而未能入账的，发出预警。"
+            "收费金额与标准不符、对免费事项收费、未经统一收费窗口收取，或网上支付到账而未能入账（退回缴费人前）的，"
+            "发出预警。"
         ),
         legal_basis=_("《行政许可法》第五十八条、第五十九条"),
         severity=Severity.HIGH,

@@ -74,6 +74,7 @@ TIMELINE_LABELS = {
     "cases.fee_online_payment_started": gettext_lazy("发起网上支付"),
     "cases.fee_online_payment_failed": gettext_lazy("网上支付未成功"),
     "cases.fee_online_payment_unrecorded": gettext_lazy("网上支付已到账未入账"),
+    "cases.fee_online_payment_returned": gettext_lazy("网上支付未入账款项退回缴费人"),
     "cases.suspended": gettext_lazy("挂起"),
     "cases.resumed": gettext_lazy("恢复办理"),
     "cases.extension_requested": gettext_lazy("申请延期"),
@@ -408,7 +409,12 @@ def _refund_detail(after: dict) -> str:
 
 
 ONLINE_PAYMENT_ACTIONS = frozenset(
-    {"cases.fee_online_payment_started", "cases.fee_online_payment_failed", "cases.fee_online_payment_unrecorded"}
+    {
+        "cases.fee_online_payment_started",
+        "cases.fee_online_payment_failed",
+        "cases.fee_online_payment_unrecorded",
+        "cases.fee_online_payment_returned",
+    }
 )
 
 
@@ -417,7 +423,12 @@ def _online_payment_detail(after: dict) -> str:
         "reference": after.get("reference", ""),
         "amount": after.get("amount", ""),
     }
-    if after.get("problem"):
+    if after.get("return_reference"):
+        detail += _("；支付流水号 %(trade)s；退款流水号 %(refund)s") % {
+            "trade": after.get("provider_reference", ""),
+            "refund": after["return_reference"],
+        }
+    elif after.get("problem"):
         detail += _("；支付流水号 %(trade)s；%(problem)s") % {
             "trade": after.get("provider_reference", ""),
             "problem": after["problem"],

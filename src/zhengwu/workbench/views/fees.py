@@ -30,6 +30,7 @@ from zhengwu.cases.domain.fees import (
     fee_refund_request,
     fee_refund_withdraw,
 )
+from zhengwu.cases.domain.online_payment import fee_payment_attempt_return
 from zhengwu.cases.domain.outcome import CaseFacts
 from zhengwu.cases.enums import (
     FEE_REFUND_OPEN_STATES,
@@ -155,13 +156,16 @@ def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, error
         refunded = sum((r.amount for r in payment.refunds.all()), Decimal("0.00"))
         refundable = payment.amount - refunded - pending
     # Online payments through a provider that confirms later: one in progress (collecting at the window too
-    # would charge twice) and money taken but not recorded (to be returned through the provider).
+    # would charge twice) and money taken but not recorded (returned through the provider from here).
     attempts = (
-        list(PaymentAttempt.objects.filter(notice=notice).order_by("-created_at", "-pk"))
+        list(PaymentAttempt.objects.filter(notice=notice).select_related("returned_by").order_by("-created_at", "-pk"))
         if getattr(notice, "has_attempts", True)
         else []
     )
     live_attempt = next((a for a in attempts if a.state == PaymentAttemptState.STARTED and not a.timed_out()), None)
+    can_return = any(a.state == PaymentAttemptState.UNRECORDED for a in attempts) and (
+        rules.can_return_online_payment(request.user, notice.case)
+    )
     return render(
         request,
         "workbench/fees/notice.html",
@@ -169,6 +173,7 @@ def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, error
             "notice": notice,
             "attempts": attempts,
             "live_attempt": live_attempt if notice.state == FeeNoticeState.ISSUED else None,
+            "can_return_online": can_return,
             "case": notice.case,
             "lines": list(notice.lines.all()),
             "payment": payment,
@@ -255,6 +260,29 @@ def fee_refund_withdraw_view(request, request_id: int):
     except ValidationError as error:
         return _notice_page(request, notice, errors=_errors(error), status=400)
     messages.success(request, _("已撤回退费申请。"))
+    return redirect("workbench:fee_notice", notice_id=notice.pk)
+
+
+@require_POST
+@staff_required
+def fee_payment_attempt_return_view(request, attempt_id: int):
+    """退回缴费人: online money that could not be recorded goes back through the payment platform, once the clerk
+    has ticked the confirmation naming the amount."""
+    window = _window_or_403(request.user)
+    attempt = get_object_or_404(PaymentAttempt.objects.filter(notice__in=_window_notices(window)), pk=attempt_id)
+    notice = _notice_or_404(request.user, attempt.notice_id)
+    if request.POST.get("confirm") != "on":
+        message = _("请勾选确认后再退回 %(amount)s 元。") % {"amount": attempt.amount}
+        return _notice_page(request, notice, errors=[message], status=400)
+    try:
+        returned = fee_payment_attempt_return(actor=request.user, attempt=attempt)
+    except ValidationError as error:
+        return _notice_page(request, notice, errors=_errors(error), status=400)
+    messages.success(
+        request,
+        _("已将 %(amount)s 元经支付平台退回缴费人，退款流水号 %(reference)s。")
+        % {"amount": returned.amount, "reference": returned.return_reference},
+    )
     return redirect("workbench:fee_notice", notice_id=notice.pk)
 
 
