@@ -152,6 +152,7 @@ def test_done_and_watching_tabs(client, hall, leader):
     html = client.get("/workbench/tasks/?tab=watching").content.decode()
     assert_page_shell(html, stylesheets=TASKS_CSS)
     assert f'href="/workbench/cases/{case.number}/"' in html
+    assert f"<td>{case.item_version.name}</td>" in html
     client.force_login(hall.outsider)
     assert case.number not in client.get("/workbench/tasks/?tab=watching").content.decode()
 
@@ -169,6 +170,7 @@ def test_task_page_shows_case_diagram_clock_and_actions(client, hall, colleague)
     assert f'src="/workbench/workflow/instances/{review.instance_id}/diagram.svg"' in html
     assert f'href="/workbench/cases/{case.number}/"' in html
     assert "环节时限说明" in html
+    assert f"<dt>事项</dt><dd>{case.item_version.name}</dd>" in html
     assert f'action="/workbench/tasks/{review.pk}/complete/"' in html
     assert f'action="/workbench/tasks/{review.pk}/reassign/"' in html
     assert "第二承办" in html

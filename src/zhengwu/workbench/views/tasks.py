@@ -85,7 +85,7 @@ def _inbox(request, *, tab: str, cacheable: bool):
         department_id = user_department_id(user)
         cases = (
             Case.objects.filter(department_id=department_id, state=CaseState.IN_PROGRESS)
-            .select_related("item_version__item", "handling_clock")
+            .select_related("item_version", "handling_clock")
             .order_by(F("handling_clock__due_at").asc(nulls_last=True), "pk")
             if department_id is not None
             else Case.objects.none()
