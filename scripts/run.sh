@@ -26,6 +26,8 @@ export SECURE_COOKIES="${SECURE_COOKIES:-0}" SECURE_HSTS_SECONDS="${SECURE_HSTS_
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-localhost,127.0.0.1}"
 BIND="${ZHENGWU_BIND:-127.0.0.1:8000}"
 export ZHENGWU_PUBLIC_URL="${ZHENGWU_PUBLIC_URL:-http://$BIND}"
+# The demo county's own site: its name in the header, SMS signature and licences, its government as owner.
+export ZHENGWU_SITE_NAME="${ZHENGWU_SITE_NAME:-青川区政务服务平台}" ZHENGWU_SITE_OWNER="${ZHENGWU_SITE_OWNER:-青川区人民政府}"
 # Local demo: online fee payment through the development provider (no money moves; ADR 0014).
 export ZHENGWU_PAYMENT_BACKEND="${ZHENGWU_PAYMENT_BACKEND:-zhengwu.cases.payments.DevelopmentPaymentProvider}"
 
