@@ -27,7 +27,16 @@ def test_home_describes_the_four_services_without_linking_missing_pages(client):
     page = audit_page(client.get("/").content.decode())
 
     links = sorted({attributes["href"] for tag, attributes in page.elements if tag == "a"})
-    assert links == ["#main", "/", "/cases/board/", "/login/", "/register/", "/services/", "/workbench/login/"]
+    assert links == [
+        "#main",
+        "/",
+        "/cases/board/",
+        "/login/",
+        "/register/",
+        "/services/",
+        "/supervision/violations/",
+        "/workbench/login/",
+    ]
 
 
 def test_home_names_the_services_in_chinese(client):
@@ -35,8 +44,9 @@ def test_home_names_the_services_in_chinese(client):
 
     for heading in ["<h3>办事服务</h3>", "<h3>政务公开</h3>", "<h3>互动交流</h3>", "<h3>电子监察</h3>"]:
         assert heading in html
-    assert html.count('<span class="badge">即将开放</span>') == 3
+    assert html.count('<span class="badge">即将开放</span>') == 2
     assert '<a href="/services/">进入办事服务</a>' in html
+    assert '<a href="/supervision/violations/">查看违规公示</a>' in html
 
 
 def test_main_navigation_marks_the_current_page(client):
