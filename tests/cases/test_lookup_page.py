@@ -30,6 +30,7 @@ def test_form_is_shown_without_login(client):
     body = response.content.decode()
     assert "办件进度查询" in body
     assert 'name="number"' in body and 'name="query_code"' in body
+    assert '<a href="/cases/lookup/" aria-current="page">办件查询</a>' in body  # in the main navigation
     assert "style=" not in body and "<script>" not in body
 
 

@@ -31,6 +31,7 @@ def test_home_describes_the_four_services_without_linking_missing_pages(client):
         "#main",
         "/",
         "/cases/board/",
+        "/cases/lookup/",
         "/login/",
         "/register/",
         "/services/",
