@@ -1,10 +1,15 @@
 """The layouts in a real browser: phone width, the menu button, keyboard focus, and a clean CSP console."""
 
+# ruff: noqa: F811 (the `hall` fixture is imported from tests/cases)
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.accounts.factories import make_department, make_staff
+from tests.accounts.factories import PASSWORD, make_department, make_staff
+from tests.cases.conftest import hall  # noqa: F401
+from zhengwu.cases.domain import case_submit_online
+from zhengwu.cases.domain.processing import case_accept_and_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -74,4 +79,24 @@ def test_workbench_home_fits_a_phone_screen(page, live_server, browser_log, scre
     page.get_by_role("button", name="菜单").click()
     expect(page.get_by_role("navigation", name="工作台导航").get_by_role("link", name="工作台首页")).to_be_visible()
     page.screenshot(path=screenshot_path("workbench-home-phone"), full_page=True)
+    assert browser_log.problems == []
+
+
+def test_workbench_home_with_work_waiting_fits_a_phone_screen(page, live_server, browser_log, screenshot_path, hall):
+    case = case_submit_online(applicant=hall.enterprise, item_version=hall.version, materials=hall.full_materials())
+    case_accept_and_start(actor=hall.handler, case=case)
+    case_submit_online(applicant=hall.enterprise, item_version=hall.version, materials=hall.full_materials())
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(live_server.url + reverse("workbench:login"))
+    page.locator("[name='username']").fill("chengban")
+    page.locator("[name='password']").fill(PASSWORD)
+    page.locator("main form:has([name='username'])").locator("[type='submit']").click()
+    expect(page).to_have_url(live_server.url + reverse("workbench:home"))
+
+    expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
+    expect(page.locator(".urgent-steps li")).to_have_count(1)
+    expect(page.locator(".urgent-steps")).to_contain_text(case.number)
+    expect(page.get_by_role("link", name="待受理")).to_be_visible()
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW)
+    page.screenshot(path=screenshot_path("workbench-home-work-phone"), full_page=True)
     assert browser_log.problems == []

@@ -15,6 +15,7 @@ from zhengwu.cases import rules
 from zhengwu.cases.domain.extension import case_extension_decide, case_extension_request
 from zhengwu.cases.domain.suspension import case_resume, case_suspend
 from zhengwu.cases.models import CaseExtension
+from zhengwu.workbench.queues import pending_extensions
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workbench.views.cases import _act, _error_list
 
@@ -76,9 +77,7 @@ def case_extension_request_view(request, number: str):
 
 
 def _pending_for(user):
-    return rules.extensions_to_decide(user, CaseExtension.objects.all()).select_related(
-        "case__item_version", "case__handling_clock", "requested_by"
-    )
+    return pending_extensions(user).select_related("case__item_version", "case__handling_clock", "requested_by")
 
 
 def _queue(request, *, errors: list[str] | None = None, status: int = 200):

@@ -43,6 +43,7 @@ from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemVersion
 from zhengwu.org.models import Department
 from zhengwu.workbench.case_clock import case_clock_panel
+from zhengwu.workbench.queues import acceptance_cases
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workbench.views.fees import case_fees_panel
 from zhengwu.workcal.domain.clock import clocks_explain
@@ -344,7 +345,7 @@ def acceptance_queue(request):
     user = request.user
     if not rules.can_view_acceptance_queue(user):
         raise PermissionDenied
-    cases = rules.cases_visible_to(user, Case.objects.filter(state__in=AWAITING_ACCEPTANCE))
+    cases = acceptance_cases(user)
     form = QueueFilterForm(request.GET or None)
     form.fields["department"].queryset = Department.objects.filter(
         pk__in=rules.cases_visible_to(user).values("department_id")

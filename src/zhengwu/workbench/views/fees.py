@@ -51,6 +51,7 @@ from zhengwu.cases.models import (
     FeeRefundRequest,
     PaymentAttempt,
 )
+from zhengwu.workbench.queues import pending_refund_requests, unpaid_notices, window_notices
 from zhengwu.workbench.rules import staff_required
 
 PER_PAGE = 50
@@ -94,16 +95,12 @@ def _window_or_403(user):
     return window
 
 
-def _window_notices(window):
-    return FeeNotice.objects.filter(case__department_id__in=rules.fee_window_department_ids(window))
-
-
 @staff_required
 def fee_queue(request):
     """待缴费: unpaid notices of the departments the clerk's fee window serves, oldest first."""
     window = _window_or_403(request.user)
     form = QueueSearchForm(request.GET or None)
-    notices = _window_notices(window).filter(state=FeeNoticeState.ISSUED)
+    notices = unpaid_notices(window)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     if query:
         notices = notices.filter(case__number__startswith=query.upper()) | notices.filter(case__applicant_name=query)
@@ -119,7 +116,7 @@ def fee_queue(request):
 def _notice_or_404(user, notice_id: int) -> FeeNotice:
     window = _window_or_403(user)
     queryset = (
-        _window_notices(window)
+        window_notices(window)
         .select_related("case__item_version", "case__department", "issued_by")
         .annotate(has_attempts=Exists(PaymentAttempt.objects.filter(notice=OuterRef("pk"))))
         .prefetch_related(
@@ -251,7 +248,7 @@ def fee_refund_request_view(request, notice_id: int):
 def fee_refund_withdraw_view(request, request_id: int):
     window = _window_or_403(request.user)
     refund_request = get_object_or_404(
-        FeeRefundRequest.objects.filter(payment__notice__in=_window_notices(window)).select_related("payment"),
+        FeeRefundRequest.objects.filter(payment__notice__in=window_notices(window)).select_related("payment"),
         pk=request_id,
     )
     notice = _notice_or_404(request.user, refund_request.payment.notice_id)
@@ -269,7 +266,7 @@ def fee_payment_attempt_return_view(request, attempt_id: int):
     """退回缴费人: online money that could not be recorded goes back through the payment platform, once the clerk
     has ticked the confirmation naming the amount."""
     window = _window_or_403(request.user)
-    attempt = get_object_or_404(PaymentAttempt.objects.filter(notice__in=_window_notices(window)), pk=attempt_id)
+    attempt = get_object_or_404(PaymentAttempt.objects.filter(notice__in=window_notices(window)), pk=attempt_id)
     notice = _notice_or_404(request.user, attempt.notice_id)
     if request.POST.get("confirm") != "on":
         message = _("请勾选确认后再退回 %(amount)s 元。") % {"amount": attempt.amount}
@@ -303,7 +300,7 @@ def _refunded_so_far():
 
 def _refund_requests_for(user):
     return (
-        rules.fee_refunds_to_decide(user, FeeRefundRequest.objects.all())
+        pending_refund_requests(user)
         .select_related("payment__notice__case__item_version", "requested_by", "window")
         .annotate(refunded=_refunded_so_far())
     )

@@ -24,8 +24,9 @@ from zhengwu.ratings.domain import (
     rating_follow_up_verify,
     rating_submit,
 )
-from zhengwu.ratings.enums import OPEN_FOLLOW_UP_STATES, RECTIFIABLE_STATES, FollowUpState, RatingChannel
+from zhengwu.ratings.enums import RECTIFIABLE_STATES, FollowUpState, RatingChannel
 from zhengwu.ratings.models import CallbackRecord, RatingFollowUp
+from zhengwu.workbench.queues import open_follow_ups
 from zhengwu.workbench.rules import staff_required
 from zhengwu.workcal.domain.clock import clock_explain
 
@@ -42,11 +43,11 @@ def follow_ups(request):
     tab = request.GET.get("tab", "open")
     if tab not in TABS:
         tab = "open"
-    rows = rules.follow_ups_visible_to(user).select_related("rating__case__item_version", "department", "clock")
+    rows = RatingFollowUp.objects.select_related("rating__case__item_version", "department", "clock")
     if tab == "open":
-        rows = rows.filter(state__in=OPEN_FOLLOW_UP_STATES).order_by(F("clock__due_at").asc(nulls_last=True), "pk")
+        rows = open_follow_ups(user, rows).order_by(F("clock__due_at").asc(nulls_last=True), "pk")
     else:
-        rows = rows.filter(state=FollowUpState.CLOSED).order_by("-closed_at", "-pk")
+        rows = rules.follow_ups_visible_to(user, rows).filter(state=FollowUpState.CLOSED).order_by("-closed_at", "-pk")
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     context = {

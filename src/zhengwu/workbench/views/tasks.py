@@ -40,7 +40,8 @@ def _urgency(clock, now) -> DisplayStatus | None:
     return clock.display_status(now) if clock is not None else None
 
 
-def _rows(tasks, now) -> list[dict]:
+def task_rows(tasks, now) -> list[dict]:
+    """Steps with their clock colour at `now`, as the 待办 page and the workbench home list them."""
     return [{"task": task, "urgency": _urgency(task.clock, now)} for task in tasks]
 
 
@@ -94,11 +95,11 @@ def _inbox(request, *, tab: str, cacheable: bool):
         return render(request, "workbench/tasks/inbox.html", context)
     if tab == "done":
         tasks = _listed().filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
-        context["rows"] = _rows(tasks[:PAGE_SIZE], now)
+        context["rows"] = task_rows(tasks[:PAGE_SIZE], now)
         return render(request, "workbench/tasks/inbox.html", context)
     keys = _todo_keys(user) if cacheable else []
     versions = page_versions(request, keys) if cacheable else None
-    rows = _rows(todo_tasks(user), now)
+    rows = task_rows(todo_tasks(user), now)
     context["rows"] = rows
     context["open_count"] = WorkTask.objects.filter(inbox_filter(user)).count() if len(rows) == PAGE_SIZE else len(rows)
     response = render(request, "workbench/tasks/inbox.html", context)

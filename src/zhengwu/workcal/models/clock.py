@@ -49,6 +49,7 @@ __all__ = [
     "ClockQuerySet",
     "DueComputation",
     "compute_due",
+    "display_status_q",
     "end_of_day",
     "local_date",
 ]
@@ -133,6 +134,23 @@ def compute_due(
     )
 
 
+def display_status_q(status: str, now: datetime, *, prefix: str = "") -> models.Q:
+    """The rows whose clock shows `status` at `now`, as a filter: `Clock.display_status` in SQL. `prefix` reaches
+    the clock through a relation (e.g. "clock__" from a task), for filters and conditional aggregates."""
+    running = models.Q(**{f"{prefix}status": ClockStatus.RUNNING})
+    stopped = {f"{prefix}status": ClockStatus.STOPPED}
+    conditions = {
+        DisplayStatus.RUNNING: running & models.Q(**{f"{prefix}warn_at__gt": now, f"{prefix}due_at__gte": now}),
+        DisplayStatus.DUE_SOON: running & models.Q(**{f"{prefix}warn_at__lte": now, f"{prefix}due_at__gte": now}),
+        DisplayStatus.OVERDUE: running & models.Q(**{f"{prefix}due_at__lt": now}),
+        DisplayStatus.PAUSED: models.Q(**{f"{prefix}status": ClockStatus.PAUSED}),
+        # As display_status: a stopped clock is late only when its outcome says so.
+        DisplayStatus.STOPPED_ON_TIME: models.Q(**stopped) & ~models.Q(**{f"{prefix}outcome": ClockOutcome.LATE}),
+        DisplayStatus.STOPPED_LATE: models.Q(**stopped, **{f"{prefix}outcome": ClockOutcome.LATE}),
+    }
+    return conditions[DisplayStatus(status)]
+
+
 class ClockQuerySet(models.QuerySet):
     """Set-based views of the derived statuses, for lists and supervision (no per-row Python)."""
 
@@ -143,17 +161,7 @@ class ClockQuerySet(models.QuerySet):
         return self.exclude(status=ClockStatus.STOPPED)
 
     def with_display_status(self, status: str, now: datetime | None = None) -> ClockQuerySet:
-        now = now or timezone.now()
-        running = models.Q(status=ClockStatus.RUNNING)
-        conditions = {
-            DisplayStatus.RUNNING: running & models.Q(warn_at__gt=now, due_at__gte=now),
-            DisplayStatus.DUE_SOON: running & models.Q(warn_at__lte=now, due_at__gte=now),
-            DisplayStatus.OVERDUE: running & models.Q(due_at__lt=now),
-            DisplayStatus.PAUSED: models.Q(status=ClockStatus.PAUSED),
-            DisplayStatus.STOPPED_ON_TIME: models.Q(status=ClockStatus.STOPPED, outcome=ClockOutcome.ON_TIME),
-            DisplayStatus.STOPPED_LATE: models.Q(status=ClockStatus.STOPPED, outcome=ClockOutcome.LATE),
-        }
-        return self.filter(conditions[DisplayStatus(status)])
+        return self.filter(display_status_q(status, now or timezone.now()))
 
     def overdue(self, now: datetime | None = None) -> ClockQuerySet:
         return self.with_display_status(DisplayStatus.OVERDUE, now)
