@@ -74,6 +74,7 @@ def test_workbench_home_fits_a_phone_screen(page, live_server, browser_log, scre
     page.locator("[name='password']").fill("Zw-test-pass-2026")
     page.locator("main form:has([name='username'])").locator("[type='submit']").click()
     expect(page).to_have_url(live_server.url + reverse("workbench:home"))
+    page.wait_for_load_state("load")
 
     assert page.evaluate(NO_HORIZONTAL_OVERFLOW)
     page.get_by_role("button", name="菜单").click()
@@ -92,11 +93,12 @@ def test_workbench_home_with_work_waiting_fits_a_phone_screen(page, live_server,
     page.locator("[name='password']").fill(PASSWORD)
     page.locator("main form:has([name='username'])").locator("[type='submit']").click()
     expect(page).to_have_url(live_server.url + reverse("workbench:home"))
+    page.wait_for_load_state("load")  # its script has folded the side navigation away
 
     expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
     expect(page.locator(".urgent-steps li")).to_have_count(1)
     expect(page.locator(".urgent-steps")).to_contain_text(case.number)
-    expect(page.get_by_role("link", name="待受理")).to_be_visible()
+    expect(page.locator("#main").get_by_role("link", name="待受理")).to_be_visible()
     assert page.evaluate(NO_HORIZONTAL_OVERFLOW)
     page.screenshot(path=screenshot_path("workbench-home-work-phone"), full_page=True)
     assert browser_log.problems == []
