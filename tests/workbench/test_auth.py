@@ -141,6 +141,28 @@ def test_logged_in_public_users_get_403(rf, view):
         view(request_as(rf, make_citizen()))
 
 
+@pytest.mark.parametrize("make_public_user", [make_citizen, make_enterprise])
+def test_a_public_user_is_told_the_workbench_is_for_staff_and_may_log_out(client, make_public_user):
+    client.force_login(make_public_user())
+
+    response = client.get("/workbench/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    refusal = "工作台仅供政务服务工作人员使用。您当前以公众账户登录；如需办理工作，请退出后用工作人员账户登录。"
+    assert f"<p>{refusal}</p>" in html
+    assert '<form class="logout-form" method="post" action="/logout/">' in html
+
+
+def test_a_staff_member_without_the_role_gets_the_plain_refusal_without_a_logout_form(client):
+    client.force_login(make_staff("handler", department=make_department(), roles=("handler",)))
+
+    html = client.get("/oversight/").content.decode()
+
+    assert "<p>您的账户没有访问此页面的权限。</p>" in html
+    assert 'class="logout-form"' not in html
+
+
 def test_staff_pass_and_roles_are_enforced(rf):
     department = make_department()
     handler = make_staff("handler", department=department, roles=("handler",))

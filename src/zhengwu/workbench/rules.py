@@ -5,8 +5,13 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from zhengwu.accounts.rules import has_role, is_staff_member, staff_profile
+
+
+def _public_user_refusal() -> str:
+    return _("工作台仅供政务服务工作人员使用。您当前以公众账户登录；如需办理工作，请退出后用工作人员账户登录。")
 
 
 def _refuse(request, *, roles: tuple[str, ...] = ()):
@@ -15,7 +20,7 @@ def _refuse(request, *, roles: tuple[str, ...] = ()):
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("workbench:login"))
     if not is_staff_member(user):
-        raise PermissionDenied
+        raise PermissionDenied(_public_user_refusal())
     if roles and not (user.is_superuser or any(has_role(user, role) for role in roles)):
         raise PermissionDenied
     staff_profile(user)  # one query for the profile the layout shows
