@@ -496,6 +496,16 @@ def allocate_receipt_number(day: date) -> str:
     return number
 
 
+def require_payable(notice: FeeNotice, case: Case) -> None:
+    """A notice takes money only while it is issued and its case decided."""
+    if notice.state != FeeNoticeState.ISSUED:
+        raise ValidationError(
+            _("缴费通知当前状态为“%(state)s”，不能缴费。") % {"state": FeeNoticeState(notice.state).label}
+        )
+    if case.state != CaseState.DECIDED:
+        raise ValidationError(_("办件当前状态为“%(state)s”，不能缴费。") % {"state": CaseState(case.state).label})
+
+
 def case_fee_pay(
     *, actor: Any, notice: FeeNotice, method: str, amount: Any, provider_reference: str = ""
 ) -> FeePayment:
@@ -519,12 +529,7 @@ def case_fee_pay(
             window = fee_window(actor)
         elif not can_pay_online(actor, case):
             raise ValidationError(_("该事项不支持网上支付，或您不是该办件的申请人。"))
-        if locked.state != FeeNoticeState.ISSUED:
-            raise ValidationError(
-                _("缴费通知当前状态为“%(state)s”，不能缴费。") % {"state": FeeNoticeState(locked.state).label}
-            )
-        if case.state != CaseState.DECIDED:
-            raise ValidationError(_("办件当前状态为“%(state)s”，不能缴费。") % {"state": CaseState(case.state).label})
+        require_payable(locked, case)
         if amount != locked.total:
             message = _("缴费金额必须等于应缴金额 %(total)s 元（不接受部分缴费）。") % {"total": _yuan(locked.total)}
             raise ValidationError({"amount": message})

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.cases.domain._common import lock, user_or_none
-from zhengwu.cases.domain.fees import _lock_notice, _sync, _tell, _yuan, case_fee_pay
+from zhengwu.cases.domain.fees import _lock_notice, _sync, _tell, _yuan, case_fee_pay, require_payable
 from zhengwu.cases.enums import (
     PAYMENT_ATTEMPT_PAYABLE_STATES,
     CaseState,
@@ -132,12 +132,7 @@ def fee_payment_attempt_start(*, actor: Any, notice: FeeNotice) -> PaymentAttemp
         case = locked.case
         if not can_pay_online(actor, case):
             raise ValidationError(_("该事项不支持网上支付，或您不是该办件的申请人。"))
-        if locked.state != FeeNoticeState.ISSUED:
-            raise ValidationError(
-                _("缴费通知当前状态为“%(state)s”，不能缴费。") % {"state": FeeNoticeState(locked.state).label}
-            )
-        if case.state != CaseState.DECIDED:
-            raise ValidationError(_("办件当前状态为“%(state)s”，不能缴费。") % {"state": CaseState(case.state).label})
+        require_payable(locked, case)
         current = PaymentAttempt.objects.filter(notice=locked, state=PaymentAttemptState.STARTED).first()
         if current is not None:
             if (

@@ -79,53 +79,23 @@ def _todo_summary(user, now) -> dict:
 
 def _queues(user) -> list[QueueCount]:
     """The queues the user's roles let them open (the side navigation's predicates), each with its count."""
-    found = []
-    if case_rules.can_view_acceptance_queue(user):
-        found.append(
-            QueueCount(
-                _("待受理"),
-                reverse("workbench:case_acceptance_queue"),
-                queues.acceptance_cases(user).count(),
-                _("件办件等待受理"),
-            )
-        )
-    if case_rules.can_view_extension_queue(user):
-        found.append(
-            QueueCount(
-                _("延期审批"),
-                reverse("workbench:case_extension_queue"),
-                queues.pending_extensions(user).count(),
-                _("项延期申请待审批"),
-            )
-        )
-    if case_rules.can_view_fee_refund_queue(user):
-        found.append(
-            QueueCount(
-                _("待审批退费"),
-                reverse("workbench:fee_refund_queue"),
-                queues.pending_refund_requests(user).count(),
-                _("项退费申请待审批"),
-            )
-        )
-    if case_rules.can_use_fee_window(user):
-        found.append(
-            QueueCount(
-                _("统一收费窗口"),
-                reverse("workbench:fee_queue"),
-                queues.unpaid_notices(case_rules.fee_window(user)).count(),
-                _("张缴费通知待缴费"),
-            )
-        )
-    if rating_rules.can_view_follow_ups(user):
-        found.append(
-            QueueCount(
-                _("差评整改"),
-                reverse("workbench:rating_follow_ups"),
-                queues.open_follow_ups(user).count(),
-                _("件差评整改未办结"),
-            )
-        )
-    return found
+    queue_table = (
+        (case_rules.can_view_acceptance_queue, _("待受理"), "workbench:case_acceptance_queue",
+         queues.acceptance_cases, _("件办件等待受理")),
+        (case_rules.can_view_extension_queue, _("延期审批"), "workbench:case_extension_queue",
+         queues.pending_extensions, _("项延期申请待审批")),
+        (case_rules.can_view_fee_refund_queue, _("待审批退费"), "workbench:fee_refund_queue",
+         queues.pending_refund_requests, _("项退费申请待审批")),
+        (case_rules.can_use_fee_window, _("统一收费窗口"), "workbench:fee_queue",
+         lambda u: queues.unpaid_notices(case_rules.fee_window(u)), _("张缴费通知待缴费")),
+        (rating_rules.can_view_follow_ups, _("差评整改"), "workbench:rating_follow_ups",
+         queues.open_follow_ups, _("件差评整改未办结")),
+    )  # fmt: skip
+    return [
+        QueueCount(label, reverse(url_name), rows(user).count(), suffix)
+        for allowed, label, url_name, rows, suffix in queue_table
+        if allowed(user)
+    ]
 
 
 def _alerts(user) -> list[AlertCount]:
