@@ -131,6 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ZHENGWU_TEST_SQLITE_NAME") or None}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ZHENGWU_TEST_DB_NAME") or None}
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server and statements prepared after their second use: PostgreSQL then
+        # plans a statement once per connection instead of on every execution (ADR 0019).
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -10,7 +10,7 @@ from tests.accounts.factories import resident_id
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_register_at_window, case_submit_by_proxy, case_submit_online
 from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
-from zhengwu.cases.models import Case, CaseMaterial
+from zhengwu.cases.models import Case, CaseCounter, CaseMaterial
 from zhengwu.notifications.models import Message
 from zhengwu.workcal.clock_enums import ClockStatus
 
@@ -266,6 +266,32 @@ def test_twenty_cases_get_sequential_numbers_per_item_and_day(hall):
         clerk=hall.clerk, item_version=other, applicant_snapshot=WALK_IN, materials=[]
     )
     assert first_of_other.number == f"{other.item.implementation_code}202603020001"
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_number_already_taken_is_skipped(hall):
+    prefix = f"{hall.version.item.implementation_code}20260302"
+    first = case_register_at_window(
+        clerk=hall.clerk, item_version=hall.version, applicant_snapshot=WALK_IN, materials=[]
+    )
+    Case.objects.filter(pk=first.pk).update(number=f"{prefix}0002")  # e.g. given by a departmental system
+    second = case_register_at_window(
+        clerk=hall.clerk, item_version=hall.version, applicant_snapshot=WALK_IN, materials=[]
+    )
+    assert second.number == f"{prefix}0003"
+    assert CaseCounter.objects.get(item=hall.version.item).last_serial == 3
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_day_s_last_serial_used_refuses_the_next_case_and_keeps_the_counter(hall):
+    CaseCounter.objects.create(item=hall.version.item, day=NOON.date(), last_serial=9999)
+    audit = AuditEvent.objects.count()
+    errors = _error(
+        case_register_at_window, clerk=hall.clerk, item_version=hall.version, applicant_snapshot=WALK_IN, materials=[]
+    )
+    assert errors == ["该事项当日办件编号已用尽（最多 9999 件）。"]
+    assert CaseCounter.objects.get(item=hall.version.item).last_serial == 9999
+    _nothing_written(audit)
 
 
 def test_serial_starts_again_the_next_day(hall):

@@ -266,7 +266,12 @@ def _version_key() -> tuple[int, str] | None:
     memo = getattr(connection, _VERSION_MEMO, None)
     if block is not None and memo is not None and memo[0] is block and memo[1] is connection.run_on_commit:
         return memo[2]
-    key = CalendarVersion.objects.filter(id=1).values_list("version", "stamp").first()
+    with connection.cursor() as cursor:  # hand-written: it runs in every clock operation
+        cursor.execute(
+            f"SELECT version, stamp FROM {connection.ops.quote_name(CalendarVersion._meta.db_table)} WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    key = tuple(row) if row is not None else None
     setattr(connection, _VERSION_MEMO, (block, connection.run_on_commit, key) if block is not None else None)
     return key
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,18 +44,24 @@ class Holder:
 
 # ---- numbers ----------------------------------------------------------------------------------
 def allocate_number(item: ServiceItem, day: date) -> str:
-    """Next case number of the item for the day; the counter row stays locked until the caller commits."""
-    counter, _created = CaseCounter.objects.select_for_update().get_or_create(item=item, day=day)
+    """Next case number of the item for the day; the counter row stays locked until the caller commits.
+
+    One statement per serial (an upsert that returns the new serial), on PostgreSQL and SQLite alike."""
+    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+    bump = (
+        f"INSERT INTO {table} (item_id, day, last_serial) VALUES (%s, %s, 1) "
+        f"ON CONFLICT (item_id, day) DO UPDATE SET last_serial = {table}.last_serial + 1 RETURNING last_serial"
+    )
     prefix = f"{item.implementation_code}{day:%Y%m%d}"
-    while True:
-        counter.last_serial += 1
-        if counter.last_serial > MAX_SERIAL:
-            raise ValidationError(_("该事项当日办件编号已用尽（最多 %(max)d 件）。") % {"max": MAX_SERIAL})
-        number = f"{prefix}{counter.last_serial:04d}"
-        if not Case.objects.filter(number=number).exists():
-            break
-    counter.save(update_fields=["last_serial"])
-    return number
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(bump, [item.pk, connection.ops.adapt_datefield_value(day)])
+            serial = cursor.fetchone()[0]
+            if serial > MAX_SERIAL:
+                raise ValidationError(_("该事项当日办件编号已用尽（最多 %(max)d 件）。") % {"max": MAX_SERIAL})
+            number = f"{prefix}{serial:04d}"
+            if not Case.objects.filter(number=number).exists():
+                return number
 
 
 def new_query_code() -> str:
