@@ -112,7 +112,7 @@ class Lifecycle:
         from zhengwu.workflow.models import WorkTask
 
         def open_task(case, bpmn_id):
-            return WorkTask.objects.get(
+            return WorkTask.objects.select_related("instance").get(  # as the workbench's task page loads it
                 instance__object_id=str(case.pk), bpmn_id=bpmn_id, state__in=sorted(OPEN_TASK_STATES)
             )
 

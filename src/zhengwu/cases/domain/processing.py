@@ -206,9 +206,13 @@ def _decision_data(instance: ProcessInstance) -> dict[str, Any] | None:
 def _lock_case_of(task: WorkTask) -> Case | None:
     """The case whose process the task belongs to, locked (None when the process runs for something else).
     Locked before the instance, like every case function: a suspension is ordered before or after this."""
-    subject = ProcessInstance.objects.filter(
-        pk=task.instance_id, content_type=ContentType.objects.get_for_model(Case)
-    ).values("object_id")[:1]
+    case_type = ContentType.objects.get_for_model(Case)
+    if WorkTask.instance.is_cached(task):  # as the task pages load it: a process's subject never changes
+        instance = task.instance
+        if instance.content_type_id != case_type.pk:
+            return None
+        return locked_cases(DECIDE_RELATED).filter(pk=int(instance.object_id)).first()
+    subject = ProcessInstance.objects.filter(pk=task.instance_id, content_type=case_type).values("object_id")[:1]
     return locked_cases(DECIDE_RELATED).filter(pk=Cast(Subquery(subject), BigIntegerField())).first()
 
 
