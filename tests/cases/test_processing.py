@@ -21,6 +21,7 @@ from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision, ItemProcess
 from zhengwu.notifications.models import Message
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus
+from zhengwu.workcal.models import Clock
 from zhengwu.workflow.domain import shipped_process_definition
 from zhengwu.workflow.enums import InstanceStatus, TaskState
 from zhengwu.workflow.models import ProcessInstance, WorkTask
@@ -297,11 +298,70 @@ def test_accepting_and_starting_appends_its_audit_events_together_in_the_order_t
         "workcal.clock.stopped",  # acceptance clock
         "workcal.clock.started",  # handling clock
         "cases.accepted",
-        "workcal.clock.started",  # the acceptance step's clock
         "workflow.instance.started",
-        "workcal.clock.stopped",
-        "workcal.clock.started",  # the review step's clock
-        "workflow.task.completed",
+        "workcal.clock.started",  # the review step's clock (the acceptance step, completed at start, has none)
+        "workflow.task.completed",  # the acceptance step, by the system
         "cases.processing_started",
     ]
     assert audit_verify() is None
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_flows_acceptance_step_goes_in_completed_by_the_system_without_a_step_clock(hall):
+    case = online(hall)
+    case_accept_and_start(actor=hall.handler, case=case)
+
+    instance = ProcessInstance.objects.get(object_id=str(case.pk))
+    accept, review = instance.tasks.order_by("pk")
+    assert (accept.bpmn_id, accept.state, accept.outcome, accept.comment, accept.completed_by) == (
+        "accept",
+        TaskState.COMPLETED,
+        "accept",
+        "已于 2026-03-02 10:00 受理。",
+        None,
+    )
+    assert (accept.created_at, accept.completed_at, accept.clock) == (MONDAY, MONDAY, None)
+    assert (review.bpmn_id, review.state, review.clock.status) == ("review", TaskState.READY, ClockStatus.RUNNING)
+    assert not Clock.objects.filter(content_type__model="worktask", object_id=str(accept.pk)).exists()
+    assert instance.version == 1  # the engine state went in with the instance and was not written again
+    completed = AuditEvent.objects.get(action="workflow.task.completed", object_id=str(accept.pk))
+    assert (completed.actor_repr, completed.after["outcome"], completed.after["comment"]) == (
+        "system:cases",
+        "accept",
+        "已于 2026-03-02 10:00 受理。",
+    )
+    assert (completed.after["opened"], completed.after["at_start"]) == ([f"review#{review.pk}"], True)
+
+
+# Statements of case_accept_and_start on the default flow inside a test's transaction, counting the savepoints
+# and the first read of the handler's roles and department (ADR 0019, 2026-12-05 third pass). Before it, when the
+# acceptance step was opened with a clock and then completed through task_complete: 34 and 36. SQLite writes
+# the notification and the audit events in two statements each where PostgreSQL uses one.
+ACCEPT_AND_START_STATEMENTS = {"postgresql": 22, "sqlite": 24}
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_accepting_and_starting_writes_each_task_row_once_and_the_engine_state_once(hall):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shipped_process_definition("default_licensing")
+    for model in (Case, WorkTask):
+        ContentType.objects.get_for_model(model)  # cached in a running server, whatever ran before in a test
+    case = online(hall)
+    with CaptureQueriesContext(connection) as queries:
+        case_accept_and_start(actor=hall.handler, case=case)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+
+    def count(prefix: str) -> int:
+        return sum(1 for sql in statements if sql.startswith(prefix))
+
+    assert count('INSERT INTO "workflow_worktask"') == 2  # acceptance (completed) and review
+    assert count('INSERT INTO "workcal_clock"') == 2  # handling clock and the review step's clock
+    assert count('UPDATE "workflow_worktask"') == 1  # the review row gets its clock
+    assert count('SELECT "workflow_worktask"') == 0
+    assert count('UPDATE "workflow_processinstance"') == 0  # the state goes in with the instance
+    assert count('SELECT "workflow_processinstance"') == 0
+    assert len(statements) == ACCEPT_AND_START_STATEMENTS[connection.vendor]

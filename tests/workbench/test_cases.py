@@ -2,7 +2,8 @@
 
 # ruff: noqa: F811 (the `hall` fixture is imported from tests/cases)
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -20,6 +21,7 @@ from zhengwu.workflow.models import ProcessInstance
 
 CASE_CSS = ["/static/workbench/cases.css"]
 WALK_IN = {"kind": "legal", "name": "青川绿源农业科技有限公司"}
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.get_default_timezone())
 
 
 def upload(name: str = "申请书.pdf", marker: str = "") -> SimpleUploadedFile:
@@ -318,6 +320,30 @@ def test_case_page_lists_process_steps_with_their_clocks_and_the_diagram(client,
     assert reverse("workbench:task", args=[steps[1].pk]) in html
     assert f'src="{reverse("workbench:case_diagram", args=[case.number])}"' in html
     assert 'class="urgency urgency--running"' in html
+
+
+def _step_cells(html: str) -> list[list[str]]:
+    body = html.split('id="steps-heading"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return [
+        [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in rows
+    ]
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_acceptance_step_completed_at_start_is_listed_without_a_step_deadline(client, hall):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    client.post(case_url(case, "accept"))
+    response = client.get(case_url(case))
+
+    [accept, review] = response.context["steps"]
+    assert (accept["task"].clock, accept["urgency"]) == (None, None)
+    assert _step_cells(response.content.decode()) == [
+        ["受理", "区市场监督管理局", "窗口人员", "已办结", "", "已于 2026-03-02 10:00 受理。"],
+        ["审查", "区市场监督管理局", "承办人", "待办", f"{review['task'].clock.due_date:%Y-%m-%d} 计时中", ""],
+    ]
 
 
 def test_the_case_diagram_shows_to_whoever_sees_the_case(client, hall):

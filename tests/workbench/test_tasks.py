@@ -178,6 +178,22 @@ def test_task_page_shows_case_diagram_clock_and_actions(client, hall, colleague)
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_the_acceptance_step_completed_at_start_shows_as_done_and_never_timed(client, hall):
+    case = started(hall)
+    accept = WorkTask.objects.get(instance__object_id=str(case.pk), bpmn_id="accept")
+    client.force_login(hall.handler)
+
+    html = client.get(f"/workbench/tasks/{accept.pk}/").content.decode()
+
+    assert_page_shell(html, stylesheets=TASKS_CSS)
+    assert "<h1>受理</h1>" in html  # a closed step without a clock has no urgency badge
+    assert "<dt>状态</dt><dd>已办结</dd>" in html
+    assert "<p>本环节不计时。</p>" in html
+    assert "已于 2026-03-02 10:00 受理。" in html
+    assert f'action="/workbench/tasks/{accept.pk}/complete/"' not in html
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_complete_then_decide_through_the_pages(client, hall, leader):
     case = started(hall)
     client.force_login(hall.handler)

@@ -3,8 +3,9 @@ tasks, and decide the case when the process ends.
 
 * `case_accept_and_start` is what pages use to accept: `case_accept` and `case_processing_start` in one
   transaction, so an accepted case is never left without its process.
-* The flow's own acceptance step (bpmn id "accept") was already done by `case_accept`; it is completed at
-  once by the system actor.
+* The flow's own acceptance step (bpmn id "accept") was already done by `case_accept`; the process starts
+  with it completed by the system actor (`CompletedAtStart`: its row goes in completed, without a step
+  clock; ADR 0019, 2026-12-05 third pass).
 * The decision step (bpmn id "decide") requires grant/deny, reasons and legal basis; when the process ends,
   `case_decide` records the decision, stops the handling clock and tells the applicant.
 """
@@ -42,8 +43,14 @@ from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
 from zhengwu.workcal.domain.clock import clock_stop
 from zhengwu.workcal.models.clock import Clock
-from zhengwu.workflow.domain import default_process_definition, process_start, task_complete, workflow_load
-from zhengwu.workflow.enums import OPEN_TASK_STATES, InstanceStatus
+from zhengwu.workflow.domain import (
+    CompletedAtStart,
+    default_process_definition,
+    process_start,
+    task_complete,
+    workflow_load,
+)
+from zhengwu.workflow.enums import InstanceStatus
 from zhengwu.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
 from zhengwu.workflow.rules import is_system_actor
 
@@ -110,6 +117,9 @@ def _processing_start_locked(locked: Case, *, actor: Any) -> ProcessInstance:
     before = snapshot(locked)
     definition, co_departments = _process_for(locked)
     lane_map = _lane_map(definition, co_departments)
+    accepted = CompletedAtStart(
+        actor=SYSTEM_ACTOR, outcome="accept", comment=_("已于 %(at)s 受理。") % {"at": fmt(locked.accepted_at)}
+    )
     instance = process_start(
         actor=actor,
         definition=definition,
@@ -117,12 +127,8 @@ def _processing_start_locked(locked: Case, *, actor: Any) -> ProcessInstance:
         data={"case_number": locked.number},
         lane_map=lane_map,
         department=locked.department,
+        completed_at_start={ACCEPT_TASK_ID: accepted},  # a flow without an acceptance step starts as it is
     )
-    accepted_on = fmt(locked.accepted_at)
-    for row in WorkTask.objects.filter(instance=instance, bpmn_id=ACCEPT_TASK_ID, state__in=OPEN_TASK_STATES):
-        task_complete(
-            actor=SYSTEM_ACTOR, task=row, outcome="accept", comment=_("已于 %(at)s 受理。") % {"at": accepted_on}
-        )
     locked.state = CaseState.IN_PROGRESS
     locked.save(update_fields=["state", "updated_at"])
     audit_record(

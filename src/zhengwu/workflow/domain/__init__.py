@@ -5,12 +5,13 @@ from zhengwu.workflow.domain.definitions import (
     process_definition_validate,
     shipped_process_definition,
 )
-from zhengwu.workflow.domain.instances import lane_map_resolve, process_cancel, process_start
+from zhengwu.workflow.domain.instances import CompletedAtStart, lane_map_resolve, process_cancel, process_start
 from zhengwu.workflow.domain.runtime import workflow_load
 from zhengwu.workflow.domain.tasks import task_claim, task_complete, task_reassign, task_return
 
 __all__ = [
     "SHIPPED_DEFINITIONS",
+    "CompletedAtStart",
     "default_process_definition",
     "lane_map_resolve",
     "process_cancel",

@@ -4,6 +4,7 @@ with the engine, and the step clocks. Not public: callers use workflow.domain.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,8 @@ from zhengwu.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
 from zhengwu.workflow.signals import workflow_changed
 
 MAX_DATA_BYTES = 64 * 1024
+OUTCOME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_COMMENT = 2000
 
 
 def user_or_none(actor: Any) -> AbstractBaseUser | None:
@@ -48,6 +51,38 @@ def check_data(data: Any, *, field: str = "data") -> dict[str, Any]:
     if len(encoded.encode("utf-8")) > MAX_DATA_BYTES:
         raise ValidationError({field: "流程数据过大（最多 64 KB）。"})
     return json.loads(encoded)
+
+
+def completion_input(outcome: str | None, comment: str | None) -> tuple[str, str]:
+    """The outcome and comment of a completion, checked and stripped."""
+    outcome = (outcome or "").strip()
+    if not OUTCOME_PATTERN.match(outcome):
+        raise ValidationError({"outcome": "请选择办理结果。"})
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError({"comment": f"办理意见最多 {MAX_COMMENT} 个字。"})
+    return outcome, comment
+
+
+def engine_complete(
+    workflow: BpmnWorkflow, spiff_task: SpiffTask, *, actor: Any, outcome: str, comment: str, data: dict[str, Any]
+) -> None:
+    """Complete a ready user task in the engine (its data gets `data` and the outcome; a countersign task
+    also writes its opinion to the collection) and run the engine on to the next user tasks."""
+    spiff_task.data.update(data)
+    spiff_task.data["outcome"] = outcome
+    parent = engine.multi_instance_parent(spiff_task)
+    if parent is not None and parent.output_item is not None:
+        spiff_task.data[parent.output_item.bpmn_id] = {
+            "user": getattr(actor, "pk", None),
+            "name": str(actor),
+            "outcome": outcome,
+            "comment": comment,
+        }
+    try:
+        engine.run_task(workflow, spiff_task)
+    except engine.EngineError as exc:
+        raise engine_failed(exc) from None
 
 
 _HEAVY = ("bpmn_xml", "spec_json")
@@ -137,7 +172,19 @@ class TaskTableSync:
             raise ValidationError(f"环节“{task_name}”的会签人（用户 ID {user_id}）不存在或不是在职工作人员。")
         return user
 
-    def open(self, spiff_task: SpiffTask) -> WorkTask:
+    def open(
+        self,
+        spiff_task: SpiffTask,
+        *,
+        closed_state: str | None = None,
+        closed_by: Any = None,
+        outcome: str = "",
+        comment: str = "",
+    ) -> WorkTask:
+        """Insert the row of a newly ready user task, with a running step clock. With `closed_state`: a task
+        closed in the same moment it became ready (completed by the system as its process starts, or dropped by
+        the engine on the way): its row goes in closed by `closed_by` (completed_at = now) and never had a
+        step clock."""
         spec = spiff_task.task_spec
         bpmn_id = spec.bpmn_id
         meta = self.definition.user_task(bpmn_id) or {}
@@ -156,7 +203,7 @@ class TaskTableSync:
                 department_id = profile.department_id  # countersigning may cross departments
         department = self._department(department_id)
         step_limit = int(meta.get("step_limit_days") or engine.default_step_limit_days())
-        row = WorkTask.objects.create(
+        row = WorkTask(
             instance=self.instance,
             bpmn_id=bpmn_id,
             name=name[:200],
@@ -170,6 +217,16 @@ class TaskTableSync:
             step_limit_days=step_limit,
             created_at=self.now,
         )
+        if closed_state is not None:
+            row.state = closed_state
+            row.completed_at = self.now
+            row.completed_by = user_or_none(closed_by)
+            row.outcome = outcome
+            row.comment = comment
+            row.save(force_insert=True)
+            self.opened.append(row)
+            return row
+        row.save(force_insert=True)
         row.clock = clock_start(
             actor=self.actor,
             subject=row,
@@ -216,8 +273,14 @@ class TaskTableSync:
         if save:
             instance.save(update_fields=["status", "end_event", "ended_at", "state", "version", "updated_at"])
 
-    def announce(self, action: str) -> None:
-        instance, opened, closed = self.instance, list(self.opened), list(self.closed)
+    def announce(
+        self, action: str, *, opened: list[WorkTask] | None = None, closed: list[WorkTask] | None = None
+    ) -> None:
+        """Send `workflow_changed` once the transaction commits: the rows opened and closed (by default, all
+        this sync opened and closed)."""
+        instance = self.instance
+        opened = list(self.opened if opened is None else opened)
+        closed = list(self.closed if closed is None else closed)
         transaction.on_commit(
             lambda: workflow_changed.send(
                 sender=ProcessInstance, instance=instance, action=action, opened=opened, closed=closed
@@ -225,8 +288,14 @@ class TaskTableSync:
         )
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "opened": [f"{row.bpmn_id}#{row.pk}" for row in self.opened],
-            "closed": [f"{row.bpmn_id}#{row.pk}:{row.state}" for row in self.closed],
-            "instance_status": self.instance.status,
-        }
+        return task_summary(self.opened, self.closed, instance_status=self.instance.status)
+
+
+def task_summary(opened: list[WorkTask], closed: list[WorkTask], *, instance_status: str) -> dict[str, Any]:
+    """What an audit event of the workflow records of the task table: rows opened and closed, and the
+    instance's status."""
+    return {
+        "opened": [f"{row.bpmn_id}#{row.pk}" for row in opened],
+        "closed": [f"{row.bpmn_id}#{row.pk}:{row.state}" for row in closed],
+        "instance_status": instance_status,
+    }

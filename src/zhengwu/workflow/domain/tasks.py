@@ -7,7 +7,6 @@ so two staff acting on one task at once serialise: the first wins, the second se
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -25,7 +24,9 @@ from zhengwu.workflow import engine, rules
 from zhengwu.workflow.domain.runtime import (
     TaskTableSync,
     check_data,
+    completion_input,
     definition_for,
+    engine_complete,
     engine_failed,
     lock_instance,
     workflow_load,
@@ -35,8 +36,6 @@ from zhengwu.workflow.models import ProcessInstance, WorkTask
 
 __all__ = ["task_claim", "task_complete", "task_reassign", "task_return"]
 
-_OUTCOME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-MAX_COMMENT = 2000
 ALREADY_DONE = "该环节已由他人办理。"
 
 
@@ -125,12 +124,7 @@ def task_complete(
     """Complete the task with an outcome (e.g. "accept", "refuse", "approve"), move the engine forward and
     bring the task table in step: new ready tasks opened, tasks the engine dropped cancelled. When the
     process ends the instance is completed."""
-    outcome = (outcome or "").strip()
-    if not _OUTCOME.match(outcome):
-        raise ValidationError({"outcome": "请选择办理结果。"})
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise ValidationError({"comment": f"办理意见最多 {MAX_COMMENT} 个字。"})
+    outcome, comment = completion_input(outcome, comment)
     data = check_data(data)
     if "outcome" in data:
         raise ValidationError({"data": "办理结果请用 outcome 参数给出。"})
@@ -144,20 +138,7 @@ def task_complete(
         spiff_task = workflow.get_task_from_id(row.spiff_task_id) if row.spiff_task_id in workflow.tasks else None
         if spiff_task is None or spiff_task.state != SpiffState.READY:
             raise ValidationError("流程状态与待办不一致，请刷新后重试。")
-        spiff_task.data.update(data)
-        spiff_task.data["outcome"] = outcome
-        parent = engine.multi_instance_parent(spiff_task)
-        if parent is not None and parent.output_item is not None:
-            spiff_task.data[parent.output_item.bpmn_id] = {
-                "user": getattr(actor, "pk", None),
-                "name": str(actor),
-                "outcome": outcome,
-                "comment": comment,
-            }
-        try:
-            engine.run_task(workflow, spiff_task)
-        except engine.EngineError as exc:
-            raise engine_failed(exc) from None
+        engine_complete(workflow, spiff_task, actor=actor, outcome=outcome, comment=comment, data=data)
         sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now)
         before = {"state": row.state, "assignee": row.assignee_id}
         sync.close(row, state=TaskState.COMPLETED, outcome=outcome, comment=comment)
