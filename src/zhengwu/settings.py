@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "cases-purge-api-nonces": {"task": "zhengwu.cases.tasks.purge_api_nonces", "schedule": 3600.0},
     "cases-purge-api-rate-windows": {"task": "zhengwu.cases.tasks.purge_api_rate_windows", "schedule": 3600.0},
     "cases-deem-approved": {"task": "zhengwu.cases.tasks.deem_approved", "schedule": 600.0},
+    # 对账/查单: online payment orders whose notification may have been lost (ADR 0014).
+    "cases-reconcile-online-payments": {"task": "zhengwu.cases.tasks.reconcile_online_payments", "schedule": 300.0},
     "supervision-sweep": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 300.0},
     "supervision-sweep-full": {"task": "zhengwu.supervision.tasks.sweep", "schedule": 3600.0, "kwargs": {"full": True}},
     # Nightly, local time (CELERY_TIMEZONE): uploads nothing refers to, past their grace period (ADR 0013).

@@ -40,3 +40,9 @@ def notification(attempt: PaymentAttempt, *, paid: bool = True, amount=None, **c
         provider_reference=fields["trade_no"],
         notice_id=int(fields["notice_id"]),
     )
+
+
+def paid_at_platform(attempt: PaymentAttempt, *, paid: bool = True) -> dict[str, str]:
+    """The payer pays (or fails to pay) the order at the simulated platform, and its notification is lost: the
+    platform's ledger has it, the site does not. Returns the notification that was never delivered."""
+    return SimulatedGatewayProvider().collect(order_of(attempt), paid=paid)

@@ -1,17 +1,21 @@
 """A payment platform's notifications racing each other or the fee window: one payment, whatever the order; two
-clerks returning unrecorded money at once: returned once.
+clerks returning unrecorded money at once: returned once; two reconciliation runs (对账/查单) at once, or one racing
+a notification: each order handled once.
 
 PostgreSQL only (row locks); skipped on SQLite at runtime."""
 
+from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from tests.accounts.factories import make_staff
 from tests.cases.fee_setup import TOTAL, make_fee_setup
-from tests.cases.online_payment_setup import SIMULATED, notification
+from tests.cases.online_payment_setup import SIMULATED, notification, paid_at_platform
 from tests.concurrency import race
 from zhengwu.accounts.enums import Role
 from zhengwu.audit.domain import audit_verify
@@ -21,11 +25,14 @@ from zhengwu.cases.domain import (
     fee_payment_attempt_notify,
     fee_payment_attempt_return,
     fee_payment_attempt_start,
+    fee_payment_attempts_reconcile,
 )
-from zhengwu.cases.domain.online_payment import NotificationOutcome
+from zhengwu.cases.domain.online_payment import NotificationOutcome, PaymentReconciliation
 from zhengwu.cases.enums import FeeNoticeState, PaymentAttemptState
 from zhengwu.cases.models import FeeNotice, FeePayment, FeeReceiptCounter, PaymentAttempt
 from zhengwu.cases.payments import SimulatedGatewayProvider
+
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.get_default_timezone())
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -131,4 +138,94 @@ def test_two_clerks_returning_the_same_unrecorded_money_at_once_return_it_once(h
         fees.fee_clerk.pk,
     )
     assert AuditEvent.objects.filter(action="cases.fee_online_payment_returned").count() == 1
+    assert audit_verify() is None
+
+
+# ---------------------------------------------------------------- reconciliation (对账/查单)
+
+
+def asked_platform():
+    """Patch the simulated platform's `query` to record the orders it is asked about (and still answer)."""
+    asked = []
+    original = SimulatedGatewayProvider.query
+
+    def query(provider, *, reference):
+        asked.append(reference)
+        return original(provider, reference=reference)
+
+    return asked, mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query)
+
+
+def test_two_reconciliation_runs_at_once_handle_each_order_once(hall):
+    with time_machine.travel(MONDAY, tick=False):
+        fees, notice, lost = started(hall)
+        unpaid = fee_payment_attempt_start(actor=fees.hall.enterprise, notice=fees.notice(fees.decided_case()))
+        paid_at_platform(lost)
+    # `lost` was paid at the platform (notification lost) and lapses later than `unpaid`, which is not paid.
+    PaymentAttempt.objects.filter(pk=lost.pk).update(expires_at=MONDAY + timedelta(minutes=40))
+    now = MONDAY + timedelta(minutes=31)
+    runs = []
+    asked, patch = asked_platform()
+
+    with patch:
+        results = race(
+            lambda: runs.append(fee_payment_attempts_reconcile(now=now)),
+            lambda: runs.append(fee_payment_attempts_reconcile(now=now)),
+        )
+
+    assert (results["first"], results["second"], results["contender_waited"]) == ("ok", "ok", True)
+    assert runs == [PaymentReconciliation(recorded=1, expired=1), PaymentReconciliation()]
+    assert sorted(asked) == sorted([lost.reference, unpaid.reference])
+    payment = FeePayment.objects.get()
+    assert (payment.notice_id, PaymentAttempt.objects.get(pk=lost.pk).payment) == (notice.pk, payment)
+    assert PaymentAttempt.objects.get(pk=unpaid.pk).state == PaymentAttemptState.EXPIRED
+    assert FeeReceiptCounter.objects.get().last_serial == 1
+    assert AuditEvent.objects.filter(action="cases.fee_paid").count() == 1
+    assert AuditEvent.objects.filter(action="cases.fee_online_payment_reconciled").count() == 1
+    assert AuditEvent.objects.filter(action="cases.fee_online_payment_expired").count() == 1
+    assert audit_verify() is None
+
+
+def test_a_notification_arriving_while_reconciliation_records_the_payment_changes_nothing(hall):
+    with time_machine.travel(MONDAY, tick=False):
+        _fees, notice, attempt = started(hall)
+        paid_at_platform(attempt)
+    runs, outcome = [], {}
+
+    def deliver():
+        outcome["notify"] = fee_payment_attempt_notify(
+            provider=SimulatedGatewayProvider(), notification=notification(attempt)
+        )
+
+    results = race(lambda: runs.append(fee_payment_attempts_reconcile(now=MONDAY + timedelta(minutes=6))), deliver)
+
+    assert (results["first"], results["second"], results["contender_waited"]) == ("ok", "ok", True)
+    assert runs == [PaymentReconciliation(recorded=1)]
+    assert outcome["notify"] == NotificationOutcome.ALREADY_RECORDED
+    assert FeePayment.objects.get().notice_id == notice.pk
+    assert AuditEvent.objects.filter(action="cases.fee_paid").count() == 1
+    assert audit_verify() is None
+
+
+def test_reconciliation_waiting_for_a_notification_finds_the_payment_recorded(hall):
+    with time_machine.travel(MONDAY, tick=False):
+        _fees, notice, attempt = started(hall)
+        paid_at_platform(attempt)
+    runs, outcome = [], {}
+    asked, patch = asked_platform()
+
+    def deliver():
+        outcome["notify"] = fee_payment_attempt_notify(
+            provider=SimulatedGatewayProvider(), notification=notification(attempt)
+        )
+
+    with patch:
+        results = race(deliver, lambda: runs.append(fee_payment_attempts_reconcile(now=MONDAY + timedelta(minutes=6))))
+
+    assert (results["first"], results["second"], results["contender_waited"]) == ("ok", "ok", True)
+    assert outcome["notify"] == NotificationOutcome.RECORDED
+    assert runs == [PaymentReconciliation()]
+    assert asked == []
+    assert FeePayment.objects.get().notice_id == notice.pk
+    assert not AuditEvent.objects.filter(action="cases.fee_online_payment_reconciled").exists()
     assert audit_verify() is None

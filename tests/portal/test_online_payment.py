@@ -16,7 +16,12 @@ from tests.cases.conftest import hall  # noqa: F401
 from tests.cases.fee_setup import TOTAL, make_fee_setup
 from tests.cases.online_payment_setup import SIMULATED, notification_fields
 from tests.html import assert_page_shell
-from zhengwu.cases.domain import case_fee_notice_cancel, case_fee_pay, fee_payment_attempt_return
+from zhengwu.cases.domain import (
+    case_fee_notice_cancel,
+    case_fee_pay,
+    fee_payment_attempt_return,
+    fee_payment_attempts_reconcile,
+)
 from zhengwu.cases.enums import FeeNoticeState, PaymentAttemptState
 from zhengwu.cases.models import FeeNotice, FeePayment, PaymentAttempt
 
@@ -75,6 +80,7 @@ def test_the_applicant_pays_at_the_simulated_cashier_and_returns_to_a_paid_notic
     page = cashier.content.decode()
     assert_page_shell(page)
     assert "确认支付 90.00 元" in page
+    assert "确认支付（模拟通知丢失）" in page
     assert f"{case.number} 食品经营许可证补办 缴费" in page
     assert attempt.reference in page
     html = client.get(detail_url(case)).content.decode()
@@ -186,14 +192,44 @@ def test_a_lapsed_order_cannot_be_paid_at_the_cashier(client, paying):
     with time_machine.travel(timezone.now() + timedelta(minutes=31), tick=False):
         page = client.get(CASHIER, {"order": token}).content.decode()
         refused = client.post(CASHIER, {"order": token, "action": "pay"})
+        # Until reconciliation has asked the platform, the order is still awaiting its word.
+        awaiting = client.get(return_url(case, attempt)).content.decode()
+        assert fee_payment_attempts_reconcile().expired == 1
         returned = client.get(return_url(case, attempt)).content.decode()
         html = client.get(detail_url(case)).content.decode()
 
     assert "订单已超时关闭" in page and "确认支付" not in page
     assert refused.status_code == 400
     assert not FeePayment.objects.exists()
+    assert '<strong class="case-state" id="payment-state">支付处理中</strong>' in awaiting
+    assert '<strong class="case-state" id="payment-state">已超时</strong>' in returned
     assert "支付已超时。" in returned
     assert "支付处理中" not in html and "在线支付 90.00 元" in html
+
+
+def test_a_payment_whose_notification_is_lost_is_in_progress_until_reconciliation_records_it(client, paying):
+    case, notice = paying
+    monday = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+    with time_machine.travel(monday, tick=False):
+        token = start(client, case, notice)
+        attempt = PaymentAttempt.objects.get()
+
+        lost = client.post(CASHIER, {"order": token, "action": "pay_lost"})
+
+        assert lost["Location"] == return_url(case, attempt)
+        assert not FeePayment.objects.exists()
+        assert "支付处理中：正在等待支付平台确认结果。" in client.get(lost["Location"]).content.decode()
+        again = client.get(CASHIER, {"order": token}).content.decode()
+        assert "订单已支付，请勿重复付款。" in again and "确认支付 90.00 元" not in again
+        assert client.post(CASHIER, {"order": token, "action": "pay"}).status_code == 400
+    with time_machine.travel(monday + timedelta(minutes=6), tick=False):
+        assert fee_payment_attempts_reconcile().recorded == 1
+        page = client.get(return_url(case, attempt)).content.decode()
+        html = client.get(detail_url(case)).content.decode()
+
+    payment = FeePayment.objects.get()
+    assert f"缴费成功：90.00 元，票据号 {payment.receipt_number}。" in page
+    assert f"票据号 {payment.receipt_number}" in html and "支付处理中" not in html
 
 
 def test_the_cashier_opens_only_with_the_simulated_provider_and_a_link_it_made(client, paying, settings):

@@ -14,9 +14,14 @@ from django.utils import timezone
 
 from tests.cases.conftest import hall  # noqa: F401
 from tests.cases.fee_setup import TOTAL, make_fee_setup
-from tests.cases.online_payment_setup import SIMULATED, notification
+from tests.cases.online_payment_setup import SIMULATED, notification, paid_at_platform
 from tests.html import assert_page_shell
-from zhengwu.cases.domain import case_fee_pay, fee_payment_attempt_notify, fee_payment_attempt_start
+from zhengwu.cases.domain import (
+    case_fee_pay,
+    fee_payment_attempt_notify,
+    fee_payment_attempt_start,
+    fee_payment_attempts_reconcile,
+)
 from zhengwu.cases.payments import PaymentError, SimulatedGatewayProvider
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +64,16 @@ def test_the_fee_window_is_warned_of_an_online_payment_in_progress(client, fees,
         "—",
     ]
 
+    # Lapsed, not yet settled by reconciliation: a payment made just before may still be confirmed.
     with time_machine.travel(MONDAY + timedelta(minutes=31), tick=False):
+        html = client.get(notice_url(notice)).content.decode()
+    assert (
+        "申请人于 2026-03-02 10:00 发起了网上支付，订单已于 10:30 失效，系统正在向支付平台查单确认是否已付款。"
+    ) in html
+    assert "<td>支付处理中</td>" in html
+
+    with time_machine.travel(MONDAY + timedelta(minutes=31), tick=False):
+        assert fee_payment_attempts_reconcile().expired == 1
         html = client.get(notice_url(notice)).content.decode()
     assert "发起了网上支付" not in html
     assert "<td>已超时</td>" in html
@@ -99,6 +113,35 @@ def test_money_taken_but_not_recorded_is_shown_for_return_through_the_platform(c
         f"网上支付已到账未入账 · 系统：订单号 {attempt.reference}，90.00 元；支付流水号 {sent.provider_reference}；"
         "缴费通知当前状态为“已缴费”。",
     ]
+
+
+def test_the_staff_timeline_shows_what_reconciliation_found(client, fees):
+    case = fees.decided_case()
+    notice = fees.notice(case)
+    with time_machine.travel(MONDAY, tick=False):
+        lost = fee_payment_attempt_start(actor=fees.hall.enterprise, notice=notice)
+        trade = paid_at_platform(lost)["trade_no"]
+    with time_machine.travel(MONDAY + timedelta(minutes=6), tick=False):
+        fee_payment_attempts_reconcile()
+    other = fees.decided_case()
+    with time_machine.travel(MONDAY, tick=False):
+        lapsed = fee_payment_attempt_start(actor=fees.hall.enterprise, notice=fees.notice(other))
+    with time_machine.travel(MONDAY + timedelta(minutes=31), tick=False):
+        fee_payment_attempts_reconcile()
+    client.force_login(fees.hall.handler)
+
+    def labels(case):
+        html = client.get(reverse("workbench:case_detail", args=[case.number])).content.decode()
+        return re.findall(r"</time> ([^<]*)</li>", html[html.index('id="timeline-heading"') :])
+
+    assert labels(case)[-2:] == [
+        "缴费 · 青川绿源农业科技有限公司",
+        f"网上支付查单补记 · 系统：订单号 {lost.reference}，90.00 元；支付平台查单结果：已付款，支付流水号 {trade}",
+    ]
+    assert labels(other)[-1] == (
+        f"网上支付订单超时关闭 · 系统：订单号 {lapsed.reference}，90.00 元；支付平台查单结果：未付款，"
+        "已在支付平台关闭订单"
+    )
 
 
 # ---------------------------------------------------------------- 退回缴费人 (returning unrecorded money)

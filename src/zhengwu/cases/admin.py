@@ -331,7 +331,17 @@ class FeePaymentAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
 
 @admin.register(PaymentAttempt)
 class PaymentAttemptAdmin(_ReadOnly, admin.ModelAdmin):
-    list_display = ("reference", "notice", "amount", "provider", "state", "created_at", "provider_reference")
+    list_display = (
+        "reference",
+        "notice",
+        "amount",
+        "provider",
+        "state",
+        "created_at",
+        "expires_at",
+        "checked_at",
+        "provider_reference",
+    )
     list_filter = ("state", "provider")
     search_fields = ("reference", "provider_reference", "return_reference", "notice__case__number")
     list_select_related = ("notice__case",)

@@ -147,6 +147,14 @@ class PaymentAttemptState(models.TextChoices):
     RETURNED = "returned", _("已退回")
 
 
+class SimulatedOrderState(models.TextChoices):
+    """An order in the simulated payment platform's own ledger (`SimulatedGatewayOrder`; development and tests)."""
+
+    OPEN = "open", _("待支付")
+    PAID = "paid", _("已支付")
+    CLOSED = "closed", _("已关闭")
+
+
 # States a paid notification may still turn into a payment: money received is recorded whenever the notice can
 # still take it, even after the attempt timed out here or was reported failed.
 PAYMENT_ATTEMPT_PAYABLE_STATES = frozenset(

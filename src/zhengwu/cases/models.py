@@ -24,6 +24,7 @@ from zhengwu.cases.enums import (
     MaterialStatus,
     PaymentAttemptState,
     PaymentMethod,
+    SimulatedOrderState,
 )
 from zhengwu.core.rates import validate_rate
 from zhengwu.workcal.clock_enums import PauseReason
@@ -830,11 +831,24 @@ class PaymentAttempt(models.Model):
     created_at = models.DateTimeField(_("发起时间"))
     expires_at = models.DateTimeField(_("订单失效时间"))
     updated_at = models.DateTimeField(_("更新时间"))
+    # When reconciliation (对账/查单, `fee_payment_attempts_reconcile`) last asked the provider about the order. An
+    # expired attempt without it (superseded by a new order while the platform still kept it open) is asked once
+    # more after it lapses; one the reconciliation expired has it.
+    checked_at = models.DateTimeField(_("最近查单时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("网上支付订单")
         verbose_name_plural = _("网上支付订单")
         ordering = ["notice", "created_at", "pk"]
+        indexes = [
+            # What reconciliation looks at: open orders, and expired ones not yet asked about after they lapsed.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(state=PaymentAttemptState.STARTED)
+                | Q(state=PaymentAttemptState.EXPIRED, checked_at__isnull=True),
+                name="cases_payattempt_reconcile_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="cases_payattempt_amount_positive"),
             models.CheckConstraint(
@@ -862,9 +876,39 @@ class PaymentAttempt(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.amount} 元（{self.get_state_display()}）"
 
-    def timed_out(self, now=None) -> bool:
-        """Still started here, but past the time the provider keeps the order open."""
-        return self.state == PaymentAttemptState.STARTED and self.expires_at <= (now or timezone.now())
+
+class SimulatedGatewayOrder(models.Model):
+    """The simulated payment platform's own ledger (`SimulatedGatewayProvider`; development, demos and tests): the
+    orders it has been paid for, or has closed, by our order number. It stands for the records a real platform
+    keeps on its side, and is what the simulated platform answers 查单 (`query`) from, so that a payment whose
+    notification was lost can be found. Never read by the site's own logic; empty unless the simulated platform
+    is configured."""
+
+    reference = models.CharField(_("商户订单号"), max_length=32, unique=True)
+    notice_id = models.BigIntegerField(_("缴费通知编号"), null=True, blank=True)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=8, choices=SimulatedOrderState.choices, default=SimulatedOrderState.OPEN
+    )
+    trade_no = models.CharField(_("支付流水号"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("模拟支付平台订单")
+        verbose_name_plural = _("模拟支付平台订单")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state=SimulatedOrderState.PAID)
+                | (~Q(trade_no="") & Q(paid_at__isnull=False, amount__isnull=False)),
+                name="cases_simorder_paid_has_trade",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}（{self.get_state_display()}）"
 
 
 class FeeRefund(models.Model):

@@ -20,6 +20,13 @@ the platform expects, so that it stops (or keeps) retrying. The notification is 
 ``cases.domain.online_payment.fee_payment_attempt_notify``, which records the payment through
 ``case_fee_pay(method="online", provider_reference=...)``. The payer's return to the return address proves
 nothing and changes nothing.
+
+Reconciliation (对账/查单): a notification can be lost (the network, our outage). A provider that sets
+``can_query`` answers ``query(reference=...)`` with the order's state at the platform (a ``PaymentOrderStatus``:
+paid with the transaction number, amount and time; not paid; closed), and one that sets ``can_close`` closes an
+order on ``close(reference=...)`` so the platform takes no money for it any more.
+``cases.domain.online_payment.fee_payment_attempts_reconcile`` (Celery beat) asks about orders that stayed open,
+records what was paid through the same path as a notification, and closes and expires lapsed orders.
 """
 
 from __future__ import annotations
@@ -31,10 +38,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
+
+from zhengwu.cases.enums import SimulatedOrderState
+from zhengwu.cases.models import SimulatedGatewayOrder
 
 DEFAULT_BACKEND = "zhengwu.cases.payments.DevelopmentPaymentProvider"
 
@@ -74,6 +86,25 @@ class PaymentNotification:
     notice_id: int | None = None  # when the platform echoes it back; checked against the order
 
 
+class OrderState:
+    """What a platform says of an order when asked (`PaymentProvider.query`)."""
+
+    PAID = "paid"  # the payer paid: the transaction number, amount and time are given
+    NOT_PAID = "not_paid"  # open, waiting for the payer, or never opened at the platform (the payer did not get there)
+    CLOSED = "closed"  # closed unpaid: the payer cancelled or failed, the order lapsed, or we closed it
+
+
+@dataclass(frozen=True)
+class PaymentOrderStatus:
+    """A platform's answer to `query`."""
+
+    reference: str  # our order number, as asked
+    state: str  # an `OrderState`
+    provider_reference: str = ""  # the platform's transaction number (支付流水号); given when paid
+    amount: Decimal | None = None  # the amount paid; given when paid
+    paid_at: datetime | None = None  # when the platform took the money, if it says
+
+
 class PaymentProvider:
     """Interface of an online payment provider."""
 
@@ -84,6 +115,9 @@ class PaymentProvider:
     key = ""
     # How long the platform keeps an order open; a started attempt is reused (same order) until then.
     order_lifetime = timedelta(minutes=30)
+    # Asynchronous providers: the platform answers `query` (查单) and `close` (关单); see the module docstring.
+    can_query = False
+    can_close = False
 
     def start(self, *, notice, amount: Decimal, payer, order: PaymentOrder | None = None) -> PaymentStart:
         """`order` is given to asynchronous providers only."""
@@ -104,9 +138,21 @@ class PaymentProvider:
         """Asynchronous providers: the response the platform expects; not ok makes it send the notification again."""
         raise NotImplementedError
 
+    def query(self, *, reference: str) -> PaymentOrderStatus:
+        """Providers with `can_query`: the state of our order `reference` at the platform. An order the platform
+        does not know is not paid. Raise PaymentError when the platform cannot be asked or does not answer."""
+        raise NotImplementedError
+
+    def close(self, *, reference: str) -> None:
+        """Providers with `can_close`: make sure the platform takes no money for our order `reference` any more. An
+        order it does not know, or has closed already, counts as closed. Raise PaymentError when that cannot be
+        ensured: the platform was not reached, or the order has been paid meanwhile (ask `query` next time)."""
+        raise NotImplementedError
+
 
 class DevelopmentPaymentProvider(PaymentProvider):
-    """Confirms every payment at once with a signed reference; for development, demos and tests."""
+    """Confirms every payment at once with a signed reference; for development, demos and tests. It opens no orders,
+    so there is nothing to query or close (`can_query` and `can_close` stay False)."""
 
     name = "开发环境模拟支付"
     key = "development"
@@ -136,11 +182,17 @@ class SimulatedGatewayProvider(PaymentProvider):
     payer to a local cashier page (/payments/simulated/), whose 确认支付 makes the "platform" send a notification
     signed with HMAC-SHA256 (a key derived from SECRET_KEY) to the notification endpoint, in-process, before
     sending the payer back to the return address. Moves no money. Used only when ZHENGWU_PAYMENT_BACKEND names it.
+
+    The platform keeps its own ledger of the orders it has been paid for or has closed (`SimulatedGatewayOrder`,
+    written by `collect` and `close`), which is what `query` answers from; 确认支付（模拟通知丢失） on the cashier page
+    takes the money without sending the notification, as when it is lost on the way.
     """
 
     name = "模拟支付平台（开发测试用）"
     asynchronous = True
     key = "simulated"
+    can_query = True
+    can_close = True
     order_salt = "zhengwu.cases.payments.simulated.order"
     notification_salt = "zhengwu.cases.payments.simulated.notification"
     trade_salt = "zhengwu.cases.payments.simulated.trade"
@@ -203,6 +255,28 @@ class SimulatedGatewayProvider(PaymentProvider):
     def acknowledge(self, *, ok: bool) -> HttpResponse:
         return HttpResponse(b"success" if ok else b"fail", content_type="text/plain; charset=utf-8")
 
+    def query(self, *, reference: str) -> PaymentOrderStatus:
+        row = SimulatedGatewayOrder.objects.filter(reference=reference).first()
+        if row is None or row.state == SimulatedOrderState.OPEN:
+            return PaymentOrderStatus(reference=reference, state=OrderState.NOT_PAID)
+        if row.state == SimulatedOrderState.CLOSED:
+            return PaymentOrderStatus(reference=reference, state=OrderState.CLOSED)
+        return PaymentOrderStatus(
+            reference=reference,
+            state=OrderState.PAID,
+            provider_reference=row.trade_no,
+            amount=row.amount,
+            paid_at=row.paid_at,
+        )
+
+    def close(self, *, reference: str) -> None:
+        row = self._ledger_row(reference, notice_id=None, amount=None)
+        closed = SimulatedGatewayOrder.objects.filter(pk=row.pk, state=SimulatedOrderState.OPEN).update(
+            state=SimulatedOrderState.CLOSED, closed_at=timezone.now()
+        )
+        if not closed and SimulatedGatewayOrder.objects.get(pk=row.pk).state == SimulatedOrderState.PAID:
+            raise PaymentError("模拟支付平台：订单已支付，不能关闭。")
+
     # ---- the platform side (what the simulated cashier page uses)
 
     def sign(self, values: dict[str, str]) -> str:
@@ -215,6 +289,40 @@ class SimulatedGatewayProvider(PaymentProvider):
             return signing.loads(token, salt=self.order_salt)
         except signing.BadSignature:
             return None
+
+    def order_state(self, reference: str) -> str:
+        """The ledger's `SimulatedOrderState` of an order (open when it has none)."""
+        state = SimulatedGatewayOrder.objects.filter(reference=reference).values_list("state", flat=True).first()
+        return state or SimulatedOrderState.OPEN
+
+    def collect(self, order: dict, *, paid: bool) -> dict[str, str]:
+        """The payer pays (or fails to pay) the open `order` at the cashier: written to the ledger, which `query`
+        answers from; returns the signed notification to send. PaymentError when the order is no longer open
+        (paid already, or closed)."""
+        fields = self.notification(order, paid=paid)
+        row = self._ledger_row(order["reference"], notice_id=order["notice_id"], amount=Decimal(order["amount"]))
+        now = timezone.now()
+        change = (
+            {"state": SimulatedOrderState.PAID, "trade_no": fields["trade_no"], "paid_at": now}
+            if paid
+            else {"state": SimulatedOrderState.CLOSED, "closed_at": now}
+        )
+        if not SimulatedGatewayOrder.objects.filter(pk=row.pk, state=SimulatedOrderState.OPEN).update(**change):
+            if SimulatedGatewayOrder.objects.get(pk=row.pk).state == SimulatedOrderState.PAID:
+                raise PaymentError("订单已支付，请勿重复付款。")
+            raise PaymentError("订单已关闭，请返回商户页面重新发起支付。")
+        return fields
+
+    def _ledger_row(self, reference: str, *, notice_id, amount):
+        try:
+            with transaction.atomic():
+                row, _created = SimulatedGatewayOrder.objects.get_or_create(
+                    reference=reference,
+                    defaults={"notice_id": notice_id, "amount": amount, "created_at": timezone.now()},
+                )
+        except IntegrityError:  # opened at the same moment by another request
+            row = SimulatedGatewayOrder.objects.get(reference=reference)
+        return row
 
     def notification(self, order: dict, *, paid: bool) -> dict[str, str]:
         """The signed form fields the simulated platform POSTs for `order`."""

@@ -44,3 +44,13 @@ def purge_orphan_files() -> int:
     from zhengwu.cases.domain.retention import stored_files_purge_orphans
 
     return stored_files_purge_orphans().count
+
+
+@shared_task
+def reconcile_online_payments() -> int:
+    """对账/查单 (every 5 minutes): ask the payment platform about online payment orders that stayed open — record
+    what was paid but never notified, close and expire lapsed orders; idempotent, safe to run twice at once.
+    Returns the number of orders settled."""
+    from zhengwu.cases.domain.online_payment import fee_payment_attempts_reconcile
+
+    return fee_payment_attempts_reconcile().settled

@@ -24,7 +24,12 @@ from .fees import (
 from .files import stored_file_open, stored_file_save
 from .intake import case_register_at_window, case_submit_by_proxy, case_submit_online
 from .lookup import TimelineEntry, case_lookup, case_timeline
-from .online_payment import fee_payment_attempt_notify, fee_payment_attempt_return, fee_payment_attempt_start
+from .online_payment import (
+    fee_payment_attempt_notify,
+    fee_payment_attempt_return,
+    fee_payment_attempt_start,
+    fee_payment_attempts_reconcile,
+)
 from .suspension import case_resume, case_suspend
 
 __all__ = [
@@ -59,6 +64,7 @@ __all__ = [
     "fee_payment_attempt_notify",
     "fee_payment_attempt_return",
     "fee_payment_attempt_start",
+    "fee_payment_attempts_reconcile",
     "fee_refund_approve",
     "fee_refund_reject",
     "fee_refund_request",

@@ -9,22 +9,27 @@
 * The payer's return to our return page changes nothing: only the notification records a payment.
 * `fee_payment_attempt_return` gives money that could not be recorded (unrecorded) back to the payer through the
   provider, at the fee window.
+* `fee_payment_attempts_reconcile` (对账/查单, Celery beat) asks the provider about orders that stayed open: what
+  was paid is recorded through the same path as a notification (a lost notification is thus made good, once);
+  a lapsed order is closed at the platform and marked expired.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.audit.domain import audit_record, audited_atomic
-from zhengwu.cases.domain._common import lock, user_or_none
+from zhengwu.cases.domain._common import SYSTEM_ACTOR, lock, user_or_none
 from zhengwu.cases.domain.fees import _lock_notice, _sync, _tell, _yuan, case_fee_pay, require_payable
 from zhengwu.cases.enums import (
     PAYMENT_ATTEMPT_PAYABLE_STATES,
@@ -35,9 +40,11 @@ from zhengwu.cases.enums import (
 )
 from zhengwu.cases.models import Case, FeeNotice, PaymentAttempt
 from zhengwu.cases.payments import (
+    OrderState,
     PaymentError,
     PaymentNotification,
     PaymentOrder,
+    PaymentOrderStatus,
     PaymentProvider,
     payment_provider,
 )
@@ -48,9 +55,11 @@ from zhengwu.notifications.enums import Category
 __all__ = [
     "NotificationOutcome",
     "PaymentNotificationRefused",
+    "PaymentReconciliation",
     "fee_payment_attempt_notify",
     "fee_payment_attempt_return",
     "fee_payment_attempt_start",
+    "fee_payment_attempts_reconcile",
     "payment_order",
 ]
 
@@ -58,6 +67,14 @@ logger = logging.getLogger(__name__)
 
 # A started order is reused only while the payer still has this long to pay it; otherwise a new one is opened.
 REUSE_MARGIN = timedelta(minutes=5)
+# Reconciliation (对账/查单) asks the platform about an open order once it is this old — the payer has had time to
+# pay and the notification to arrive — or has lapsed; ...
+QUERY_AFTER = timedelta(minutes=5)
+# ... and about the same order not again sooner than this (two runs at once, or a run by hand, ask once).
+REQUERY_AFTER = timedelta(minutes=2)
+# An order expired here while the platform still kept it open (superseded by a new order) is asked about once more
+# after it lapses, when it lapsed within this long (the platform may no longer answer about older orders).
+FINAL_CHECK_WITHIN = timedelta(days=7)
 
 
 class NotificationOutcome:
@@ -143,9 +160,11 @@ def fee_payment_attempt_start(*, actor: Any, notice: FeeNotice) -> PaymentAttemp
             ):
                 current.notice = notice
                 return current
+            # Still open at the platform: reconciliation asks about it once more after it lapses (checked_at unset).
             current.state = PaymentAttemptState.EXPIRED
+            current.checked_at = None
             current.updated_at = now
-            current.save(update_fields=["state", "updated_at"])
+            current.save(update_fields=["state", "checked_at", "updated_at"])
         attempt = PaymentAttempt.objects.create(
             notice=locked,
             payer=actor,
@@ -202,7 +221,6 @@ def fee_payment_attempt_notify(*, provider: PaymentProvider, notification: Payme
     attempt becomes unrecorded, so the money can be returned. Refused (`PaymentNotificationRefused`, nothing
     recorded): an unknown order, another provider's order, a different notice or amount, a second transaction
     on a paid order, a payment `verify` does not confirm."""
-    actor = _platform(provider)
     found = (
         PaymentAttempt.objects.filter(reference=notification.reference, provider=provider.key)
         .values_list("pk", "notice_id", "notice__case_id")
@@ -211,87 +229,97 @@ def fee_payment_attempt_notify(*, provider: PaymentProvider, notification: Payme
     if found is None:
         _refuse("unknown_order", _("未知的支付订单。"), notification, provider)
     attempt_id, notice_id, case_id = found
-    now = timezone.now()
     with audited_atomic():
         lock(Case(pk=case_id))
         notice = _lock_notice(FeeNotice(pk=notice_id))
         row = PaymentAttempt.objects.select_for_update(of=("self",)).select_related("payer").get(pk=attempt_id)
-        if notification.notice_id is not None and notification.notice_id != row.notice_id:
-            _refuse("notice_mismatch", _("支付通知的缴费通知与订单不符。"), notification, provider)
-        if notification.amount != row.amount:
-            _refuse(
-                "amount_mismatch",
-                _("支付金额 %(paid)s 元与订单金额 %(amount)s 元不符。")
-                % {"paid": notification.amount, "amount": _yuan(row.amount)},
-                notification,
-                provider,
-            )
-        before = row.state
-        if not notification.paid:
-            if row.state not in (PaymentAttemptState.STARTED, PaymentAttemptState.EXPIRED):
-                return NotificationOutcome.IGNORED
-            row.state = PaymentAttemptState.FAILED
-            row.updated_at = now
-            row.save(update_fields=["state", "updated_at"])
-            audit_record(
-                actor=actor,
-                action="cases.fee_online_payment_failed",
-                obj=notice.case,
-                before={"notice_id": row.notice_id, "state": before},
-                after=_attempt_audit(row),
-            )
-            return NotificationOutcome.FAILED
-        reference = notification.provider_reference.strip()
-        if not reference or len(reference) > 100:
-            _refuse("no_reference", _("支付通知缺少支付流水号。"), notification, provider)
-        if row.state not in PAYMENT_ATTEMPT_PAYABLE_STATES:
-            if row.provider_reference == reference:
-                return NotificationOutcome.ALREADY_RECORDED
-            _refuse("second_payment", _("该订单已有另一笔支付。"), notification, provider)
-        problem = _why_unpayable(notice, row)
-        if problem:
-            row.state = PaymentAttemptState.UNRECORDED
-            row.provider_reference = reference
-            row.problem = problem
-            row.updated_at = now
-            row.save(update_fields=["state", "provider_reference", "problem", "updated_at"])
-            audit_record(
-                actor=actor,
-                action="cases.fee_online_payment_unrecorded",
-                obj=notice.case,
-                before={"notice_id": row.notice_id, "state": before},
-                after={
-                    **_attempt_audit(row),
-                    "provider_reference": reference,
-                    "problem": problem,
-                    "department_id": notice.case.department_id,
-                    "unrecorded_online_payment": True,  # for the 行政收费 monitoring point
-                },
-            )
-            logger.error(
-                "网上支付已到账但未能入账，须经支付渠道退回：办件 %s，订单号 %s，支付流水号 %s，金额 %s 元；%s",
-                notice.case.number,
-                row.reference,
-                reference,
-                _yuan(row.amount),
-                problem,
-            )
-            return NotificationOutcome.UNRECORDED
-        try:
-            payment = case_fee_pay(
-                actor=row.payer,
-                notice=notice,
-                method=PaymentMethod.ONLINE,
-                amount=row.amount,
-                provider_reference=reference,
-            )
-        except ValidationError as error:
-            _refuse("not_confirmed", "；".join(error.messages), notification, provider)
-        row.state = PaymentAttemptState.PAID
-        row.payment = payment
-        row.provider_reference = reference
+        return _apply(provider=provider, notification=notification, notice=notice, row=row, now=timezone.now())
+
+
+def _apply(
+    *, provider: PaymentProvider, notification: PaymentNotification, notice: FeeNotice, row: PaymentAttempt, now
+) -> str:
+    """What the platform reports of the order `row` — by its notification, or in answer to reconciliation's query
+    — applied to the locked case, notice (`notice`) and attempt (`row`); the one place a platform's word records
+    a payment, keeps money as unrecorded or closes an order as failed. Returns a `NotificationOutcome`; raises
+    `PaymentNotificationRefused` (the caller's transaction then rolls back)."""
+    actor = _platform(provider)
+    if notification.notice_id is not None and notification.notice_id != row.notice_id:
+        _refuse("notice_mismatch", _("支付通知的缴费通知与订单不符。"), notification, provider)
+    if notification.amount != row.amount:
+        _refuse(
+            "amount_mismatch",
+            _("支付金额 %(paid)s 元与订单金额 %(amount)s 元不符。")
+            % {"paid": notification.amount, "amount": _yuan(row.amount)},
+            notification,
+            provider,
+        )
+    before = row.state
+    if not notification.paid:
+        if row.state not in (PaymentAttemptState.STARTED, PaymentAttemptState.EXPIRED):
+            return NotificationOutcome.IGNORED
+        row.state = PaymentAttemptState.FAILED
         row.updated_at = now
-        row.save(update_fields=["state", "payment", "provider_reference", "updated_at"])
+        row.save(update_fields=["state", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.fee_online_payment_failed",
+            obj=notice.case,
+            before={"notice_id": row.notice_id, "state": before},
+            after=_attempt_audit(row),
+        )
+        return NotificationOutcome.FAILED
+    reference = notification.provider_reference.strip()
+    if not reference or len(reference) > 100:
+        _refuse("no_reference", _("支付通知缺少支付流水号。"), notification, provider)
+    if row.state not in PAYMENT_ATTEMPT_PAYABLE_STATES:
+        if row.provider_reference == reference:
+            return NotificationOutcome.ALREADY_RECORDED
+        _refuse("second_payment", _("该订单已有另一笔支付。"), notification, provider)
+    problem = _why_unpayable(notice, row)
+    if problem:
+        row.state = PaymentAttemptState.UNRECORDED
+        row.provider_reference = reference
+        row.problem = problem
+        row.updated_at = now
+        row.save(update_fields=["state", "provider_reference", "problem", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cases.fee_online_payment_unrecorded",
+            obj=notice.case,
+            before={"notice_id": row.notice_id, "state": before},
+            after={
+                **_attempt_audit(row),
+                "provider_reference": reference,
+                "problem": problem,
+                "department_id": notice.case.department_id,
+                "unrecorded_online_payment": True,  # for the 行政收费 monitoring point
+            },
+        )
+        logger.error(
+            "网上支付已到账但未能入账，须经支付渠道退回：办件 %s，订单号 %s，支付流水号 %s，金额 %s 元；%s",
+            notice.case.number,
+            row.reference,
+            reference,
+            _yuan(row.amount),
+            problem,
+        )
+        return NotificationOutcome.UNRECORDED
+    try:
+        payment = case_fee_pay(
+            actor=row.payer,
+            notice=notice,
+            method=PaymentMethod.ONLINE,
+            amount=row.amount,
+            provider_reference=reference,
+        )
+    except ValidationError as error:
+        _refuse("not_confirmed", "；".join(error.messages), notification, provider)
+    row.state = PaymentAttemptState.PAID
+    row.payment = payment
+    row.provider_reference = reference
+    row.updated_at = now
+    row.save(update_fields=["state", "payment", "provider_reference", "updated_at"])
     return NotificationOutcome.RECORDED
 
 
@@ -389,3 +417,201 @@ def fee_payment_attempt_return(*, actor: Any, attempt: PaymentAttempt) -> Paymen
             _yuan(row.amount),
         )
     return _sync(attempt, row)
+
+
+# ---------------------------------------------------------------- reconciliation (对账/查单)
+
+
+class ReconcileOutcome:
+    """What reconciliation did with one order (besides `NotificationOutcome.RECORDED / UNRECORDED / FAILED`)."""
+
+    EXPIRED = "expired"  # lapsed and not paid: closed at the platform (when it can) and marked expired
+    PENDING = "pending"  # still open at the platform; asked again on a later run
+    SKIPPED = "skipped"  # handled by another run meanwhile
+
+
+@dataclass
+class PaymentReconciliation:
+    """What one run of `fee_payment_attempts_reconcile` did: how many orders it settled, per outcome."""
+
+    recorded: int = 0  # paid at the platform, notification lost: the payment is now recorded
+    unrecorded: int = 0  # paid at the platform, but the notice no longer takes it: kept as unrecorded
+    failed: int = 0  # closed unpaid at the platform before it lapsed (a lost failure notification)
+    expired: int = 0  # lapsed unpaid: closed and marked expired
+    pending: int = 0  # still open at the platform
+    errors: int = 0  # the platform could not be asked, or its answer was refused: left for the next run
+
+    @property
+    def settled(self) -> int:
+        return self.recorded + self.unrecorded + self.failed + self.expired
+
+
+def fee_payment_attempts_reconcile(*, now: datetime | None = None) -> PaymentReconciliation:
+    """对账/查单: ask the configured provider about the orders whose outcome we may have missed, and apply its answer.
+
+    Asked (providers with `can_query`, their own orders): started orders at least `QUERY_AFTER` old or lapsed, not
+    asked within `REQUERY_AFTER`; and expired orders not asked about since they lapsed (superseded by a new order
+    while still open at the platform), lapsed within `FINAL_CHECK_WITHIN`. The platform's answer:
+
+    * paid → applied exactly as its notification would be (`_apply`, the notification's own path): the payment
+      recorded once through `case_fee_pay`, or kept as unrecorded when the notice no longer takes it; a
+      notification arriving later finds it recorded and changes nothing;
+    * closed before the order lapsed → failed, as its failure notification would make it;
+    * not paid (or closed) once the order has lapsed → closed at the platform (`close`, when it can) and expired;
+    * not paid, not lapsed → left open (asked again on a later run).
+
+    Started orders of another provider, or when the provider cannot be asked, are expired once they lapse (a
+    notification that still comes is applied: an expired order still takes money). Each order in its own
+    transaction, locking the case, the notice, then the attempt (the order every fee function uses) and claiming
+    the attempt with a conditional update, so two runs at once handle each order once. A provider that cannot be
+    asked, refuses to close, or answers something the order refuses rolls that order's transaction back: nothing
+    changes and the next run asks again. Audit: `cases.fee_online_payment_reconciled` besides what the
+    notification path records, `cases.fee_online_payment_expired`."""
+    now = now or timezone.now()
+    try:
+        provider = payment_provider()
+    except PaymentError:
+        provider = None
+    asking = provider is not None and provider.asynchronous and provider.can_query
+    lapsed = Q(state=PaymentAttemptState.STARTED, expires_at__lte=now)
+    if asking:
+        due = Q(created_at__lte=now - QUERY_AFTER) | Q(expires_at__lte=now)
+        not_just_asked = Q(checked_at__isnull=True) | Q(checked_at__lte=now - REQUERY_AFTER)
+        superseded = Q(
+            state=PaymentAttemptState.EXPIRED,
+            checked_at__isnull=True,
+            expires_at__lte=now,
+            expires_at__gt=now - FINAL_CHECK_WITHIN,
+        )
+        ours = (Q(state=PaymentAttemptState.STARTED) & due & not_just_asked) | superseded
+        candidates = (Q(provider=provider.key) & ours) | (~Q(provider=provider.key) & lapsed)
+    else:
+        candidates = lapsed
+    rows = list(
+        PaymentAttempt.objects.filter(candidates)
+        .order_by("expires_at", "pk")
+        .values_list("pk", "notice_id", "notice__case_id", "state", "checked_at")
+    )
+    result = PaymentReconciliation()
+    for pk, notice_id, case_id, state, checked_at in rows:
+        try:
+            with audited_atomic():
+                lock(Case(pk=case_id))
+                notice = _lock_notice(FeeNotice(pk=notice_id))
+                # The claim: conditions on the attempt row only, which PostgreSQL re-checks once a concurrent run
+                # that held the case has committed — that run has moved `checked_at` or the state, so this one
+                # updates nothing and leaves the order alone.
+                seen = {"checked_at": checked_at} if checked_at is not None else {"checked_at__isnull": True}
+                if not PaymentAttempt.objects.filter(pk=pk, state=state, **seen).update(checked_at=now):
+                    outcome = ReconcileOutcome.SKIPPED
+                else:
+                    row = PaymentAttempt.objects.select_for_update(of=("self",)).select_related("payer").get(pk=pk)
+                    asked = provider if asking and row.provider == provider.key else None
+                    outcome = _reconcile(provider=asked, notice=notice, row=row, now=now)
+        except PaymentNotificationRefused:
+            result.errors += 1  # logged by `_refuse`; the platform's answer does not match the order
+            continue
+        except PaymentError as error:
+            logger.warning("网上支付查单未成功，下次对账重试：订单 attempt #%s；%s", pk, error)
+            result.errors += 1
+            continue
+        except Exception:
+            logger.exception("网上支付查单出错，下次对账重试：订单 attempt #%s", pk)
+            result.errors += 1
+            continue
+        if outcome != ReconcileOutcome.SKIPPED:
+            setattr(result, outcome, getattr(result, outcome) + 1)
+    if result.settled or result.errors:
+        logger.info(
+            "网上支付对账：补记入账 %d，未入账 %d，支付未成功 %d，超时关闭 %d，仍待支付 %d，查单失败 %d",
+            result.recorded,
+            result.unrecorded,
+            result.failed,
+            result.expired,
+            result.pending,
+            result.errors,
+        )
+    return result
+
+
+def _reconcile(*, provider: PaymentProvider | None, notice: FeeNotice, row: PaymentAttempt, now: datetime) -> str:
+    """One claimed, locked order: ask `provider` (None: nobody to ask) and apply its answer."""
+    lapsed = row.expires_at <= now
+    if provider is None:
+        return _expire(notice=notice, row=row, now=now, status=None, closed=False)
+    status = provider.query(reference=row.reference)
+    if status.reference != row.reference or status.state not in (
+        OrderState.PAID,
+        OrderState.NOT_PAID,
+        OrderState.CLOSED,
+    ):
+        raise PaymentError(_("支付平台的查单结果与所查订单不符。"))
+    if status.state == OrderState.PAID:
+        if status.amount is None:
+            raise PaymentError(_("支付平台的查单结果缺少支付金额。"))
+        answer = PaymentNotification(
+            reference=row.reference, amount=status.amount, paid=True, provider_reference=status.provider_reference
+        )
+    elif lapsed or row.state == PaymentAttemptState.EXPIRED:
+        closed = False
+        if status.state == OrderState.NOT_PAID and provider.can_close:
+            provider.close(reference=row.reference)
+            closed = True
+        return _expire(notice=notice, row=row, now=now, status=status, closed=closed)
+    elif status.state == OrderState.CLOSED:
+        answer = PaymentNotification(reference=row.reference, amount=row.amount, paid=False)
+    else:
+        return ReconcileOutcome.PENDING
+    before = row.state
+    outcome = _apply(provider=provider, notification=answer, notice=notice, row=row, now=now)
+    audit_record(
+        actor=SYSTEM_ACTOR,
+        action="cases.fee_online_payment_reconciled",
+        obj=notice.case,
+        before={"notice_id": row.notice_id, "state": before},
+        after={
+            **_attempt_audit(row),
+            "outcome": outcome,
+            "platform_state": status.state,
+            "provider_reference": status.provider_reference,
+            "paid_at": status.paid_at,
+            "checked_at": now,
+        },
+    )
+    logger.warning(
+        "网上支付查单发现未收到通知的结果（%s）：办件 %s，订单号 %s，支付流水号 %s，金额 %s 元",
+        outcome,
+        notice.case.number,
+        row.reference,
+        status.provider_reference or "—",
+        _yuan(row.amount),
+    )
+    return outcome
+
+
+def _expire(
+    *, notice: FeeNotice, row: PaymentAttempt, now: datetime, status: PaymentOrderStatus | None, closed: bool
+) -> str:
+    before = row.state
+    row.state = PaymentAttemptState.EXPIRED
+    row.checked_at = now
+    fields = ["state", "checked_at"]
+    if before != PaymentAttemptState.EXPIRED:
+        row.updated_at = now
+        fields.append("updated_at")
+    row.save(update_fields=fields)
+    audit_record(
+        actor=SYSTEM_ACTOR,
+        action="cases.fee_online_payment_expired",
+        obj=notice.case,
+        before={"notice_id": row.notice_id, "state": before},
+        after={
+            **_attempt_audit(row),
+            "expires_at": row.expires_at,
+            "queried": status is not None,
+            "platform_state": status.state if status is not None else None,
+            "closed_at_platform": closed,
+            "checked_at": now,
+        },
+    )
+    return ReconcileOutcome.EXPIRED

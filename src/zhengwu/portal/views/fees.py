@@ -85,7 +85,7 @@ def applicant_fees(user, case: Case) -> ApplicantFees:
                 section.unrecorded.append(attempt)
             elif attempt.state == PaymentAttemptState.RETURNED:
                 section.returned.append(attempt)
-            elif not attempt.timed_out():
+            else:  # started: until the platform's notification, or reconciliation, settles it
                 pending[attempt.notice_id] = attempt
         for notice in notices:
             notice.pending_attempt = pending.get(notice.pk) if notice.state == FeeNoticeState.ISSUED else None
@@ -183,7 +183,7 @@ def _payment_return_page(request, number: str, reference: str):
     return render(
         request,
         "portal/cases/payment_return.html",
-        {"case": case, "attempt": attempt, "timed_out": attempt.timed_out()},
+        {"case": case, "attempt": attempt},
     )
 
 

@@ -1,8 +1,10 @@
 """The simulated payment platform's cashier page (/payments/simulated/), for development, demos and tests: it
 stands in for a bank's or the province's platform when ZHENGWU_PAYMENT_BACKEND names
-`SimulatedGatewayProvider` and answers 404 otherwise. 确认支付 sends the signed notification a real platform
-would POST to the notification endpoint — in-process, through the view the URL resolves to — and then sends the
-payer back to the return address, as a platform does."""
+`SimulatedGatewayProvider` and answers 404 otherwise. 确认支付 records the payment in the platform's ledger, sends
+the signed notification a real platform would POST to the notification endpoint — in-process, through the view the
+URL resolves to — and then sends the payer back to the return address, as a platform does. 确认支付（模拟通知丢失）
+takes the money without sending the notification, as when it is lost on the way: only reconciliation (查单) then
+records it. An order the ledger has paid or closed cannot be paid again."""
 
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from zhengwu.cases.payments import SimulatedGatewayProvider, online_payment_available, payment_provider
+from zhengwu.cases.enums import SimulatedOrderState
+from zhengwu.cases.payments import PaymentError, SimulatedGatewayProvider, online_payment_available, payment_provider
 
-ACTIONS = ("pay", "fail", "cancel")
+# pay_lost: paid at the platform, but its notification never reaches the site.
+ACTIONS = ("pay", "pay_lost", "fail", "cancel")
 
 
 def _provider() -> SimulatedGatewayProvider:
@@ -58,24 +62,32 @@ def cashier(request):
     if order is None:
         return render(request, "portal/payments/simulated_cashier.html", {"order": None}, status=400)
     expires_at = datetime.datetime.fromtimestamp(order["expires_at"], tz=datetime.UTC)
-    closed = timezone.now() >= expires_at
+    state = provider.order_state(order["reference"])
+    lapsed = timezone.now() >= expires_at
+    closed = lapsed or state == SimulatedOrderState.CLOSED
+    paid = state == SimulatedOrderState.PAID
+    context = {
+        "order": order,
+        "token": token,
+        "expires_at": expires_at,
+        "lapsed": lapsed,
+        "closed": closed,
+        "paid": paid,
+    }
     if request.method == "POST":
         action = request.POST.get("action", "")
-        if action not in ACTIONS or (closed and action != "cancel"):
-            return render(
-                request,
-                "portal/payments/simulated_cashier.html",
-                {"order": order, "token": token, "expires_at": expires_at, "closed": closed},
-                status=400,
-            )
+        if action not in ACTIONS or ((closed or paid) and action != "cancel"):
+            return render(request, "portal/payments/simulated_cashier.html", context, status=400)
         if action != "cancel":
-            answer = _deliver(order, provider.notification(order, paid=action == "pay"))
-            if answer != "success":
-                warning = _("模拟支付平台：商户未确认支付结果通知（应答：%(answer)s）。") % {"answer": answer}
-                messages.warning(request, warning)
+            try:
+                fields = provider.collect(order, paid=action != "fail")
+            except PaymentError as error:  # paid or closed meanwhile
+                messages.warning(request, _("模拟支付平台：%(reason)s") % {"reason": str(error)})
+                return redirect(_local(order["return_url"]))
+            if action != "pay_lost":
+                answer = _deliver(order, fields)
+                if answer != "success":
+                    warning = _("模拟支付平台：商户未确认支付结果通知（应答：%(answer)s）。") % {"answer": answer}
+                    messages.warning(request, warning)
         return redirect(_local(order["return_url"]))
-    return render(
-        request,
-        "portal/payments/simulated_cashier.html",
-        {"order": order, "token": token, "expires_at": expires_at, "closed": closed},
-    )
+    return render(request, "portal/payments/simulated_cashier.html", context)

@@ -76,6 +76,8 @@ TIMELINE_LABELS = {
     "cases.fee_online_payment_failed": gettext_lazy("网上支付未成功"),
     "cases.fee_online_payment_unrecorded": gettext_lazy("网上支付已到账未入账"),
     "cases.fee_online_payment_returned": gettext_lazy("网上支付未入账款项退回缴费人"),
+    "cases.fee_online_payment_reconciled": gettext_lazy("网上支付查单补记"),
+    "cases.fee_online_payment_expired": gettext_lazy("网上支付订单超时关闭"),
     "cases.suspended": gettext_lazy("挂起"),
     "cases.resumed": gettext_lazy("恢复办理"),
     "cases.extension_requested": gettext_lazy("申请延期"),
@@ -415,8 +417,17 @@ ONLINE_PAYMENT_ACTIONS = frozenset(
         "cases.fee_online_payment_failed",
         "cases.fee_online_payment_unrecorded",
         "cases.fee_online_payment_returned",
+        "cases.fee_online_payment_reconciled",
+        "cases.fee_online_payment_expired",
     }
 )
+
+# What the payment platform answered reconciliation's query (对账/查单; `cases.payments.OrderState`).
+PLATFORM_STATE_LABELS = {
+    "paid": gettext_lazy("已付款"),
+    "not_paid": gettext_lazy("未付款"),
+    "closed": gettext_lazy("已关闭"),
+}
 
 
 def _online_payment_detail(after: dict) -> str:
@@ -434,6 +445,14 @@ def _online_payment_detail(after: dict) -> str:
             "trade": after.get("provider_reference", ""),
             "problem": after["problem"],
         }
+    elif "queried" in after and not after["queried"]:
+        detail += _("；未向支付平台查单")
+    if after.get("platform_state") == "paid":
+        detail += _("；支付平台查单结果：已付款，支付流水号 %(trade)s") % {"trade": after.get("provider_reference", "")}
+    elif after.get("platform_state") in PLATFORM_STATE_LABELS:
+        detail += _("；支付平台查单结果：%(state)s") % {"state": PLATFORM_STATE_LABELS[after["platform_state"]]}
+    if after.get("closed_at_platform"):
+        detail += _("，已在支付平台关闭订单")
     return detail
 
 

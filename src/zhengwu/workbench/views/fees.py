@@ -14,6 +14,7 @@ from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Subquery,
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -159,7 +160,9 @@ def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, error
         if getattr(notice, "has_attempts", True)
         else []
     )
-    live_attempt = next((a for a in attempts if a.state == PaymentAttemptState.STARTED and not a.timed_out()), None)
+    # Started until the platform's notification or reconciliation (对账/查单) settles it, also for a while after it
+    # lapsed: a payment made just before then may not be confirmed yet.
+    live_attempt = next((a for a in attempts if a.state == PaymentAttemptState.STARTED), None)
     can_return = any(a.state == PaymentAttemptState.UNRECORDED for a in attempts) and (
         rules.can_return_online_payment(request.user, notice.case)
     )
@@ -170,6 +173,7 @@ def _notice_page(request, notice: FeeNotice, *, collect=None, refund=None, error
             "notice": notice,
             "attempts": attempts,
             "live_attempt": live_attempt if notice.state == FeeNoticeState.ISSUED else None,
+            "live_attempt_lapsed": live_attempt is not None and live_attempt.expires_at <= timezone.now(),
             "can_return_online": can_return,
             "case": notice.case,
             "lines": list(notice.lines.all()),
