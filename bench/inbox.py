@@ -177,6 +177,7 @@ FROM g WHERE state = 'in_progress';
 
 def generate(ids: dict, count: int) -> dict:
     """Insert `count` cases with their clocks, instances and tasks; returns the row counts."""
+    import psycopg
     from django.db import connection, transaction
 
     with connection.cursor() as cursor:
@@ -198,8 +199,12 @@ def generate(ids: dict, count: int) -> dict:
         with transaction.atomic():
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(GENERATE, params)
-            cursor.execute("DROP TABLE g; DROP TABLE lanes")
+            # A script of several statements: bound on the client (the project's connections bind on the server,
+            # which takes one statement at a time; ADR 0019).
+            with psycopg.ClientCursor(connection.connection) as script:
+                script.execute(GENERATE, params)
+            cursor.execute("DROP TABLE g")
+            cursor.execute("DROP TABLE lanes")
         for table in ("cases_case", "workcal_clock", "workflow_processinstance", "workflow_worktask"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         counts = {}
