@@ -188,6 +188,7 @@ def test_the_acceptance_step_completed_at_start_shows_as_done_and_never_timed(cl
     assert_page_shell(html, stylesheets=TASKS_CSS)
     assert "<h1>受理</h1>" in html  # a closed step without a clock has no urgency badge
     assert "<dt>状态</dt><dd>已办结</dd>" in html
+    assert "<dt>办理人</dt><dd>系统自动办理</dd>" in html  # not "部门待办（未指定）": nobody is to pick it up
     assert "<p>本环节不计时。</p>" in html
     assert "已于 2026-03-02 10:00 受理。" in html
     assert f'action="/workbench/tasks/{accept.pk}/complete/"' not in html
