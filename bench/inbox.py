@@ -239,6 +239,12 @@ def explain_inbox(user_id: int) -> list[str]:
             )
 
     tasks = todo_tasks(user)[:PAGE_SIZE]
+    try:  # the columns the page reads (ADR 0023, 2026-12-05)
+        from zhengwu.workbench.views.tasks import ROW_FIELDS
+
+        tasks = tasks.values(*ROW_FIELDS)
+    except ImportError:
+        pass
     sql, params = tasks.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)

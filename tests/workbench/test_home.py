@@ -286,7 +286,7 @@ def test_my_todo_is_counted_by_clock_colour_with_the_five_most_urgent_steps_in_t
     expected = [inbox["overdue"][0], inbox["overdue"][1], inbox["overdue"][2], inbox["due_soon"], inbox["running"]]
     assert urgent_links(html) == [str(task.pk) for task in expected]
     todo_page = client.get("/workbench/tasks/")
-    assert [str(row["task"].pk) for row in todo_page.context["rows"][:5]] == urgent_links(html)
+    assert re.findall(r'href="/workbench/tasks/(\d+)/"', todo_page.content.decode())[:5] == urgent_links(html)
     assert todo_page.context["open_count"] == response.context["todo"]["total"] == 7
     first = inbox["overdue"][0]
     number = Case.objects.get(pk=first.instance.object_id).number

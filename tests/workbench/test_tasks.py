@@ -10,11 +10,13 @@ from django.utils import timezone
 from tests.accounts.factories import make_staff
 from tests.cases import conftest as cases_conftest
 from tests.html import assert_page_shell
+from tests.workbench import test_home
 from zhengwu.accounts.enums import Role
 from zhengwu.cases.domain import case_submit_online
 from zhengwu.cases.domain.processing import case_accept_and_start, case_task_complete
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case, CaseDecision
+from zhengwu.workflow.domain import task_reassign
 from zhengwu.workflow.enums import TaskState
 from zhengwu.workflow.models import WorkTask
 
@@ -24,6 +26,7 @@ TZ = timezone.get_default_timezone()
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
 TASKS_CSS = ["/static/workbench/tasks.css"]
 hall = cases_conftest.hall  # the cases app's published item, departments, windows and staff
+inbox = test_home.inbox  # hall.handler's pool in every clock colour, at test_home.NOW
 
 
 @pytest.fixture
@@ -153,6 +156,7 @@ def test_done_and_watching_tabs(client, hall, leader):
     assert_page_shell(html, stylesheets=TASKS_CSS)
     assert f'href="/workbench/cases/{case.number}/"' in html
     assert f"<td>{case.item_version.name}</td>" in html
+    assert table_rows(html)[0][0] == '<span class="urgency urgency--running">计时中</span>'  # the handling clock
     client.force_login(hall.outsider)
     assert case.number not in client.get("/workbench/tasks/?tab=watching").content.decode()
 
@@ -279,3 +283,65 @@ def test_reassign_and_return(client, hall, leader, colleague):
     decision.refresh_from_db()
     assert decision.state == TaskState.RETURNED
     assert open_task(case, "review").state == TaskState.READY
+
+
+def table_rows(html: str) -> list[tuple[str, ...]]:
+    """The cells of each row of the page's table, whitespace inside a cell collapsed."""
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    return [tuple(" ".join(cell.split()) for cell in re.findall(r"<td>(.*?)</td>", row, flags=re.S)) for row in rows]
+
+
+def test_the_rows_show_each_colour_the_assignee_the_case_the_department_and_the_deadline(
+    client, hall, colleague, inbox
+):
+    """Every kind of row the 待办 and 已办 tabs list, cell by cell: the badge of each clock colour (and 无时限), the
+    step's link, its assignee, its case, its department (short name, else name) and its deadline or completion."""
+    now = test_home.NOW
+    with time_machine.travel(now - timedelta(minutes=5), tick=False):
+        task_reassign(actor=hall.handler, task=inbox["running"], assignee=colleague, reason="本人出差")
+    hall.department.short_name = "审批局"
+    hall.department.save(update_fields=["short_name"])
+    done = open_task(test_home.started(hall, now - timedelta(hours=2)), "review")
+    with time_machine.travel(now - timedelta(minutes=1), tick=False):
+        case_task_complete(actor=colleague, task=done, outcome="approve")
+
+    with time_machine.travel(now, tick=False):
+        client.force_login(colleague)
+        todo = client.get("/workbench/tasks/").content.decode()
+        finished = client.get("/workbench/tasks/?tab=done").content.decode()
+
+    def subject(task):
+        return f"{Case.objects.get(pk=task.instance.object_id).number} 青川绿源农业科技有限公司"
+
+    def badge(css, label):
+        return f'<span class="urgency urgency--{css}">{label}</span>'
+
+    def step(task, assignee=""):
+        link = f'<a href="/workbench/tasks/{task.pk}/">审查</a>'
+        return f"{link} <span>（办理人：{assignee}）</span>" if assignee else link
+
+    overdue = inbox["overdue"]
+    assert table_rows(todo) == [
+        (badge("overdue", "已超期"), step(overdue[0]), subject(overdue[0]), "审批局", "2026-03-16"),
+        (badge("overdue", "已超期"), step(overdue[1]), subject(overdue[1]), "审批局", "2026-03-16"),
+        (badge("overdue", "已超期"), step(overdue[2]), subject(overdue[2]), "审批局", "2026-03-16"),
+        (badge("due_soon", "即将到期"), step(inbox["due_soon"]), subject(inbox["due_soon"]), "审批局", "2026-03-23"),
+        (
+            badge("running", "计时中"),
+            step(inbox["running"], "第二承办"),
+            subject(inbox["running"]),
+            "审批局",
+            "2026-04-03",
+        ),
+        (badge("paused", "已暂停"), step(inbox["paused"]), subject(inbox["paused"]), "审批局", "2026-04-03"),
+        (badge("paused", "无时限"), step(inbox["untimed"]), subject(inbox["untimed"]), "审批局", ""),
+    ]
+    assert table_rows(finished) == [
+        (badge("stopped_on_time", "按期办结"), step(done), subject(done), "审批局", "2026-03-20 09:59"),
+    ]
+    hall.department.short_name = ""
+    hall.department.save(update_fields=["short_name"])
+    with time_machine.travel(now, tick=False):
+        without_short_name = client.get("/workbench/tasks/?tab=done").content.decode()
+    assert table_rows(without_short_name)[0][3] == hall.department.name == "区市场监督管理局"

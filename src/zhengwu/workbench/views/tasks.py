@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from zhengwu.workbench.rules import staff_required
 from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm, ReturnForm, outcome_label
 from zhengwu.workcal.clock_enums import DisplayStatus
 from zhengwu.workcal.domain.clock import clock_explain
+from zhengwu.workcal.models import display_status_next_change, display_status_of
 from zhengwu.workflow.domain import task_reassign, task_return
 from zhengwu.workflow.enums import TaskState
 from zhengwu.workflow.models import WorkTask
@@ -57,6 +59,88 @@ def todo_tasks(user):
     urgency = (F("clock__due_at").asc(nulls_last=True), "pk")
     page = WorkTask.objects.filter(inbox_filter(user)).order_by(*urgency).values("pk")[:PAGE_SIZE]
     return _listed().filter(pk__in=page).order_by(*urgency)
+
+
+# What a row of the 待办 and 已办 tabs shows, read as plain values: a page of 100 rows renders in a few
+# milliseconds instead of building 400 model instances and resolving them in the template (ADR 0023).
+ROW_FIELDS = (
+    "pk",
+    "name",
+    "assignee_id",
+    "assignee__display_name",
+    "assignee__username",
+    "instance__subject_repr",
+    "department__short_name",
+    "department__name",
+    "clock_id",
+    "clock__status",
+    "clock__outcome",
+    "clock__due_at",
+    "clock__warn_at",
+    "completed_at",
+)
+_ANY_PK = 2_147_483_647  # a row's id in the step page's URL, reversed once per page rather than once per row
+
+
+class _UrgencyBadges(dict):
+    """The clock-colour badge (`_urgency.html`) of each status, rendered once per page rather than once per row."""
+
+    def __missing__(self, urgency: DisplayStatus | None) -> str:
+        self[urgency] = render_to_string("workbench/tasks/_urgency.html", {"urgency": urgency})
+        return self[urgency]
+
+
+def _local(moment, pattern: str) -> str:
+    """As the template filter `date` shows an aware datetime: in the current time zone."""
+    return format(timezone.localtime(moment), pattern) if moment is not None else ""
+
+
+def _list_rows(values, now, *, done: bool) -> list[dict]:
+    """The rows of the 待办 (step deadline) or 已办 (completion time) tab from ROW_FIELDS values."""
+    url_head, url_tail = reverse("workbench:task", args=[_ANY_PK]).rsplit(str(_ANY_PK), 1)
+    badges = _UrgencyBadges()
+    rows = []
+    for row in values:
+        timed = row["clock_id"] is not None
+        urgency = (
+            display_status_of(
+                status=row["clock__status"],
+                outcome=row["clock__outcome"],
+                due_at=row["clock__due_at"],
+                warn_at=row["clock__warn_at"],
+                now=now,
+            )
+            if timed
+            else None
+        )
+        if done:
+            when = _local(row["completed_at"], "%Y-%m-%d %H:%M")
+        else:
+            when = _local(row["clock__due_at"], "%Y-%m-%d") if timed else ""
+        rows.append(
+            {
+                "url": f"{url_head}{row['pk']}{url_tail}",
+                "name": row["name"],
+                "assignee": (row["assignee__display_name"] or row["assignee__username"]) if row["assignee_id"] else "",
+                "subject": row["instance__subject_repr"],
+                "department": row["department__short_name"] or row["department__name"],
+                "when": when,
+                "badge": badges[urgency],
+            }
+        )
+    return rows
+
+
+def _first_change(values, now):
+    """When the first row changes colour by the clock alone (None: never)."""
+    changes = (
+        display_status_next_change(
+            status=row["clock__status"], due_at=row["clock__due_at"], warn_at=row["clock__warn_at"], now=now
+        )
+        for row in values
+        if row["clock_id"] is not None
+    )
+    return min((moment for moment in changes if moment is not None), default=None)
 
 
 def inbox(request):
@@ -91,20 +175,24 @@ def _inbox(request, *, tab: str, cacheable: bool):
             if department_id is not None
             else Case.objects.none()
         )
-        context["cases"] = [{"case": case, "urgency": _urgency(case.handling_clock, now)} for case in cases[:PAGE_SIZE]]
+        badges = _UrgencyBadges()
+        context["cases"] = [
+            {"case": case, "badge": badges[_urgency(case.handling_clock, now)]} for case in cases[:PAGE_SIZE]
+        ]
         return render(request, "workbench/tasks/inbox.html", context)
     if tab == "done":
-        tasks = _listed().filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
-        context["rows"] = task_rows(tasks[:PAGE_SIZE], now)
+        tasks = WorkTask.objects.filter(completed_by=user, state=TaskState.COMPLETED).order_by("-completed_at", "-pk")
+        context["rows"] = _list_rows(tasks.values(*ROW_FIELDS)[:PAGE_SIZE], now, done=True)
         return render(request, "workbench/tasks/inbox.html", context)
     keys = _todo_keys(user) if cacheable else []
     versions = page_versions(request, keys) if cacheable else None
-    rows = task_rows(todo_tasks(user), now)
-    context["rows"] = rows
-    context["open_count"] = WorkTask.objects.filter(inbox_filter(user)).count() if len(rows) == PAGE_SIZE else len(rows)
+    values = list(todo_tasks(user).values(*ROW_FIELDS))
+    context["rows"] = _list_rows(values, now, done=False)
+    context["open_count"] = (
+        WorkTask.objects.filter(inbox_filter(user)).count() if len(values) == PAGE_SIZE else len(values)
+    )
     response = render(request, "workbench/tasks/inbox.html", context)
-    changes = [row["task"].clock.display_status_changes_at(now) for row in rows if row["task"].clock is not None]
-    until = min((moment for moment in changes if moment is not None), default=None)
+    until = _first_change(values, now)
     page_to_cache(request, response, name="tasks-todo", keys=keys, versions=versions, until=until)
     return response
 

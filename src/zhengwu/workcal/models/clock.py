@@ -49,6 +49,8 @@ __all__ = [
     "ClockQuerySet",
     "DueComputation",
     "compute_due",
+    "display_status_next_change",
+    "display_status_of",
     "display_status_q",
     "end_of_day",
     "local_date",
@@ -132,6 +134,33 @@ def compute_due(
         warn_at=start_of_day(warn),
         provisional_years=tuple(index.provisional_years(received, due)),
     )
+
+
+def display_status_of(
+    *, status: str, outcome: str, due_at: datetime, warn_at: datetime, now: datetime
+) -> DisplayStatus:
+    """`Clock.display_status` from a clock's columns, for lists that read them without building the clock."""
+    if status == ClockStatus.STOPPED:
+        return DisplayStatus.STOPPED_LATE if outcome == ClockOutcome.LATE else DisplayStatus.STOPPED_ON_TIME
+    if status == ClockStatus.PAUSED:
+        return DisplayStatus.PAUSED
+    if now > due_at:
+        return DisplayStatus.OVERDUE
+    if now >= warn_at:
+        return DisplayStatus.DUE_SOON
+    return DisplayStatus.RUNNING
+
+
+def display_status_next_change(*, status: str, due_at: datetime, warn_at: datetime, now: datetime) -> datetime | None:
+    """When `display_status_of` these columns next changes by the passing of time alone (None: only a change to the
+    clock can change it)."""
+    if status in (ClockStatus.STOPPED, ClockStatus.PAUSED):
+        return None
+    if now < warn_at:
+        return warn_at
+    if now <= due_at:
+        return due_at + timedelta(microseconds=1)
+    return None
 
 
 def display_status_q(status: str, now: datetime, *, prefix: str = "") -> models.Q:
@@ -237,28 +266,20 @@ class Clock(models.Model):
         return self.status != ClockStatus.STOPPED
 
     def display_status(self, now: datetime | None = None) -> DisplayStatus:
-        now = now or timezone.now()
-        if self.status == ClockStatus.STOPPED:
-            return DisplayStatus.STOPPED_LATE if self.outcome == ClockOutcome.LATE else DisplayStatus.STOPPED_ON_TIME
-        if self.status == ClockStatus.PAUSED:
-            return DisplayStatus.PAUSED
-        if now > self.due_at:
-            return DisplayStatus.OVERDUE
-        if now >= self.warn_at:
-            return DisplayStatus.DUE_SOON
-        return DisplayStatus.RUNNING
+        return display_status_of(
+            status=self.status,
+            outcome=self.outcome,
+            due_at=self.due_at,
+            warn_at=self.warn_at,
+            now=now or timezone.now(),
+        )
 
     def display_status_changes_at(self, now: datetime | None = None) -> datetime | None:
         """When `display_status` next changes by the passing of time alone (None: only a change to the clock can
         change it)."""
-        now = now or timezone.now()
-        if self.status in (ClockStatus.STOPPED, ClockStatus.PAUSED):
-            return None
-        if now < self.warn_at:
-            return self.warn_at
-        if now <= self.due_at:
-            return self.due_at + timedelta(microseconds=1)
-        return None
+        return display_status_next_change(
+            status=self.status, due_at=self.due_at, warn_at=self.warn_at, now=now or timezone.now()
+        )
 
     def elapsed_days(self, now: datetime | None = None, *, index: CalendarIndex | None = None) -> int:
         """Days of the period used up to the local date of `now` (stopped: of stopped_at), pauses excluded."""
