@@ -3,7 +3,7 @@ import dataclasses
 import pytest
 
 from zhengwu.workcal.models import Clock
-from zhengwu.workcal.presets import PRESETS, get_preset, preset_choices, presets
+from zhengwu.workcal.presets import PRESETS, get_preset, preset_choices, preset_name, presets
 
 
 @pytest.mark.parametrize(
@@ -99,3 +99,12 @@ def test_overrides_cannot_change_the_unit_or_the_legal_basis(settings):
 def test_unknown_code():
     with pytest.raises(KeyError):
         get_preset("nope")
+
+
+def test_a_clock_names_its_preset_as_the_field_choice_does(settings):
+    settings.WORKCAL_PRESET_OVERRIDES = {"hotline_handling": {"name": "热线诉求办理（本地）"}}
+    for code in (*PRESETS, "retired_code"):
+        clock = Clock(subject_repr="许可申请", preset=code, limit_days=5, unit="working")
+        assert str(clock) == f"许可申请 · {clock.get_preset_display()}"
+    assert preset_name("hotline_handling") == "热线诉求办理（本地）"
+    assert preset_name("retired_code") == "retired_code"

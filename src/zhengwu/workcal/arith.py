@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from zhengwu.workcal.enums import DayKind, DeadlineUnit
 
@@ -29,6 +29,9 @@ __all__ = [
     "forget_version",
     "index_from_chinesecalendar",
     "invalidate_index",
+    "remember_version",
+    "version_columns_sql",
+    "version_wanted",
     "weekday_label",
     "working_days_elapsed",
 ]
@@ -250,36 +253,76 @@ _cache: dict[object, CalendarIndex] = {}
 
 
 _VERSION_MEMO = "_zhengwu_calendar_version"
+_VERSION_SQL: dict[str, str] = {}  # per database vendor
+
+
+def _transaction_block(connection) -> object | None:
+    # The transaction: the application's outermost block (a test case's wrapping transaction stands for no
+    # transaction) together with the connection's on-commit list, which Django replaces at every commit and
+    # rollback (an @atomic-decorated function enters the same block object on every call).
+    return next((b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)), None)
+
+
+def _memo(connection, block) -> tuple | None:
+    memo = getattr(connection, _VERSION_MEMO, None)
+    if block is not None and memo is not None and memo[0] is block and memo[1] is connection.run_on_commit:
+        return memo
+    return None
+
+
+def _remember(connection, block, row) -> tuple[int, str] | None:
+    key = tuple(row) if row is not None and row[0] is not None else None  # (None, None): no version row
+    setattr(connection, _VERSION_MEMO, (block, connection.run_on_commit, key) if block is not None else None)
+    return key
+
+
+def version_columns_sql(connection) -> str:
+    """The calendar version as two scalar subqueries, for a statement that runs anyway to read it along (the
+    clock's lock read): then `remember_version` with the two values, and the transaction does not read it again."""
+    from zhengwu.workcal.models import CalendarVersion
+
+    table = connection.ops.quote_name(CalendarVersion._meta.db_table)
+    return f"(SELECT version FROM {table} WHERE id = 1), (SELECT stamp FROM {table} WHERE id = 1)"
+
+
+def version_wanted(connection) -> bool:
+    """Whether this transaction (an application atomic block on `connection`) has not read the calendar version."""
+    block = _transaction_block(connection)
+    return block is not None and _memo(connection, block) is None
+
+
+def remember_version(connection, row) -> None:
+    """The calendar version (version, stamp) read along by a statement of this transaction (see version_wanted)."""
+    _remember(connection, _transaction_block(connection), row)
 
 
 def _version_key() -> tuple[int, str] | None:
     """The calendar's version row, read once per transaction (a transaction sees one calendar; one that
     changes the calendar forgets the memo, see forget_version)."""
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connections
 
-    from zhengwu.workcal.models import CalendarVersion
-
-    # The transaction: the application's outermost block (a test case's wrapping transaction stands for no
-    # transaction) and the connection's on-commit list, which Django replaces at every commit and rollback
-    # (an @atomic-decorated function enters the same block object on every call).
-    block = next((b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)), None)
-    memo = getattr(connection, _VERSION_MEMO, None)
-    if block is not None and memo is not None and memo[0] is block and memo[1] is connection.run_on_commit:
+    # The connection itself, not django.db.connection: each attribute of that proxy is a context-local lookup.
+    connection = connections[DEFAULT_DB_ALIAS]
+    block = _transaction_block(connection)
+    memo = _memo(connection, block)
+    if memo is not None:
         return memo[2]
+    sql = _VERSION_SQL.get(connection.vendor)
+    if sql is None:
+        from zhengwu.workcal.models import CalendarVersion
+
+        table = connection.ops.quote_name(CalendarVersion._meta.db_table)
+        sql = _VERSION_SQL[connection.vendor] = f"SELECT version, stamp FROM {table} WHERE id = 1"
     with connection.cursor() as cursor:  # hand-written: it runs in every clock operation
-        cursor.execute(
-            f"SELECT version, stamp FROM {connection.ops.quote_name(CalendarVersion._meta.db_table)} WHERE id = 1"
-        )
+        cursor.execute(sql)
         row = cursor.fetchone()
-    key = tuple(row) if row is not None else None
-    setattr(connection, _VERSION_MEMO, (block, connection.run_on_commit, key) if block is not None else None)
-    return key
+    return _remember(connection, block, row)
 
 
 def forget_version() -> None:
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connections
 
-    setattr(connection, _VERSION_MEMO, None)
+    setattr(connections[DEFAULT_DB_ALIAS], _VERSION_MEMO, None)
 
 
 def current_index(region=None) -> CalendarIndex:
@@ -321,18 +364,23 @@ def _closing_time(closing_time: time | None) -> time:
     return value
 
 
-def _local(dt: datetime) -> datetime:
+def _local(dt: datetime, tz: tzinfo | None = None) -> datetime:
     from django.utils import timezone
 
-    return timezone.localtime(dt) if timezone.is_aware(dt) else dt
+    return timezone.localtime(dt, tz) if timezone.is_aware(dt) else dt
 
 
 def effective_start_date(
-    received_at: datetime, *, closing_time: time | None = None, index: CalendarIndex | None = None
+    received_at: datetime,
+    *,
+    closing_time: time | None = None,
+    index: CalendarIndex | None = None,
+    tz: tzinfo | None = None,
 ) -> date:
-    """Local date of receipt; after closing time or on a non-working day: the next working day."""
+    """Local date of receipt; after closing time or on a non-working day: the next working day. `tz`: the current
+    time zone, when the caller has it."""
     index = index or current_index()
-    local = _local(received_at)
+    local = _local(received_at, tz)
     day = local.date()
     if not index.is_working_day(day) or local.time() >= _closing_time(closing_time):
         return index.next_working_day(day)

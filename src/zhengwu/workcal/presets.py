@@ -17,7 +17,7 @@ from django.conf import settings
 
 from zhengwu.workcal.enums import DeadlineUnit
 
-__all__ = ["PRESETS", "ClockPreset", "get_preset", "preset_choices", "presets"]
+__all__ = ["PRESETS", "ClockPreset", "get_preset", "preset_choices", "preset_name", "presets"]
 
 WORKING = DeadlineUnit.WORKING
 CALENDAR = DeadlineUnit.CALENDAR
@@ -315,6 +315,14 @@ def get_preset(code: str) -> ClockPreset:
             raise ValueError(f"WORKCAL_PRESET_OVERRIDES[{code!r}] has unknown keys: {sorted(unknown)}")
         preset = dataclasses.replace(preset, **overrides)
     return preset
+
+
+def preset_name(code: str) -> str:
+    """The name a preset code is shown by (its choice label: the code itself when unknown)."""
+    try:
+        return get_preset(code).name
+    except KeyError:
+        return code
 
 
 def presets() -> list[ClockPreset]:

@@ -33,7 +33,7 @@ from zhengwu.catalog.enums import HandlingKind, MaterialNecessity
 from zhengwu.catalog.models import ItemMaterial
 from zhengwu.notifications.enums import Category
 from zhengwu.workcal.clock_enums import ClockStatus, PauseReason
-from zhengwu.workcal.domain.clock import clock_pause, clock_restart, clock_start, clock_stop
+from zhengwu.workcal.domain.clock import clock_lock, clock_pause, clock_restart, clock_start, clock_stop
 from zhengwu.workcal.models.clock import Clock
 from zhengwu.workcal.presets import get_preset
 
@@ -59,7 +59,7 @@ def _acceptance_clock(case: Case) -> Clock | None:
     """The case's acceptance clock, locked (after the case: the order every case function locks in)."""
     if case.acceptance_clock_id is None:
         return None
-    return Clock.objects.select_for_update().get(pk=case.acceptance_clock_id)
+    return clock_lock(case.acceptance_clock_id)
 
 
 def _overdue(clock: Clock | None, now: datetime) -> bool:

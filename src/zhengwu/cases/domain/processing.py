@@ -41,8 +41,7 @@ from zhengwu.cases.rules import can_decide_acceptance, registered_by_external_sy
 from zhengwu.notifications.enums import Category
 from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
-from zhengwu.workcal.domain.clock import clock_stop
-from zhengwu.workcal.models.clock import Clock
+from zhengwu.workcal.domain.clock import clock_lock, clock_stop
 from zhengwu.workflow.domain import (
     CompletedAtStart,
     default_process_definition,
@@ -302,7 +301,7 @@ def _decide_locked(
     before = snapshot(locked)
     clock_outcome = ""
     if locked.handling_clock_id is not None:
-        clock = Clock.objects.select_for_update().get(pk=locked.handling_clock_id)
+        clock = clock_lock(locked.handling_clock_id)
         if clock.status != ClockStatus.STOPPED:
             clock = clock_stop(actor=actor, clock=clock, at=now, locked=True)
         clock_outcome = clock.outcome

@@ -19,10 +19,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.workcal.arith import DEFAULT_CLOSING_TIME, CalendarIndex, current_index, weekday_label
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, PauseReason, pause_reason_basis
+from zhengwu.workcal.domain.clock_rows import clock_insert, clock_lock, clock_update
 from zhengwu.workcal.enums import DayKind, DeadlineUnit
 from zhengwu.workcal.models.clock import Clock, ClockExtension, ClockPause, DueComputation, compute_due, local_date
 from zhengwu.workcal.presets import get_preset
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "clock_explain",
     "clock_extend",
+    "clock_lock",
     "clock_pause",
     "clock_recompute",
     "clock_restart",
@@ -44,6 +47,7 @@ __all__ = [
 ]
 
 SYSTEM_CALENDAR = "system:calendar"
+_UNITS = frozenset(DeadlineUnit.values)
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -69,7 +73,7 @@ def _closing_label() -> str:
 
 
 def _lock(clock: Clock) -> Clock:
-    return Clock.objects.select_for_update().get(pk=clock.pk)
+    return clock_lock(clock.pk)
 
 
 def _run_pauses(clock: Clock) -> list[ClockPause]:
@@ -130,7 +134,8 @@ def _local_values(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """Datetimes in local time, so audit payloads read the same whatever tzinfo the caller passed."""
     if data is None:
         return None
-    return {k: timezone.localtime(v) if isinstance(v, datetime) else v for k, v in data.items()}
+    tz = timezone.get_current_timezone()
+    return {k: timezone.localtime(v, tz) if isinstance(v, datetime) else v for k, v in data.items()}
 
 
 def _audit(*, actor: Any, action: str, clock: Clock, before: dict | None = None, after: dict) -> None:
@@ -153,7 +158,7 @@ def _save(clock: Clock, fields: tuple[str, ...] | None = None) -> None:
     if fields is None:
         clock.save()
     else:
-        clock.save(update_fields=[*fields, "version", "updated_at"])
+        clock_update(clock, (*fields, "version", "updated_at"))
 
 
 def _sync(target: Clock, source: Clock) -> Clock:
@@ -165,9 +170,10 @@ def _sync(target: Clock, source: Clock) -> Clock:
     return target
 
 
+# `message` may be lazy (gettext_lazy): translated only when the check fails.
 def _check_time(at: datetime, *, now: datetime, message: str, field: str = "at") -> None:
     if at > now:
-        raise ValidationError({field: message})
+        raise ValidationError({field: str(message)})
 
 
 def _require_text(value: str | None, field: str, message: str) -> str:
@@ -179,7 +185,7 @@ def _require_text(value: str | None, field: str, message: str) -> str:
 
 def _positive_int(value: Any, field: str, message: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError({field: message})
+        raise ValidationError({field: str(message)})
     return value
 
 
@@ -217,9 +223,9 @@ def clock_start(
             )
         unit = chosen.unit
         limit = chosen.days if limit is None else limit
-    if unit not in DeadlineUnit.values:
+    if unit not in _UNITS:
         raise ValidationError({"unit": _("请选择计算单位：工作日或自然日。")})
-    limit = _positive_int(limit, "limit", _("期限必须为正整数。"))
+    limit = _positive_int(limit, "limit", gettext_lazy("期限必须为正整数。"))
     if chosen is not None and limit > chosen.days:
         raise ValidationError(
             {
@@ -232,7 +238,7 @@ def clock_start(
     if received_at is None:
         raise ValidationError({"received_at": _("请填写收到时间。")})
     received_at = _aware(received_at)
-    _check_time(received_at, now=now, field="received_at", message=_("收到时间不能晚于当前时间。"))
+    _check_time(received_at, now=now, field="received_at", message=gettext_lazy("收到时间不能晚于当前时间。"))
 
     clock = Clock(
         content_type=ContentType.objects.get_for_model(subject),
@@ -248,7 +254,7 @@ def clock_start(
     )
     _apply(clock, [], _compute(clock, [], now=now))
     with audited_atomic(savepoint=False):  # nothing below raises a ValidationError
-        clock.save()
+        clock_insert(clock)
         _audit(
             actor=actor,
             action="started",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from zhengwu.workcal.arith import CalendarIndex, current_index, effective_start_date
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, DisplayStatus, PauseReason
 from zhengwu.workcal.enums import DeadlineUnit
-from zhengwu.workcal.presets import preset_choices
+from zhengwu.workcal.presets import preset_choices, preset_name
 
 __all__ = [
     "Clock",
@@ -59,17 +59,19 @@ __all__ = [
 DEFAULT_DUE_SOON_WORKING_DAYS = 1
 
 
-def local_date(dt: datetime) -> date:
-    return timezone.localtime(dt).date() if timezone.is_aware(dt) else dt.date()
+# `tz`: the current time zone when the caller already has it (timezone.get_current_timezone() is a context-local
+# lookup; compute_due converts five times).
+def local_date(dt: datetime, tz: tzinfo | None = None) -> date:
+    return timezone.localtime(dt, tz).date() if timezone.is_aware(dt) else dt.date()
 
 
-def end_of_day(d: date) -> datetime:
+def end_of_day(d: date, tz: tzinfo | None = None) -> datetime:
     """23:59:59.999999 local time of d: the last instant of a period ending on d."""
-    return timezone.make_aware(datetime.combine(d, time.max))
+    return timezone.make_aware(datetime.combine(d, time.max), tz)
 
 
-def start_of_day(d: date) -> datetime:
-    return timezone.make_aware(datetime.combine(d, time.min))
+def start_of_day(d: date, tz: tzinfo | None = None) -> datetime:
+    return timezone.make_aware(datetime.combine(d, time.min), tz)
 
 
 def due_soon_working_days() -> int:
@@ -106,13 +108,14 @@ def compute_due(
     now: datetime,
 ) -> DueComputation:
     """Pure derivation of the due date (see the module docstring). `pauses`: (start, end or None) of the run."""
+    tz = timezone.get_current_timezone()
     working = unit == DeadlineUnit.WORKING
-    received = local_date(started_at)
-    start = effective_start_date(started_at, index=index) if working else received
+    received = local_date(started_at, tz)
+    start = effective_start_date(started_at, index=index, tz=tz) if working else received
     paused = []
     for p_start, p_end in pauses:
         end = p_end if p_end is not None else max(now, p_start)
-        a, b = max(local_date(p_start), start), local_date(end)
+        a, b = max(local_date(p_start, tz), start), local_date(end, tz)
         if working:
             paused.append(index.working_days_between(a, b))
         else:
@@ -130,8 +133,8 @@ def compute_due(
         paused=tuple(paused),
         total=total,
         due_date=due,
-        due_at=end_of_day(due),
-        warn_at=start_of_day(warn),
+        due_at=end_of_day(due, tz),
+        warn_at=start_of_day(warn, tz),
         provisional_years=tuple(index.provisional_years(received, due)),
     )
 
@@ -254,7 +257,9 @@ class Clock(models.Model):
         ]
 
     def __str__(self) -> str:
-        label = self.get_preset_display() if self.preset else f"{self.limit_days} {self.unit_label}"
+        # The preset's name as get_preset_display() gives it, without building every preset's choice (the audit
+        # of every clock transition names the clock).
+        label = preset_name(self.preset) if self.preset else f"{self.limit_days} {self.unit_label}"
         return f"{self.subject_repr or self.object_id} · {label}"
 
     @property
