@@ -31,6 +31,7 @@ from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice, ReplacedM
 from zhengwu.cases.rules import can_decide_acceptance, can_handle_immediately, can_submit_correction
 from zhengwu.catalog.enums import HandlingKind, MaterialNecessity
 from zhengwu.catalog.models import ItemMaterial
+from zhengwu.core.rows import row_update
 from zhengwu.notifications.enums import Category
 from zhengwu.workcal.clock_enums import ClockStatus, PauseReason
 from zhengwu.workcal.domain.clock import clock_lock, clock_pause, clock_restart, clock_start, clock_stop
@@ -108,7 +109,7 @@ def _accept_locked(locked: Case, *, actor: Any, now: datetime, deemed: bool, clo
     locked.accepted_at = accepted_at
     locked.deemed_accepted = deemed
     locked.handling_clock = handling
-    locked.save(update_fields=["state", "accepted_at", "deemed_accepted", "handling_clock", "updated_at"])
+    row_update(locked, ["state", "accepted_at", "deemed_accepted", "handling_clock", "updated_at"])
     return {
         **snapshot(locked),
         "acceptance_clock_outcome": clock.outcome if clock is not None else "",

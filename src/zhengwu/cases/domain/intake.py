@@ -24,6 +24,7 @@ from zhengwu.cases.models import Case, CaseCounter, CaseMaterial, StoredFile
 from zhengwu.cases.rules import can_register_at_window, can_submit_by_proxy, clerk_window
 from zhengwu.catalog.enums import MaterialNecessity, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem
+from zhengwu.core.rows import row_insert, row_update
 from zhengwu.licences.enums import LicenceStatus
 from zhengwu.licences.models import Licence
 from zhengwu.notifications.enums import Category
@@ -249,7 +250,7 @@ def _create(
     **extra: Any,
 ) -> Case:
     with audited_atomic():
-        case = Case.objects.create(
+        case = Case(
             number=allocate_number(version.item, timezone.localdate(received_at)),
             query_code=new_query_code(),
             item_version=version,
@@ -267,6 +268,7 @@ def _create(
             created_at=received_at,
             **extra,
         )
+        row_insert(case)
         for row in rows:
             row.case = case
         CaseMaterial.objects.bulk_create(rows)
@@ -278,7 +280,7 @@ def _create(
             region=version.item.department.region,
         )
         case.acceptance_clock = clock
-        case.save(update_fields=["acceptance_clock", "updated_at"])
+        row_update(case, ["acceptance_clock", "updated_at"])
         audit_record(
             actor=actor,
             action="cases.submitted",

@@ -38,6 +38,7 @@ from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept_locked
 from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision, ItemProcess
 from zhengwu.cases.rules import can_decide_acceptance, registered_by_external_system
+from zhengwu.core.rows import row_get, row_insert, row_update
 from zhengwu.notifications.enums import Category
 from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
@@ -129,7 +130,7 @@ def _processing_start_locked(locked: Case, *, actor: Any) -> ProcessInstance:
         completed_at_start={ACCEPT_TASK_ID: accepted},  # a flow without an acceptance step starts as it is
     )
     locked.state = CaseState.IN_PROGRESS
-    locked.save(update_fields=["state", "updated_at"])
+    row_update(locked, ["state", "updated_at"])
     audit_record(
         actor=actor,
         action="cases.processing_started",
@@ -216,7 +217,10 @@ def _lock_case_of(task: WorkTask) -> Case | None:
         instance = task.instance
         if instance.content_type_id != case_type.pk:
             return None
-        return locked_cases(DECIDE_RELATED).filter(pk=int(instance.object_id)).first()
+        try:
+            return row_get(Case, int(instance.object_id), related=DECIDE_RELATED, for_update=True)
+        except Case.DoesNotExist:
+            return None
     subject = ProcessInstance.objects.filter(pk=task.instance_id, content_type=case_type).values("object_id")[:1]
     return locked_cases(DECIDE_RELATED).filter(pk=Cast(Subquery(subject), BigIntegerField())).first()
 
@@ -306,18 +310,20 @@ def _decide_locked(
             clock = clock_stop(actor=actor, clock=clock, at=now, locked=True)
         clock_outcome = clock.outcome
     negative = outcome == DecisionOutcome.DENY
-    decision = CaseDecision.objects.create(
-        case=locked,
-        outcome=outcome,
-        reasons=reasons,
-        legal_basis=legal_basis,
-        negative=negative,
-        task=task,
-        decided_by=case_user(actor),
-        decided_at=now,
+    decision = row_insert(
+        CaseDecision(
+            case=locked,
+            outcome=outcome,
+            reasons=reasons,
+            legal_basis=legal_basis,
+            negative=negative,
+            task=task,
+            decided_by=case_user(actor),
+            decided_at=now,
+        )
     )
     locked.state = CaseState.DECIDED
-    locked.save(update_fields=["state", "updated_at"])
+    row_update(locked, ["state", "updated_at"])
     audit_record(
         actor=actor,
         action="cases.decided",

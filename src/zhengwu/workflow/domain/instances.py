@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from zhengwu.accounts.enums import Role
 from zhengwu.audit.domain import audit_record, audited_atomic
+from zhengwu.core.rows import row_insert
 from zhengwu.org.models import Department
 from zhengwu.workflow import engine, rules
 from zhengwu.workflow.domain.definitions import department_lookup
@@ -226,7 +227,7 @@ def process_start(
             # is the check. No savepoint: the ValidationError leaves through the block above, which rolls
             # back to its own.
             with transaction.atomic(savepoint=False):
-                instance.save()
+                row_insert(instance)
         except IntegrityError:
             raise ValidationError({"subject": "该对象已有进行中的流程。"}) from None
         started = {

@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
 
 from zhengwu.accounts.enums import UserKind
+from zhengwu.core.rows import row_get, row_insert, row_update
 from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
 from zhengwu.workcal.domain.clock import clock_start, clock_stop
@@ -86,6 +87,7 @@ def engine_complete(
 
 
 _HEAVY = ("bpmn_xml", "spec_json")
+_HEAVY_RELATED = tuple(f"definition__{name}" for name in _HEAVY)
 
 
 def definition_for(instance: ProcessInstance) -> ProcessDefinition:
@@ -105,12 +107,7 @@ def workflow_load(instance: ProcessInstance, definition: ProcessDefinition | Non
 
 def lock_instance(instance_id: int) -> ProcessInstance:
     """Lock the instance row (only it: never its definition) and load its definition in the same query."""
-    return (
-        ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related("definition")
-        .defer(*(f"definition__{name}" for name in _HEAVY))
-        .get(pk=instance_id)
-    )
+    return row_get(ProcessInstance, instance_id, related=("definition",), defer=_HEAVY_RELATED, for_update=True)
 
 
 def engine_failed(exc: Exception) -> ValidationError:
@@ -145,7 +142,7 @@ class TaskTableSync:
         row.completed_by = user_or_none(self.actor)
         row.outcome = outcome
         row.comment = comment
-        row.save(update_fields=["state", "completed_at", "completed_by", "outcome", "comment"])
+        row_update(row, ["state", "completed_at", "completed_by", "outcome", "comment"])
         if row.clock_id is not None and row.clock.status != ClockStatus.STOPPED:
             clock_stop(actor=self.actor, clock=row.clock, at=self.now)
         self.closed.append(row)
@@ -223,10 +220,10 @@ class TaskTableSync:
             row.completed_by = user_or_none(closed_by)
             row.outcome = outcome
             row.comment = comment
-            row.save(force_insert=True)
+            row_insert(row)
             self.opened.append(row)
             return row
-        row.save(force_insert=True)
+        row_insert(row)
         row.clock = clock_start(
             actor=self.actor,
             subject=row,
@@ -235,7 +232,7 @@ class TaskTableSync:
             received_at=self.now,
             region=department.region,
         )
-        row.save(update_fields=["clock"])
+        row_update(row, ["clock"])
         self.opened.append(row)
         return row
 
@@ -271,7 +268,7 @@ class TaskTableSync:
         instance.version += 1
         instance.updated_at = self.now
         if save:
-            instance.save(update_fields=["status", "end_event", "ended_at", "state", "version", "updated_at"])
+            row_update(instance, ["status", "end_event", "ended_at", "state", "version", "updated_at"])
 
     def announce(
         self, action: str, *, opened: list[WorkTask] | None = None, closed: list[WorkTask] | None = None

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
@@ -20,6 +19,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import user_department_id
 from zhengwu.audit.domain import audit_record, audited_atomic
+from zhengwu.core.rows import row_get, rows_where
 from zhengwu.workflow import engine, rules
 from zhengwu.workflow.domain.runtime import (
     TaskTableSync,
@@ -41,17 +41,25 @@ ALREADY_DONE = "该环节已由他人办理。"
 
 def _locked(task: WorkTask) -> tuple[ProcessInstance, WorkTask]:
     instance = lock_instance(task.instance_id)
-    row = WorkTask.objects.select_related("clock", "assignee").get(pk=task.pk)
+    row = row_get(WorkTask, task.pk, related=("clock", "assignee"))
     row.instance = instance
     return instance, row
+
+
+_OPEN_STATES = sorted(OPEN_TASK_STATES)
+# `WorkTask.objects.select_related("clock").filter(Q(pk=…) | Q(instance_id=…, state__in=OPEN_TASK_STATES))`
+_WITH_OPEN_WHERE = 't0."id" = %s OR (t0."instance_id" = %s AND t0."state" IN ({}))'.format(
+    ", ".join(["%s"] * len(_OPEN_STATES))
+)
+_ORDER = 't0."created_at", t0."id"'  # WorkTask's default ordering
 
 
 def _locked_with_open(task: WorkTask) -> tuple[ProcessInstance, WorkTask, list[WorkTask]]:
     """`_locked`, and in the same query the instance's other open task rows (for the task table sync). Task
     rows change only under their instance's lock, so they stay as read until this transaction changes them."""
     instance = lock_instance(task.instance_id)
-    rows = WorkTask.objects.select_related("clock").filter(
-        Q(pk=task.pk) | Q(instance_id=instance.pk, state__in=sorted(OPEN_TASK_STATES))
+    rows = rows_where(
+        WorkTask, _WITH_OPEN_WHERE, [task.pk, instance.pk, *_OPEN_STATES], related=("clock",), order_by=_ORDER
     )
     row, others = None, []
     for candidate in rows:

@@ -1,0 +1,149 @@
+"""The hand-written row statements give what the ORM calls they replace give (ADR 0019, sixth pass)."""
+
+import pytest
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import DatabaseError, connection, transaction
+from django.db.models.signals import post_save, pre_save
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from tests.accounts.factories import make_citizen, make_department, make_staff
+from zhengwu.accounts.enums import Role
+from zhengwu.accounts.models import StaffProfile, User
+from zhengwu.core.rows import row_get, row_get_with, row_insert, row_update, rows_where
+from zhengwu.org.models import Department, Section
+
+pytestmark = pytest.mark.django_db
+
+
+def _values(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def _typed(obj) -> dict:
+    return {name: (type(value), value) for name, value in _values(obj).items()}
+
+
+@pytest.fixture
+def staff(db):
+    department = make_department()
+    return make_staff("chengban", department=department, display_name="卢帆", roles=(Role.HANDLER,))
+
+
+def test_a_read_with_related_rows_gives_the_orm_s_instances_in_one_statement(staff):
+    expected = User.objects.select_related("staff__department__region", "staff__section").get(pk=staff.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        user = row_get(User, staff.pk, related=("staff__department__region", "staff__section"))
+        assert _typed(user) == _typed(expected)
+        assert _typed(user.staff) == _typed(expected.staff)
+        assert _typed(user.staff.department) == _typed(expected.staff.department)
+        assert _typed(user.staff.department.region) == _typed(expected.staff.department.region)
+        assert user.staff.section is None
+        assert user.staff.user is user  # a one-to-one is cached on both sides, as select_related caches it
+    assert len(ctx.captured_queries) == 1
+    assert not user._state.adding and user._state.db == "default"
+
+
+def test_a_missing_reverse_one_to_one_is_cached_as_missing_with_nothing_below_it(db):
+    citizen = make_citizen()
+    with CaptureQueriesContext(connection) as ctx:
+        user = row_get(User, citizen.pk, related=("staff__department",))
+        with pytest.raises(ObjectDoesNotExist):
+            user.staff  # noqa: B018
+    assert len(ctx.captured_queries) == 1
+
+
+def test_a_missing_row_raises_the_model_s_does_not_exist(db):
+    with pytest.raises(User.DoesNotExist):
+        row_get(User, 987654)
+
+
+def test_deferred_fields_are_left_out_and_load_on_access(staff):
+    user = row_get(User, staff.pk, related=("staff__department",), defer=("staff__department__name",))
+    department = user.staff.department
+    assert department.get_deferred_fields() == {"name"}
+    assert department.name == "区行政审批局"
+
+
+def test_a_locked_read_locks_the_row_itself_only(staff):
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        row_get(User, staff.pk, related=("staff",), for_update=True)
+        row_get(Department, staff.staff.department_id, for_update=True)
+    joined, alone = (q["sql"] for q in ctx.captured_queries)
+    if connection.features.has_select_for_update:
+        assert joined.endswith(" FOR UPDATE OF t0")
+        assert alone.endswith(" FOR UPDATE")
+    else:
+        assert "FOR UPDATE" not in joined + alone
+
+
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update, reason="SQLite has no row locks (the ORM does not refuse either)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_read_is_refused_outside_a_transaction_as_select_for_update_is(staff):
+    with pytest.raises(TransactionManagementError):
+        row_get(User, staff.pk, for_update=True)
+
+
+def test_extra_columns_come_back_beside_the_row(staff):
+    user, extra = row_get_with(User, staff.pk, extra_columns="1 + 1")
+    assert user.pk == staff.pk
+    assert extra == (2,)
+
+
+def test_rows_where_reads_the_matching_rows_in_the_order_asked(staff):
+    department = staff.staff.department
+    first = Section.objects.create(department=department, name="审批一科")
+    second = Section.objects.create(department=department, name="审批二科")
+    found = rows_where(
+        Section, 't0."department_id" = %s', [department.pk], related=("department",), order_by='t0."id" DESC'
+    )
+    assert [s.pk for s in found] == [second.pk, first.pk]
+    assert found[0].department.name == "区行政审批局"
+    assert rows_where(Section, 't0."department_id" = %s', [department.pk + 1000]) == []
+
+
+def test_the_insert_stores_what_save_stores_and_sends_the_save_signals(staff):
+    sent = []
+
+    def receiver(signal, sender, **kwargs):
+        sent.append((signal, kwargs.get("created"), kwargs["update_fields"]))
+
+    pre_save.connect(receiver, sender=Section)
+    post_save.connect(receiver, sender=Section)
+    try:
+        section = row_insert(Section(department=staff.staff.department, name="综合科"))
+    finally:
+        pre_save.disconnect(receiver, sender=Section)
+        post_save.disconnect(receiver, sender=Section)
+    assert section.pk is not None and not section._state.adding
+    assert _typed(Section.objects.get(pk=section.pk)) == _typed(section)
+    assert sent == [(pre_save, None, None), (post_save, True, None)]
+
+
+def test_the_update_writes_only_the_named_fields(staff):
+    profile = staff.staff
+    department_id = profile.department_id
+    section = Section.objects.create(department=profile.department, name="综合科")
+    other = make_department("区市场监督管理局", "SC02")
+    profile.section = section
+    profile.department = other  # changed, not named: not written
+    row_update(profile, ["section"])
+    stored = StaffProfile.objects.get(pk=profile.pk)
+    assert (stored.section_id, stored.department_id) == (section.pk, department_id)
+
+
+def test_the_update_of_an_unknown_field_is_refused(staff):
+    with pytest.raises(ValueError, match="nonsense"):
+        row_update(staff.staff, ["nonsense"])
+
+
+def test_the_update_of_a_row_that_is_gone_fails_and_marks_the_transaction_for_rollback(staff):
+    section = Section.objects.create(department=staff.staff.department, name="综合科")
+    Section.objects.filter(pk=section.pk).delete()
+    with transaction.atomic():
+        with pytest.raises(DatabaseError):
+            row_update(section, ["name"])
+        assert connection.needs_rollback
+        connection.set_rollback(False)
