@@ -336,9 +336,10 @@ def test_the_flows_acceptance_step_goes_in_completed_by_the_system_without_a_ste
 # Statements of case_accept_and_start on the default flow inside a test's transaction, counting the savepoints
 # and the first read of the handler's roles and department (ADR 0019, 2026-12-05 third pass). Before it, when the
 # acceptance step was opened with a clock and then completed through task_complete: 34 and 36; before the
-# acceptance clock's lock read the calendar version along (fifth pass): 22 and 24. SQLite writes the notification
-# and the audit events in two statements each where PostgreSQL uses one.
-ACCEPT_AND_START_STATEMENTS = {"postgresql": 21, "sqlite": 23}
+# acceptance clock's lock read the calendar version along (fifth pass): 22 and 24; before the process start ran
+# without a savepoint of its own (sixth pass): 21 and 23. SQLite writes the notification and the audit events in
+# two statements each where PostgreSQL uses one.
+ACCEPT_AND_START_STATEMENTS = {"postgresql": 19, "sqlite": 21}
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -359,11 +360,14 @@ def test_accepting_and_starting_writes_each_task_row_once_and_the_engine_state_o
     def count(prefix: str) -> int:
         return sum(1 for sql in statements if sql.startswith(prefix))
 
+    def reads(table: str) -> int:  # ORM and hand-written reads alike (zhengwu.core.rows aliases the table)
+        return sum(1 for sql in statements if sql.startswith("SELECT") and f'FROM "{table}"' in sql)
+
     assert count('INSERT INTO "workflow_worktask"') == 2  # acceptance (completed) and review
     assert count('INSERT INTO "workcal_clock"') == 2  # handling clock and the review step's clock
     assert count('UPDATE "workflow_worktask"') == 1  # the review row gets its clock
-    assert count('SELECT "workflow_worktask"') == 0
+    assert reads("workflow_worktask") == 0
     assert count('UPDATE "workflow_processinstance"') == 0  # the state goes in with the instance
-    assert count('SELECT "workflow_processinstance"') == 0
+    assert reads("workflow_processinstance") == 0
     assert count("SELECT version, stamp") == 0  # read along by the acceptance clock's lock
     assert len(statements) == ACCEPT_AND_START_STATEMENTS[connection.vendor]

@@ -128,6 +128,7 @@ def _processing_start_locked(locked: Case, *, actor: Any) -> ProcessInstance:
         lane_map=lane_map,
         department=locked.department,
         completed_at_start={ACCEPT_TASK_ID: accepted},  # a flow without an acceptance step starts as it is
+        savepoint=False,  # every caller's block rolls back as a whole when the start fails
     )
     locked.state = CaseState.IN_PROGRESS
     row_update(locked, ["state", "updated_at"])
@@ -244,7 +245,7 @@ def case_task_complete(
         case = _lock_case_of(task)
         if case is not None and case.state == CaseState.SUSPENDED:
             raise ValidationError(_("办件已挂起，恢复办理前不能办理该环节。"))
-        row = task_complete(actor=actor, task=task, outcome=outcome, comment=comment, data=data)
+        row = task_complete(actor=actor, task=task, outcome=outcome, comment=comment, data=data, savepoint=False)
         instance = row.instance  # locked, as the completion left it
         if case is not None and instance.status == InstanceStatus.COMPLETED:
             decided = _decision_data(instance)

@@ -172,6 +172,7 @@ def process_start(
     lane_map: dict[str, Any] | None = None,
     department: Department | None = None,
     completed_at_start: Mapping[str, CompletedAtStart] | None = None,
+    savepoint: bool = True,
 ) -> ProcessInstance:
     """Start `definition` for `subject`: run the engine up to the first user tasks and open their task rows
     with step clocks. One running instance per subject.
@@ -180,7 +181,10 @@ def process_start(
     starts, because their step was done before (ids not ready at start are ignored). They are completed in
     the engine before anything is written: their rows go in already completed (completed_at = now, never
     with a step clock), the tasks that follow are opened once with their clocks, the engine state is written
-    once, and the audit trail reads as if each had been completed right after the start."""
+    once, and the audit trail reads as if each had been completed right after the start.
+
+    `savepoint=False` (as `transaction.atomic` takes it): a caller whose own block rolls back as a whole when
+    this fails (it does not catch the error) saves the savepoint's two statements."""
     if subject is None or subject.pk is None:
         raise ValidationError({"subject": "流程对象尚未保存。"})
     if department is not None and not department.is_active:
@@ -197,7 +201,7 @@ def process_start(
         raise engine_failed(exc) from None
     ready_at_start = engine.ready_user_tasks(workflow)
     steps = _complete_at_start(workflow, ready_at_start, completions) if completions else []
-    with audited_atomic():
+    with audited_atomic(savepoint=savepoint):
         instance = ProcessInstance(
             definition=definition,
             content_type=content_type,

@@ -127,17 +127,23 @@ def task_claim(*, actor: Any, task: WorkTask) -> WorkTask:
 
 
 def task_complete(
-    *, actor: Any, task: WorkTask, outcome: str, comment: str = "", data: dict[str, Any] | None = None
+    *,
+    actor: Any,
+    task: WorkTask,
+    outcome: str,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    savepoint: bool = True,
 ) -> WorkTask:
     """Complete the task with an outcome (e.g. "accept", "refuse", "approve"), move the engine forward and
     bring the task table in step: new ready tasks opened, tasks the engine dropped cancelled. When the
-    process ends the instance is completed."""
+    process ends the instance is completed. `savepoint` as in `process_start`."""
     outcome, comment = completion_input(outcome, comment)
     data = check_data(data)
     if "outcome" in data:
         raise ValidationError({"data": "办理结果请用 outcome 参数给出。"})
     now = timezone.now()
-    with audited_atomic():
+    with audited_atomic(savepoint=savepoint):
         instance, row, open_rows = _locked_with_open(task)
         _require_open(instance, row)
         _require_actor(actor, row)
