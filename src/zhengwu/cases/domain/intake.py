@@ -53,6 +53,7 @@ def allocate_number(item: ServiceItem, day: date) -> str:
         f"INSERT INTO {table} (item_id, day, last_serial) VALUES (%s, %s, 1) "
         f"ON CONFLICT (item_id, day) DO UPDATE SET last_serial = {table}.last_serial + 1 RETURNING last_serial"
     )
+    taken = f"SELECT 1 FROM {connection.ops.quote_name(Case._meta.db_table)} WHERE number = %s LIMIT 1"
     prefix = f"{item.implementation_code}{day:%Y%m%d}"
     with connection.cursor() as cursor:
         while True:
@@ -61,7 +62,8 @@ def allocate_number(item: ServiceItem, day: date) -> str:
             if serial > MAX_SERIAL:
                 raise ValidationError(_("该事项当日办件编号已用尽（最多 %(max)d 件）。") % {"max": MAX_SERIAL})
             number = f"{prefix}{serial:04d}"
-            if not Case.objects.filter(number=number).exists():
+            cursor.execute(taken, [number])  # a number given by hand or by a departmental system
+            if cursor.fetchone() is None:
                 return number
 
 
