@@ -2,7 +2,7 @@ from django.contrib.auth.backends import ModelBackend
 
 from zhengwu.accounts.domain.login import login_user_find
 from zhengwu.accounts.models import User
-from zhengwu.accounts.rules import access_remember, users_with_access
+from zhengwu.accounts.rules import access_remember, user_with_access
 
 
 class ZhengwuAuthBackend(ModelBackend):
@@ -23,7 +23,7 @@ class ZhengwuAuthBackend(ModelBackend):
         """The request's user with its staff profile and roles, in one query (read afresh on every request, so
         deactivation, a new password or a changed role counts at once)."""
         try:
-            user = users_with_access().get(pk=user_id)
+            user = user_with_access(user_id)
         except User.DoesNotExist:
             return None
         return access_remember(user) if self.user_can_authenticate(user) else None

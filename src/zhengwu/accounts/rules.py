@@ -119,6 +119,32 @@ def users_with_access() -> QuerySet:
     )
 
 
+_ROLES_SQL = {
+    "postgresql": "STRING_AGG(r.\"role\", ',')",
+    "sqlite": "GROUP_CONCAT(r.\"role\", ',')",
+}
+_STAFF_PATHS = tuple(f"staff__{name}" for name in _STAFF_RELATED)
+
+
+def user_with_access(pk: Any) -> Any:
+    """`users_with_access().get(pk=pk)` as one hand-written statement (zhengwu.core.rows): the request's user is
+    read on every request. User.DoesNotExist when there is none."""
+    from django.db import connections, router
+
+    from zhengwu.accounts.models import RoleAssignment, User
+    from zhengwu.core.rows import row_get_with
+
+    connection = connections[router.db_for_read(User)]
+    quote = connection.ops.quote_name
+    roles = (
+        f"(SELECT {_ROLES_SQL[connection.vendor]} FROM {quote(RoleAssignment._meta.db_table)} r"
+        f' WHERE r."user_id" = t0.{quote(User._meta.pk.column)})'
+    )
+    user, (joined,) = row_get_with(User, pk, related=_STAFF_PATHS, extra_columns=roles)
+    setattr(user, _JOINED_ROLES, joined)
+    return user
+
+
 def access_remember(user: Any) -> Any:
     """Mark a user read by `users_with_access` as having its profile and roles loaded."""
     joined = getattr(user, _JOINED_ROLES, None) or ""
