@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.accounts.factories import make_citizen, make_department, make_staff
 from zhengwu.accounts.enums import Role
 from zhengwu.accounts.models import StaffProfile, User
-from zhengwu.core.rows import row_get, row_get_with, row_insert, row_update, rows_where
+from zhengwu.core.rows import row_get, row_get_with, row_insert, row_update, rows_bulk_insert, rows_where
 from zhengwu.org.models import Department, Section
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +147,31 @@ def test_the_update_of_a_row_that_is_gone_fails_and_marks_the_transaction_for_ro
             row_update(section, ["name"])
         assert connection.needs_rollback
         connection.set_rollback(False)
+
+
+def test_the_bulk_insert_stores_what_bulk_create_stores_sets_the_keys_and_sends_no_signal(staff):
+    department = staff.staff.department
+    sent = []
+
+    def receiver(sender, **kwargs):
+        sent.append(kwargs["instance"])
+
+    post_save.connect(receiver, sender=Section)
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            made = rows_bulk_insert(
+                [Section(department=department, name=name, sort_order=n) for n, name in enumerate("甲乙丙")]
+            )
+    finally:
+        post_save.disconnect(receiver, sender=Section)
+    assert len(ctx.captured_queries) == 1
+    assert sent == []
+    assert all(s.pk is not None and not s._state.adding for s in made)
+    stored = Section.objects.filter(department=department).order_by("sort_order")
+    assert [(s.pk, s.name, s.sort_order) for s in stored] == [(s.pk, s.name, s.sort_order) for s in made]
+
+
+def test_the_bulk_insert_refuses_an_object_already_saved(staff):
+    saved = Section.objects.create(department=staff.staff.department, name="综合科")
+    with pytest.raises(ValueError):
+        rows_bulk_insert([saved])

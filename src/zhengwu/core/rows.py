@@ -31,7 +31,7 @@ from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 from django.db.utils import NotSupportedError
 
-__all__ = ["row_get", "row_get_with", "row_insert", "row_update", "rows_where"]
+__all__ = ["row_get", "row_get_with", "row_insert", "row_update", "rows_bulk_insert", "rows_where"]
 
 M = TypeVar("M", bound=Model)
 
@@ -366,6 +366,43 @@ def row_insert(obj: M) -> M:
             setattr(obj, auto.attname, pk)
     _saved(obj, connection, created=True, update_fields=None)
     return obj
+
+
+def rows_bulk_insert(objs: list[M]) -> list[M]:
+    """`Model.objects.bulk_create(objs)` of new objects of one model with auto primary keys: one INSERT, the keys
+    returned and set (where the backend returns rows from a bulk insert), no signals (bulk_create sends none)."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model, instance=objs[0])]
+    if meta.auto_field is None or not connection.features.can_return_rows_from_bulk_insert:
+        return model._default_manager.bulk_create(objs)
+    fields = _inserted_fields(model, with_pk=False)
+    key = ("bulk", model, len(objs), connection.vendor)
+    sql = _WRITES.get(key)
+    if sql is None:
+        _check_model(model)
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = _WRITES[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+            f" VALUES {', '.join([row] * len(objs))} RETURNING {quote(meta.auto_field.column)}"
+        )
+    params: list[Any] = []
+    for obj in objs:
+        if type(obj) is not model or getattr(obj, meta.auto_field.attname) is not None:
+            raise ValueError("rows_bulk_insert takes new objects of one model")
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pks = [pk for (pk,) in cursor.fetchall()]
+    for obj, pk in zip(objs, pks, strict=True):
+        setattr(obj, meta.auto_field.attname, pk)
+        obj._state.db = connection.alias
+        obj._state.adding = False
+    return objs
 
 
 def row_update(obj: M, fields: Iterable[str]) -> M:

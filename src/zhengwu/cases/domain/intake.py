@@ -24,7 +24,7 @@ from zhengwu.cases.models import Case, CaseCounter, CaseMaterial, StoredFile
 from zhengwu.cases.rules import can_register_at_window, can_submit_by_proxy, clerk_window
 from zhengwu.catalog.enums import MaterialNecessity, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem
-from zhengwu.core.rows import row_insert, row_update
+from zhengwu.core.rows import row_insert, row_update, rows_bulk_insert
 from zhengwu.licences.enums import LicenceStatus
 from zhengwu.licences.models import Licence
 from zhengwu.notifications.enums import Category
@@ -273,7 +273,7 @@ def _create(
         row_insert(case)
         for row in rows:
             row.case = case
-        CaseMaterial.objects.bulk_create(rows)
+        rows_bulk_insert(rows)
         clock = clock_start(
             actor=actor,
             subject=case,
