@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
 
 from zhengwu.accounts.enums import UserKind
+from zhengwu.org.domain.rows import department_read
 from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
 from zhengwu.workcal.domain.clock import clock_start, clock_stop
@@ -153,7 +154,9 @@ class TaskTableSync:
     # -- opening ----------------------------------------------------------------------------------
     def _department(self, department_id: int) -> Department:
         if department_id not in self._departments:
-            self._departments.update(Department.objects.select_related("region").in_bulk([department_id]))
+            found = department_read(department_id)  # hand-written: one per opened task (ADR 0019, sixth pass)
+            if found is not None:
+                self._departments[department_id] = found
         return self._departments[department_id]
 
     def _countersigner(self, value: Any, task_name: str):
