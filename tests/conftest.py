@@ -38,6 +38,17 @@ def _national_calendar(request):
 
 
 @pytest.fixture(autouse=True)
+def _reference_caches():
+    """Rows a process keeps by identity (published materials, process definitions): a rolled-back SQLite database
+    hands primary keys out again, and frozen clocks give rows the same timestamps, so start every test empty."""
+    from zhengwu.catalog.domain.reads import catalogue_caches_clear
+    from zhengwu.workflow.domain.definitions import definition_caches_clear
+
+    catalogue_caches_clear()
+    definition_caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def sms_outbox():
     """Texts sent through the in-memory SMS gateway, emptied around every test (like mail.outbox)."""
     from zhengwu.notifications import backends

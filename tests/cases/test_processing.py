@@ -337,9 +337,10 @@ def test_the_flows_acceptance_step_goes_in_completed_by_the_system_without_a_ste
 # and the first read of the handler's roles and department (ADR 0019, 2026-12-05 third pass). Before it, when the
 # acceptance step was opened with a clock and then completed through task_complete: 34 and 36; before the
 # acceptance clock's lock read the calendar version along (fifth pass): 22 and 24; before the process start ran
-# without a savepoint of its own (sixth pass): 21 and 23. SQLite writes the notification and the audit events in
-# two statements each where PostgreSQL uses one.
-ACCEPT_AND_START_STATEMENTS = {"postgresql": 19, "sqlite": 21}
+# without a savepoint of its own and one statement read the item's process or the default definition (sixth
+# pass): 21 and 23. SQLite writes the notification and the audit events in two statements each where PostgreSQL
+# uses one.
+ACCEPT_AND_START_STATEMENTS = {"postgresql": 18, "sqlite": 20}
 
 
 @time_machine.travel(MONDAY, tick=False)

@@ -10,7 +10,17 @@ from django.test.utils import CaptureQueriesContext
 from tests.accounts.factories import make_citizen, make_department, make_staff
 from zhengwu.accounts.enums import Role
 from zhengwu.accounts.models import StaffProfile, User
-from zhengwu.core.rows import row_get, row_get_with, row_insert, row_update, rows_bulk_insert, rows_where
+from zhengwu.core.rows import (
+    cache_related,
+    converted,
+    row_get,
+    row_get_with,
+    row_insert,
+    row_update,
+    rows_bulk_insert,
+    rows_where,
+    select_columns,
+)
 from zhengwu.org.models import Department, Section
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +185,18 @@ def test_the_bulk_insert_refuses_an_object_already_saved(staff):
     saved = Section.objects.create(department=staff.staff.department, name="综合科")
     with pytest.raises(ValueError):
         rows_bulk_insert([saved])
+
+
+def test_hand_written_columns_come_back_as_the_orm_hands_them_out(staff):
+    department = staff.staff.department
+    fields = tuple(Department._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select_columns(connection, Department, 'd')} FROM org_department d WHERE d.id = %s",
+            [department.pk],
+        )
+        values = converted(connection, fields, cursor.fetchone())
+    read = Department.from_db("default", [f.attname for f in fields], values)
+    assert _typed(read) == _typed(Department.objects.get(pk=department.pk))
+    cache_related(read, "region", department.region)
+    assert read.region is department.region

@@ -132,6 +132,41 @@ def test_shipped_definitions_are_stored_once(county, frozen):
     )
 
 
+def _fields(definition: ProcessDefinition) -> dict:
+    return {f.attname: getattr(definition, f.attname) for f in ProcessDefinition._meta.concrete_fields}
+
+
+def test_a_shipped_definition_is_read_whole_once_then_handed_out_as_copies(county, frozen, django_assert_num_queries):
+    stored = ProcessDefinition.objects.get(pk=default_process_definition().pk)
+
+    with django_assert_num_queries(1):  # its identity columns; the row itself is kept by the process
+        first = default_process_definition()
+    with django_assert_num_queries(1):
+        second = default_process_definition()
+
+    assert _fields(first) == _fields(second) == _fields(stored)
+    assert first is not second
+    first.user_tasks = []
+    assert _fields(default_process_definition()) == _fields(stored)
+
+
+def test_a_shipped_definition_kept_by_the_process_is_not_served_once_its_row_is_gone(county, frozen):
+    kept = default_process_definition()
+    ProcessDefinition.objects.filter(pk=kept.pk).delete()
+
+    again = default_process_definition()
+
+    assert again.pk != kept.pk
+    assert _fields(again) == _fields(ProcessDefinition.objects.get(pk=again.pk))
+
+
+def test_a_kept_definition_whose_identity_changed_is_read_again(county, frozen):
+    kept = default_process_definition()
+    ProcessDefinition.objects.filter(pk=kept.pk).update(name="改过名的流程")  # never done: rows are immutable
+
+    assert default_process_definition().name == "改过名的流程"
+
+
 # ---- bad files ------------------------------------------------------------------------------------
 XXE = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE bpmn:definitions [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

@@ -31,7 +31,17 @@ from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 from django.db.utils import NotSupportedError
 
-__all__ = ["row_get", "row_get_with", "row_insert", "row_update", "rows_bulk_insert", "rows_where"]
+__all__ = [
+    "cache_related",
+    "converted",
+    "row_get",
+    "row_get_with",
+    "row_insert",
+    "row_update",
+    "rows_bulk_insert",
+    "rows_where",
+    "select_columns",
+]
 
 M = TypeVar("M", bound=Model)
 
@@ -156,6 +166,40 @@ def _plan_read(
             raise NotSupportedError("FOR UPDATE OF is not supported on this database backend.")
         sql += " FOR UPDATE OF t0" if joins else " FOR UPDATE"
     return _Read(sql, tuple(parts), width)
+
+
+def select_columns(connection: Any, model: type[Model], alias: str) -> str:
+    """The select list of every concrete column of `model`, qualified by the table alias (for a hand-written
+    statement that `converted` then reads)."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def converted(connection: Any, fields: tuple, values: Any) -> list[Any]:
+    """`values`, read from the columns of `fields`, as the ORM hands them out (the backend's and the fields'
+    converters applied: SQLite's text dates, JSON text)."""
+    cache = connection.__dict__.setdefault(_CONVERTERS, {})
+    found = cache.get(fields)
+    if found is None:
+        found = []
+        for position, field in enumerate(fields):
+            column = field.get_col(field.model._meta.db_table)
+            functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if functions:
+                found.append((position, functions, column))
+        cache[fields] = found
+    values = list(values)
+    for position, functions, column in found:
+        value = values[position]
+        for function in functions:
+            value = function(value, column, connection)
+        values[position] = value
+    return values
+
+
+def cache_related(instance: Model, name: str, related: Model | None) -> None:
+    """Cache `related` as `instance.<name>`, as select_related does."""
+    instance._meta.get_field(name).set_cached_value(instance, related)
 
 
 def _converters(connection: Any, key: tuple, read: _Read) -> list[tuple[int, list[Callable], Any]]:

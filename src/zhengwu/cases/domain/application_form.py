@@ -26,17 +26,18 @@ class FormField:
 
 def application_fields(version: ItemVersion) -> list[FormField]:
     """The entries of the item's application form, in the licence type's field order."""
-    from zhengwu.cases.models import ItemCertificate
+    from zhengwu.cases.domain.item_config import certificate_sources_read
 
-    mapping = ItemCertificate.objects.filter(item_id=version.item_id).select_related("licence_type").first()
+    mapping = certificate_sources_read(version.item_id)  # hand-written, read afresh (ADR 0019, sixth pass)
     if mapping is None:
         return []
+    field_sources, licence_fields = mapping
     wanted = {}
-    for licence_key, source in (mapping.field_sources or {}).items():
+    for licence_key, source in (field_sources or {}).items():
         if isinstance(source, str) and source.startswith("form:"):
             wanted[licence_key] = source.removeprefix("form:")
     fields, seen = [], set()
-    for spec in mapping.licence_type.fields or []:
+    for spec in licence_fields or []:
         key = wanted.get(spec.get("key"))
         if key and key not in seen:
             seen.add(key)

@@ -22,6 +22,7 @@ from zhengwu.cases.domain._common import fmt, tell_applicant, user_or_none
 from zhengwu.cases.enums import ApplicantIdType, ApplicantKind, CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import Case, CaseCounter, CaseMaterial, StoredFile
 from zhengwu.cases.rules import can_register_at_window, can_submit_by_proxy, clerk_window
+from zhengwu.catalog.domain.reads import version_materials, version_read
 from zhengwu.catalog.enums import MaterialNecessity, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem
 from zhengwu.core.rows import row_insert, row_update, rows_bulk_insert
@@ -73,7 +74,7 @@ def new_query_code() -> str:
 
 # ---- validation -------------------------------------------------------------------------------
 def _check_version(item_version: ItemVersion) -> ItemVersion:
-    version = ItemVersion.objects.select_related("item__department__region").get(pk=item_version.pk)
+    version = version_read(item_version.pk)  # the version, its item, department and region: one statement
     if version.state != VersionState.PUBLISHED:
         raise ValidationError({"item_version": _("该事项版本未发布或已停用，不能申请。")})
     return version
@@ -158,7 +159,7 @@ def resolve_materials(
 ) -> list[CaseMaterial]:
     """Unsaved CaseMaterial rows, one per material of the version: provided ones with their file or
     licence, the rest missing. With `require_all`, every required material must be provided."""
-    item_materials = {m.pk: m for m in ItemMaterial.objects.filter(version=version).order_by("position", "pk")}
+    item_materials = {m.pk: m for m in version_materials(version)}
     given: dict[int, CaseMaterial] = {}
     for entry in materials or []:
         if not isinstance(entry, dict):

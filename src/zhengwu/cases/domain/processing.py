@@ -35,8 +35,9 @@ from zhengwu.cases.domain._common import (
 )
 from zhengwu.cases.domain._common import user_or_none as case_user
 from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept_locked
+from zhengwu.cases.domain.item_config import item_process_read
 from zhengwu.cases.enums import CaseState, DecisionOutcome
-from zhengwu.cases.models import Case, CaseDecision, ItemProcess
+from zhengwu.cases.models import Case, CaseDecision
 from zhengwu.cases.rules import can_decide_acceptance, registered_by_external_system
 from zhengwu.core.rows import row_get, row_insert, row_update
 from zhengwu.notifications.enums import Category
@@ -81,10 +82,11 @@ def is_decision_task(task: WorkTask) -> bool:
 
 
 def _process_for(case: Case) -> tuple[ProcessDefinition, list[Department]]:
-    mapping = ItemProcess.objects.filter(item_id=case.item_version.item_id).select_related("definition").first()
+    # One statement reads the item's process, or the default one; the definition's row is kept per process.
+    mapping, definition = item_process_read(case.item_version.item_id)
     if mapping is None:
-        return default_process_definition(), []
-    return mapping.definition, list(mapping.co_departments.order_by("code", "pk"))
+        return definition or default_process_definition(), []
+    return definition, list(mapping.co_departments.order_by("code", "pk"))
 
 
 def _lane_map(definition: ProcessDefinition, co_departments: list[Department]) -> dict[str, Department]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connections, router
 from django.db.models import Q
 from django.utils import timezone
 from lxml import etree
 
 from zhengwu.audit.domain import audit_record, audited_atomic
+from zhengwu.core.rows import converted
 from zhengwu.org.models import Department
 from zhengwu.workflow import engine
 from zhengwu.workflow.engine import ParsedDefinition
@@ -31,6 +33,7 @@ __all__ = [
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 SHIPPED_DEFINITIONS = ("default_licensing", "parallel_approval", "countersign_review")
+DEFAULT_DEFINITION = "default_licensing"  # what items without a process of their own run
 SYSTEM_ACTOR = "system:workflow"
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
@@ -133,26 +136,103 @@ def process_definition_create(*, actor: Any, key: str, name: str = "", bpmn_xml:
     return definition
 
 
+# A stored definition never changes (a new upload is a new version), so each process keeps the rows it has read,
+# keyed by the identity columns the caller reads along (ADR 0019, sixth pass): the primary key alone is not enough,
+# a rolled-back SQLite database hands it out again.
+DEFINITION_IDENTITY = ("id", "key", "version", "name", "bpmn_sha256", "spec_sha256", "created_at")
+_IDENTITY_FIELDS = tuple(ProcessDefinition._meta.get_field(name) for name in DEFINITION_IDENTITY)
+_DEFINITIONS: dict[tuple, ProcessDefinition] = {}
+_DEFINITIONS_MAX = 1024
+_SHIPPED_DIGESTS: dict[str, str] = {}
+_SQL: dict[str, str] = {}
+
+
+def definition_identity_columns(connection: Any, alias: str) -> str:
+    """The select list of the identity columns `definition_stored` takes."""
+    return ", ".join(f"{alias}.{connection.ops.quote_name(column)}" for column in DEFINITION_IDENTITY)
+
+
+def _remember(alias: str, definition: ProcessDefinition) -> None:
+    if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
+        _DEFINITIONS.clear()
+    _DEFINITIONS[(alias, *(getattr(definition, name) for name in DEFINITION_IDENTITY))] = definition
+
+
+def definition_stored(connection: Any, identity: tuple) -> ProcessDefinition:
+    """The stored definition whose identity columns (DEFINITION_IDENTITY, as fetched) were just read in this
+    transaction: read whole once per process, then copied."""
+    key = (connection.alias, *converted(connection, _IDENTITY_FIELDS, identity))
+    found = _DEFINITIONS.get(key)
+    if found is None:
+        found = ProcessDefinition.objects.using(connection.alias).get(pk=identity[0])
+        _remember(connection.alias, found)
+    return copy.copy(found)
+
+
+def definition_caches_clear() -> None:
+    """Forget the definitions this process keeps (tests: rolled-back SQLite databases reuse primary keys)."""
+    _DEFINITIONS.clear()
+
+
+def _shipped_digest(name: str) -> str:
+    # The shipped files change only with the code, i.e. with a restart.
+    digest = _SHIPPED_DIGESTS.get(name)
+    if digest is None:
+        digest = _SHIPPED_DIGESTS[name] = hashlib.sha256((BPMN_DIR / f"{name}.bpmn").read_bytes()).hexdigest()
+    return digest
+
+
+def shipped_id_sql(connection: Any, name: str) -> tuple[str, list[str]]:
+    """A scalar subquery giving the primary key of the stored definition of the shipped file `name` (newest
+    version with the file's digest; NULL before its first use), and its parameters."""
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT s.{q('id')} FROM {q(ProcessDefinition._meta.db_table)} s "
+        f"WHERE s.{q('key')} = %s AND s.{q('bpmn_sha256')} = %s ORDER BY s.{q('version')} DESC LIMIT 1"
+    )
+    return sql, [name, _shipped_digest(name)]
+
+
+def _shipped_stored(name: str, digest: str) -> ProcessDefinition | None:
+    """`ProcessDefinition.objects.filter(key=name, bpmn_sha256=digest).order_by("-version").first()`, the
+    identity read by one hand-written statement."""
+    connection = connections[router.db_for_read(ProcessDefinition)]
+    sql = _SQL.get(connection.vendor)
+    if sql is None:
+        q = connection.ops.quote_name
+        sql = _SQL[connection.vendor] = (
+            f"SELECT {definition_identity_columns(connection, 'p')} FROM {q(ProcessDefinition._meta.db_table)} p "
+            f"WHERE p.{q('key')} = %s AND p.{q('bpmn_sha256')} = %s ORDER BY p.{q('version')} DESC LIMIT 1"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name, digest])
+        row = cursor.fetchone()
+    return None if row is None else definition_stored(connection, tuple(row))
+
+
 def shipped_process_definition(name: str) -> ProcessDefinition:
     """A definition shipped in workflow/bpmn/, stored on first use (and again as a new version when the
     shipped file changes)."""
     if name not in SHIPPED_DEFINITIONS:
         raise ValueError(f"unknown shipped definition {name!r}")
-    data = (BPMN_DIR / f"{name}.bpmn").read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    existing = ProcessDefinition.objects.filter(key=name, bpmn_sha256=digest).order_by("-version").first()
+    digest = _shipped_digest(name)
+    existing = _shipped_stored(name, digest)
     if existing is not None:
         return existing
+    data = (BPMN_DIR / f"{name}.bpmn").read_bytes()
+    digest = _SHIPPED_DIGESTS[name] = hashlib.sha256(data).hexdigest()
     try:
-        return process_definition_create(actor=SYSTEM_ACTOR, key=name, bpmn_xml=data)
+        created = process_definition_create(actor=SYSTEM_ACTOR, key=name, bpmn_xml=data)
     except ValidationError:
         # Someone stored it at the same moment.
         existing = ProcessDefinition.objects.filter(key=name, bpmn_sha256=digest).order_by("-version").first()
         if existing is None:
             raise
         return existing
+    _remember(created._state.db, copy.copy(created))
+    return created
 
 
 def default_process_definition() -> ProcessDefinition:
     """The built-in 受理 → 审查 → 决定 flow for items without their own BPMN definition."""
-    return shipped_process_definition("default_licensing")
+    return shipped_process_definition(DEFAULT_DEFINITION)

@@ -150,7 +150,8 @@ class TaskTableSync:
     # -- opening ----------------------------------------------------------------------------------
     def _department(self, department_id: int) -> Department:
         if department_id not in self._departments:
-            self._departments.update(Department.objects.select_related("region").in_bulk([department_id]))
+            # hand-written: one per opened task (ADR 0019, sixth pass)
+            self._departments[department_id] = row_get(Department, department_id, related=("region",))
         return self._departments[department_id]
 
     def _countersigner(self, value: Any, task_name: str):
