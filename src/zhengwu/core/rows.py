@@ -66,6 +66,7 @@ class _Read:
     sql: str
     parts: tuple[_Part, ...]
     width: int  # columns of the parts (extra columns follow)
+    fields: tuple  # the fields of those columns, in order
 
 
 _READS: dict[tuple, _Read] = {}
@@ -165,7 +166,7 @@ def _plan_read(
         if joins and not connection.features.has_select_for_update_of:
             raise NotSupportedError("FOR UPDATE OF is not supported on this database backend.")
         sql += " FOR UPDATE OF t0" if joins else " FOR UPDATE"
-    return _Read(sql, tuple(parts), width)
+    return _Read(sql, tuple(parts), width, tuple(f for part in parts for f in part.fields))
 
 
 def select_columns(connection: Any, model: type[Model], alias: str) -> str:
@@ -175,9 +176,10 @@ def select_columns(connection: Any, model: type[Model], alias: str) -> str:
     return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
 
-def converted(connection: Any, fields: tuple, values: Any) -> list[Any]:
-    """`values`, read from the columns of `fields`, as the ORM hands them out (the backend's and the fields'
-    converters applied: SQLite's text dates, JSON text)."""
+def _field_converters(connection: Any, fields: tuple) -> list[tuple[int, list[Callable], Any]]:
+    """(position, converters, column) of each of `fields` whose value needs converting, as the ORM's compiler finds
+    them (none on PostgreSQL; SQLite's dates, datetimes, decimals, booleans and JSON). Per connection: converters are
+    bound to its operations."""
     cache = connection.__dict__.setdefault(_CONVERTERS, {})
     found = cache.get(fields)
     if found is None:
@@ -188,6 +190,15 @@ def converted(connection: Any, fields: tuple, values: Any) -> list[Any]:
             if functions:
                 found.append((position, functions, column))
         cache[fields] = found
+    return found
+
+
+def converted(connection: Any, fields: tuple, values: Any) -> Any:
+    """`values`, read from the columns of `fields` (and perhaps more after them, left as they are), as the ORM hands
+    them out: the backend's and the fields' converters applied."""
+    found = _field_converters(connection, fields)
+    if not found:
+        return values
     values = list(values)
     for position, functions, column in found:
         value = values[position]
@@ -200,24 +211,6 @@ def converted(connection: Any, fields: tuple, values: Any) -> list[Any]:
 def cache_related(instance: Model, name: str, related: Model | None) -> None:
     """Cache `related` as `instance.<name>`, as select_related does."""
     instance._meta.get_field(name).set_cached_value(instance, related)
-
-
-def _converters(connection: Any, key: tuple, read: _Read) -> list[tuple[int, list[Callable], Any]]:
-    """(position, converters, column) of each column read that needs converting, as the ORM's compiler finds
-    them (none on PostgreSQL; SQLite's dates, datetimes, decimals and booleans). Per connection: converters
-    are bound to its operations."""
-    cache = connection.__dict__.setdefault(_CONVERTERS, {})
-    found = cache.get(key)
-    if found is None:
-        found = []
-        for part in read.parts:
-            for offset, field in enumerate(part.fields):
-                column = field.get_col(part.model._meta.db_table)
-                functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-                if functions:
-                    found.append((part.start + offset, functions, column))
-        cache[key] = found
-    return found
 
 
 def _read(
@@ -252,18 +245,11 @@ def _read(
         rows = cursor.fetchall()
     if not rows:
         return []
-    converters = _converters(connection, key, read)
     alias = connection.alias
     found = []
     for row in rows:
         extra = tuple(row[read.width :])
-        if converters:
-            row = list(row)
-            for position, functions, column in converters:
-                value = row[position]
-                for function in functions:
-                    value = function(value, column, connection)
-                row[position] = value
+        row = converted(connection, read.fields, row)
         objects: list[Any] = []
         for part in read.parts:
             if part.parent < 0:
