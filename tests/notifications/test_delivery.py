@@ -247,7 +247,9 @@ def test_a_claim_taken_back_during_the_send_is_not_recorded_as_sent(citizen, set
 
 
 @pytest.mark.django_db
-def test_sending_one_delivery_costs_two_statements_on_postgresql(citizen, sms_outbox, django_assert_num_queries):
+def test_sending_one_delivery_costs_two_statements_on_postgresql_and_three_on_sqlite(
+    citizen, sms_outbox, django_assert_num_queries
+):
     [pk] = _pending(citizen)
 
     # PostgreSQL: the claim returns the delivery with its message; SQLite reads them after its claim

@@ -71,10 +71,10 @@ def _record_failure(delivery: Delivery, error: str, *, claimed_before: datetime 
 
 def deliveries_dispatch(ids: list[int]) -> None:
     """Hand these deliveries to the `deliver_pending` task (notify() does, after commit). With a broker the task
-    is queued. Without one Celery runs it inline (`task_always_eager`) and, with `task_eager_propagates` (the
-    settings'), lets its exception through: then `deliveries_send` is called directly, which is what that comes
-    to without Celery's eager machinery (request context, arguments round-tripped through the serializer, a
-    result object), about half the cost of a send."""
+    is queued. Without one Celery would run it inline (`task_always_eager`) and, with `task_eager_propagates` (as
+    the settings have it), let its exception through: then `deliveries_send` is called directly, which is what
+    that comes to without Celery's eager machinery (request context, arguments round-tripped through the
+    serializer, tracer, result object: ~0.5 ms of Python per call)."""
     from zhengwu.notifications.tasks import deliver_pending  # the tasks module imports the domain
 
     conf = deliver_pending.app.conf
