@@ -29,3 +29,18 @@ def other_citizen(db):
 @pytest.fixture
 def staff(db):
     return make_staff("handler1", department=make_department(), display_name="王芳", phone="13700001111")
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """Celery as with CELERY_BROKER_URL set (the tests run without one, tasks eager): `deliver_pending.delay`
+    queues instead of running the task. Returns the ids each queued task was handed."""
+    from zhengwu.notifications.tasks import deliver_pending
+
+    conf = deliver_pending.app.conf
+    eager = conf.task_always_eager
+    conf.task_always_eager = False  # not monkeypatch.setattr: Celery's settings do not restore that way
+    queued: list[list[int]] = []
+    monkeypatch.setattr(deliver_pending, "delay", queued.append)
+    yield queued
+    conf.task_always_eager = eager

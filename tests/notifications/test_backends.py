@@ -87,6 +87,18 @@ def test_the_file_gateway_appends_one_json_line_per_text(tmp_path):
     assert first != second
 
 
+def test_the_file_gateway_makes_its_directory_again_when_it_was_removed(tmp_path):
+    gateway = FileSmsGateway(path=tmp_path / "deep" / "sms.log")
+    gateway.send("13812345678", "第一条")
+    (tmp_path / "deep" / "sms.log").unlink()
+    (tmp_path / "deep").rmdir()
+
+    reference = gateway.send("13912345678", "第二条")
+
+    [line] = (tmp_path / "deep" / "sms.log").read_text(encoding="utf-8").splitlines()
+    assert (json.loads(line)["phone"], json.loads(line)["reference"]) == ("13912345678", reference)
+
+
 def test_the_file_gateway_defaults_to_the_data_directory(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     settings.ZHENGWU_SMS_FILE = ""

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.notifications import helpers
 from zhengwu.notifications.backends import SentSms, SmsGateway, sms_outbox
 from zhengwu.notifications.domain import deliveries_retry, deliveries_send, notify
+from zhengwu.notifications.domain import delivery as delivery_domain
 from zhengwu.notifications.enums import Category, DeliveryState
 from zhengwu.notifications.models import Delivery
 
@@ -196,6 +197,169 @@ def test_the_sweep_sends_pending_deliveries_whose_task_was_lost_but_not_fresh_on
     assert _state(fresh) == ("pending", 0, "")
 
 
+class LongReferenceGateway(SmsGateway):
+    def send(self, phone: str, text: str) -> str:
+        return "r" * 300
+
+
+class ClaimTakenBackGateway(SmsGateway):
+    """Sends while the sweep gives the claim up as abandoned (a send that outlived STALE_SENDING_AFTER)."""
+
+    def send(self, phone: str, text: str) -> str:
+        Delivery.objects.filter(state=DeliveryState.SENDING).update(
+            state=DeliveryState.FAILED, last_error="发送过程中断，未收到发送结果。"
+        )
+        return "late"
+
+
+@pytest.mark.django_db
+def test_a_sent_delivery_records_the_time_and_the_reference_cut_to_its_column(citizen, settings):
+    settings.ZHENGWU_SMS_BACKEND = f"{__name__}.LongReferenceGateway"
+    [pk] = _pending(citizen)
+    before = timezone.now()
+
+    assert deliveries_send(ids=[pk]) == 1
+
+    delivery = Delivery.objects.get(pk=pk)
+    assert (delivery.state, delivery.attempts, delivery.last_error, delivery.provider_reference) == (
+        "sent",
+        1,
+        "",
+        "r" * 255,
+    )
+    assert before <= delivery.claimed_at <= delivery.sent_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_claim_taken_back_during_the_send_is_not_recorded_as_sent(citizen, settings):
+    settings.ZHENGWU_SMS_BACKEND = f"{__name__}.ClaimTakenBackGateway"
+    [pk] = _pending(citizen)
+
+    deliveries_send(ids=[pk])
+
+    delivery = Delivery.objects.get(pk=pk)
+    assert (delivery.state, delivery.attempts, delivery.provider_reference, delivery.sent_at) == (
+        "failed",
+        1,
+        "",
+        None,
+    )
+
+
+@pytest.mark.django_db
+def test_sending_one_delivery_costs_two_statements_on_postgresql_and_three_on_sqlite(
+    citizen, sms_outbox, django_assert_num_queries
+):
+    [pk] = _pending(citizen)
+
+    # PostgreSQL: the claim returns the delivery with its message; SQLite reads them after its claim
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 3):
+        assert deliveries_send(ids=[pk]) == 1
+
+    assert _state(pk) == ("sent", 1, "")
+    assert [sms.text for sms in sms_outbox] == [
+        "【青川政务】您的申请已办结：准予许可。 https://zwfw.example.gov.cn/cases/7/"
+    ]
+
+
+@pytest.mark.django_db
+def test_the_claimed_delivery_and_message_load_the_fields_the_claim_did_not_read(citizen, monkeypatch):
+    [pk] = _pending(citizen)
+    seen = []
+
+    def send(delivery, gateway):
+        message = delivery.message
+        seen.append((delivery.state, delivery.created_at, message.created_at, message.in_inbox, message.sender_id))
+        return "ok"
+
+    monkeypatch.setattr(delivery_domain, "_send", send)
+
+    assert deliveries_send(ids=[pk]) == 1
+
+    stored = Delivery.objects.select_related("message").get(pk=pk)
+    assert seen == [("sending", stored.created_at, stored.message.created_at, False, None)]
+
+
+@pytest.mark.django_db
+def test_without_a_broker_after_commit_sends_inline_without_celery(
+    citizen, sms_outbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from zhengwu.notifications.tasks import deliver_pending
+
+    def through_celery(*args, **kwargs):
+        raise AssertionError("the task went through Celery")
+
+    monkeypatch.setattr(deliver_pending, "delay", through_celery)
+    monkeypatch.setattr(deliver_pending, "apply", through_celery)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = _pending(citizen, channels=("sms", "email"))
+
+    assert sorted(Delivery.objects.filter(pk__in=ids).values_list("channel", "state", "attempts")) == [
+        ("email", "sent", 1),
+        ("sms", "sent", 1),
+    ]
+    assert len(sms_outbox) == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_with_a_broker_after_commit_queues_the_task_with_the_pending_ids(
+    citizen, broker, sms_outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = _pending(citizen, channels=("inapp", "sms", "email"))
+
+    assert [sorted(queued) for queued in broker] == [sorted(ids)]
+    assert sorted(Delivery.objects.filter(pk__in=ids).values_list("channel", "state")) == [
+        ("email", "pending"),
+        ("sms", "pending"),
+    ]
+    assert sms_outbox == []
+
+
+@pytest.mark.django_db
+def test_without_a_broker_an_error_of_the_inline_send_reaches_the_after_commit_hook(
+    citizen, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    # As Celery's eager mode with task_eager_propagates: the error is raised to Django's robust on_commit
+    # hook, which logs it; the commit stands and the sweep retries the delivery.
+    def database_gone(*, ids, retry=False):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(delivery_domain, "deliveries_send", database_gone)
+
+    with pytest.raises(RuntimeError, match=r"^database gone$"):
+        delivery_domain.deliveries_dispatch([1])
+    with (
+        caplog.at_level(logging.ERROR, logger="django.db.backends.base"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        [pk] = _pending(citizen)
+
+    assert _state(pk) == ("pending", 0, "")
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
+        "Error calling _send_after_commit.<locals>.send_after_commit in on_commit() (database gone)."
+    ]
+
+
+@pytest.mark.django_db
+def test_without_eager_propagation_the_task_runs_through_celery(citizen, monkeypatch):
+    from zhengwu.notifications.tasks import deliver_pending
+
+    conf = deliver_pending.app.conf
+    propagates = conf.task_eager_propagates
+    conf.task_eager_propagates = False
+    delayed = []
+    monkeypatch.setattr(deliver_pending, "delay", delayed.append)
+    try:
+        delivery_domain.deliveries_dispatch([7, 8])
+    finally:
+        conf.task_eager_propagates = propagates
+
+    assert delayed == [[7, 8]]
+
+
 class SlowGateway(SmsGateway):
     """Holds each send long enough for a second worker to try the same delivery."""
 
@@ -214,7 +378,7 @@ def test_two_workers_sending_the_same_ids_at_once_send_each_delivery_once(citize
     if connection.vendor != "postgresql":
         pytest.skip("concurrent workers need PostgreSQL (the SQLite test database is not shared between threads)")
     # Autocommit runs the after-commit task at once; here the two workers below are the only senders.
-    monkeypatch.setattr("zhengwu.notifications.tasks.deliver_pending.delay", lambda ids: None)
+    monkeypatch.setattr("zhengwu.notifications.domain.delivery.deliveries_dispatch", lambda ids: None)
     settings.ZHENGWU_SMS_BACKEND = f"{__name__}.SlowGateway"
     ids = [pk for _ in range(6) for pk in _pending(citizen)]
     start = threading.Barrier(2)

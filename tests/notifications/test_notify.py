@@ -229,7 +229,7 @@ def test_recipients_must_be_saved_users(citizen):
 
 @pytest.mark.django_db
 def test_pending_deliveries_left_by_an_unreachable_broker_do_not_fail_the_commit(
-    citizen, monkeypatch, django_capture_on_commit_callbacks
+    citizen, broker, monkeypatch, django_capture_on_commit_callbacks
 ):
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")

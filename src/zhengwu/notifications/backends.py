@@ -70,9 +70,13 @@ class FileSmsGateway(SmsGateway):
         line = json.dumps(record, ensure_ascii=False) + "\n"
         path = self.file_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                stream = path.open("a", encoding="utf-8")
+            except FileNotFoundError:  # the directory is made on the first text, not checked on every one
+                path.parent.mkdir(parents=True, exist_ok=True)
+                stream = path.open("a", encoding="utf-8")
             # One write to a file opened for appending: lines from concurrent workers never interleave.
-            with path.open("a", encoding="utf-8") as stream:
+            with stream:
                 stream.write(line)
         except OSError as exc:
             raise SmsError(f"写入短信文件失败：{exc}") from exc

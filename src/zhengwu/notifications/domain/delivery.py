@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ STALE_SENDING_AFTER = timedelta(minutes=10)
 ORPHAN_PENDING_AFTER = timedelta(minutes=2)
 RETRY_BATCH = 500
 ERROR_MAX_LENGTH = Delivery._meta.get_field("last_error").max_length
+REFERENCE_MAX_LENGTH = Delivery._meta.get_field("provider_reference").max_length
 
 
 def _masked(delivery: Delivery) -> str:
@@ -68,75 +69,112 @@ def _record_failure(delivery: Delivery, error: str, *, claimed_before: datetime 
     return True
 
 
+def deliveries_dispatch(ids: list[int]) -> None:
+    """Hand these deliveries to the `deliver_pending` task (notify() does, after commit). With a broker the task
+    is queued. Without one Celery would run it inline (`task_always_eager`) and, with `task_eager_propagates` (as
+    the settings have it), let its exception through: then `deliveries_send` is called directly, which is what
+    that comes to without Celery's eager machinery (request context, arguments round-tripped through the
+    serializer, tracer, result object: ~0.5 ms of Python per call)."""
+    from zhengwu.notifications.tasks import deliver_pending  # the tasks module imports the domain
+
+    conf = deliver_pending.app.conf
+    if conf.task_always_eager and conf.task_eager_propagates:
+        deliveries_send(ids=ids)
+    else:
+        deliver_pending.delay(ids)
+
+
 def deliveries_send(*, ids: Iterable[int], retry: bool = False) -> int:
     """Send the given SMS/e-mail deliveries that are still pending (with retry: or failed with attempts
     left). Returns how many were sent. Call it outside any transaction so each claim is seen at once.
     """
-    claimable = Q(state=DeliveryState.PENDING)
-    if retry:
-        claimable |= Q(state=DeliveryState.FAILED, attempts__lt=MAX_ATTEMPTS)
+    connection = connections[router.db_for_write(Delivery)]
+    claim = _claim_returning if connection.vendor == "postgresql" else _claim_orm
     gateway: backends.SmsGateway | None = None
     sent = 0
-    connection = connections[Delivery.objects.db]
-    for pk in sorted({int(pk) for pk in ids}):
-        if connection.vendor == "postgresql":
-            delivery = _claim_returning(connection, pk, retry=retry)
-        else:
-            claimed = Delivery.objects.filter(claimable, pk=pk, channel__in=sorted(OUTBOUND_CHANNELS)).update(
-                state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
-            )
-            delivery = Delivery.objects.select_related("message").get(pk=pk) if claimed else None
-        if delivery is None:
-            continue
-        try:
-            if delivery.channel == Channel.SMS and gateway is None:
-                gateway = backends.sms_gateway()
-            reference = _send(delivery, gateway)
-        except Exception as exc:  # any backend failure is recorded and retried, never raised to the caller
-            _record_failure(delivery, str(exc) or exc.__class__.__name__)
-            continue
-        Delivery.objects.filter(pk=pk, state=DeliveryState.SENDING).update(
-            state=DeliveryState.SENT, sent_at=timezone.now(), provider_reference=str(reference)[:255], last_error=""
-        )
-        sent += 1
+    with connection.cursor() as cursor:
+        for pk in sorted({int(pk) for pk in ids}):
+            delivery = claim(connection, cursor, pk, retry=retry)
+            if delivery is None:
+                continue
+            try:
+                if delivery.channel == Channel.SMS and gateway is None:
+                    gateway = backends.sms_gateway()
+                reference = _send(delivery, gateway)
+            except Exception as exc:  # any backend failure is recorded and retried, never raised to the caller
+                _record_failure(delivery, str(exc) or exc.__class__.__name__)
+                continue
+            sent_at = _SENT_AT.get_db_prep_save(timezone.now(), connection)
+            _execute(connection, cursor, _SENT_SQL, [sent_at, str(reference)[:REFERENCE_MAX_LENGTH], pk])
+            sent += 1
     return sent
 
 
-_DELIVERY_FIELDS = Delivery._meta.concrete_fields
-_MESSAGE_FIELDS = Message._meta.concrete_fields
-_CLAIM_SQL = (
-    f"UPDATE {Delivery._meta.db_table} AS d"
-    " SET state = %s, claimed_at = %s, attempts = d.attempts + 1"
+# The two statements of a send, hand-written (docs/adr/0019-performance.md, sixth pass). Their constants are
+# the code's own (states, channels, MAX_ATTEMPTS), written into the text; only the time and the ids are bound.
+_DELIVERY_TABLE = Delivery._meta.db_table
+_OUTBOUND = sorted(OUTBOUND_CHANNELS)
+_OUTBOUND_SQL = ", ".join(f"'{channel}'" for channel in _OUTBOUND)
+_CLAIMABLE_SQL = {
+    False: f"d.state = '{DeliveryState.PENDING}'",
+    True: f"(d.state = '{DeliveryState.PENDING}'"
+    f" OR (d.state = '{DeliveryState.FAILED}' AND d.attempts < {int(MAX_ATTEMPTS)}))",
+}
+# What sending reads of the claimed delivery and its message; their other fields are deferred (a read loads them).
+_CLAIM_DELIVERY = ["id", "message_id", "channel", "address", "attempts"]
+_CLAIM_MESSAGE = ["id", "recipient_id", "category", "subject", "body", "link"]
+_CLAIM_SQL = {
+    retry: f"UPDATE {_DELIVERY_TABLE} AS d"
+    f" SET state = '{DeliveryState.SENDING}', claimed_at = %s, attempts = d.attempts + 1"
     f" FROM {Message._meta.db_table} AS m"
-    " WHERE d.id = %s AND m.id = d.message_id AND d.channel = ANY(%s)"
-    " AND (d.state = %s OR (%s AND d.state = %s AND d.attempts < %s))"
-    " RETURNING "
-    + ", ".join([*(f"d.{f.column}" for f in _DELIVERY_FIELDS), *(f"m.{f.column}" for f in _MESSAGE_FIELDS)])
+    f" WHERE d.id = %s AND m.id = d.message_id AND d.channel IN ({_OUTBOUND_SQL}) AND {claimable}"
+    " RETURNING " + ", ".join([*(f"d.{name}" for name in _CLAIM_DELIVERY), *(f"m.{name}" for name in _CLAIM_MESSAGE)])
+    for retry, claimable in _CLAIMABLE_SQL.items()
+}
+# `Delivery.objects.filter(pk=pk, state=SENDING).update(state=SENT, sent_at=…, provider_reference=…,
+# last_error="")`: a queryset update sends no signals, and Delivery has no auto_now field.
+_SENT_SQL = (
+    f"UPDATE {_DELIVERY_TABLE} SET state = '{DeliveryState.SENT}', sent_at = %s, provider_reference = %s,"
+    f" last_error = '' WHERE id = %s AND state = '{DeliveryState.SENDING}'"
 )
+_SENT_AT = Delivery._meta.get_field("sent_at")
 
 
-def _claim_returning(connection, pk: int, *, retry: bool) -> Delivery | None:
-    """PostgreSQL: claim one delivery (the same conditional update as elsewhere) and read it with its
+def _claim_orm(connection, cursor, pk: int, *, retry: bool) -> Delivery | None:
+    """Claim one delivery with the conditional update, then read it with its message. None when it was not
+    claimable."""
+    claimable = Q(state=DeliveryState.PENDING)
+    if retry:
+        claimable |= Q(state=DeliveryState.FAILED, attempts__lt=MAX_ATTEMPTS)
+    deliveries = Delivery.objects.using(connection.alias)
+    claimed = deliveries.filter(claimable, pk=pk, channel__in=_OUTBOUND).update(
+        state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return deliveries.select_related("message").get(pk=pk) if claimed else None
+
+
+def _claim_returning(connection, cursor, pk: int, *, retry: bool) -> Delivery | None:
+    """PostgreSQL: claim one delivery (the same conditional update) and read what sending needs of it and its
     message in the same statement. None when it was not claimable."""
-    params = [
-        DeliveryState.SENDING,
-        timezone.now(),
-        pk,
-        sorted(OUTBOUND_CHANNELS),
-        DeliveryState.PENDING,
-        retry,
-        DeliveryState.FAILED,
-        MAX_ATTEMPTS,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, params)
-        row = cursor.fetchone()
+    _execute(connection, cursor, _CLAIM_SQL[retry], [timezone.now(), pk])
+    row = cursor.fetchone()
     if row is None:
         return None
-    split = len(_DELIVERY_FIELDS)
-    delivery = Delivery.from_db(connection.alias, [f.attname for f in _DELIVERY_FIELDS], row[:split])
-    delivery.message = Message.from_db(connection.alias, [f.attname for f in _MESSAGE_FIELDS], row[split:])
+    split = len(_CLAIM_DELIVERY)
+    delivery = Delivery.from_db(connection.alias, _CLAIM_DELIVERY, row[:split])
+    delivery.message = Message.from_db(connection.alias, _CLAIM_MESSAGE, row[split:])
     return delivery
+
+
+def _execute(connection, cursor, sql: str, params: list) -> None:
+    """One statement; a failed one marks the surrounding transaction for rollback, as a queryset update does."""
+    try:
+        cursor.execute(sql, params)
+    except Exception as exc:
+        if connection.in_atomic_block:
+            connection.needs_rollback = True
+            connection.rollback_exc = exc
+        raise
 
 
 def deliveries_retry(*, now: datetime | None = None) -> int:

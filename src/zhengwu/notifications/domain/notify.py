@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengwu.notifications.domain import delivery
 from zhengwu.notifications.enums import ALL_CHANNELS, Category, Channel, DeliveryState
 from zhengwu.notifications.models import Delivery, Message
 from zhengwu.notifications.versions import unread_changed
@@ -21,11 +22,14 @@ logger = logging.getLogger("zhengwu.notifications")
 
 SUBJECT_MAX_LENGTH = Message._meta.get_field("subject").max_length
 LINK_MAX_LENGTH = Message._meta.get_field("link").max_length
+# `Choices.values` builds its list (and the labels') on every access
+_CATEGORIES = frozenset(Category.values)
+_CHANNELS = frozenset(Channel.values)
 
 
 def _validate(*, category: str, subject: str, link: str, channels: tuple[str, ...]) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if category not in Category.values:
+    if category not in _CATEGORIES:
         errors["category"] = _("未知的消息类别：%(code)s。") % {"code": category}
     if not subject:
         errors["subject"] = _("消息标题不能为空。")
@@ -35,7 +39,7 @@ def _validate(*, category: str, subject: str, link: str, channels: tuple[str, ..
         errors["link"] = _("链接必须是本站的相对地址（以 / 开头）。")
     if not channels:
         errors["channels"] = _("至少选择一个发送渠道。")
-    elif unknown := [channel for channel in channels if channel not in Channel.values]:
+    elif unknown := [channel for channel in channels if channel not in _CHANNELS]:
         errors["channels"] = _("未知的发送渠道：%(codes)s。") % {"codes": "、".join(unknown)}
     return errors
 
@@ -54,9 +58,7 @@ def _outbound(recipient: AbstractBaseUser, channel: str) -> tuple[str, str, str]
 def _send_after_commit(ids: list[int]):
     # A function, not functools.partial: Django logs a failed robust callback by its __qualname__.
     def send_after_commit() -> None:
-        from zhengwu.notifications.tasks import deliver_pending
-
-        deliver_pending.delay(ids)
+        delivery.deliveries_dispatch(ids)
 
     return send_after_commit
 
@@ -109,13 +111,19 @@ def notify(
     connection = transaction.get_connection()
     with transaction.atomic(savepoint=False):  # only inserts below: no savepoint needed
         if len(messages) == 1 and connection.vendor == "postgresql":
-            deliveries = _insert_one(connection, messages[0], _deliveries(messages, channels, now))
+            pending = _insert_one(connection, messages[0], channels, now)
         else:
             Message.objects.bulk_create(messages)
-            deliveries = Delivery.objects.bulk_create(_deliveries(messages, channels, now))
+            deliveries = Delivery.objects.bulk_create(
+                [
+                    Delivery(message=message, **values)
+                    for message in messages
+                    for values in _delivery_values(message.recipient, channels, now)
+                ]
+            )
+            pending = [row.pk for row in deliveries if row.state == DeliveryState.PENDING]
         if Channel.INAPP in channels:
             unread_changed(unique)
-        pending = [delivery.pk for delivery in deliveries if delivery.state == DeliveryState.PENDING]
         if pending:
             # robust: a broker that cannot be reached must not fail the committed request; the sweep
             # (deliveries_retry) picks up deliveries left pending.
@@ -123,39 +131,36 @@ def notify(
     return messages
 
 
-def _deliveries(messages: list[Message], channels: tuple[str, ...], now: datetime) -> list[Delivery]:
-    """A delivery per message and channel: in-app ones sent at once, outbound ones pending or skipped."""
-    deliveries: list[Delivery] = []
-    for message in messages:
-        for channel in channels:
-            if channel == Channel.INAPP:
-                deliveries.append(
-                    Delivery(
-                        message=message,
-                        channel=channel,
-                        state=DeliveryState.SENT,
-                        attempts=1,
-                        created_at=now,
-                        sent_at=now,
-                    )
-                )
-                continue
-            address, state, reason = _outbound(message.recipient, channel)
-            deliveries.append(
-                Delivery(
-                    message=message,
-                    channel=channel,
-                    address=address,
-                    state=state,
-                    last_error=reason,
-                    created_at=now,
-                )
-            )
-    return deliveries
+def _delivery_values(recipient: AbstractBaseUser, channels: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
+    """Each column of a delivery per channel (all but its message): in-app ones sent at once, outbound ones
+    pending or skipped."""
+    rows: list[dict[str, Any]] = []
+    for channel in channels:
+        if channel == Channel.INAPP:
+            address, state, attempts, reason, sent_at = "", DeliveryState.SENT, 1, "", now
+        else:
+            address, state, reason = _outbound(recipient, channel)
+            attempts, sent_at = 0, None
+        rows.append(
+            {
+                "channel": channel,
+                "address": address,
+                "state": state,
+                "attempts": attempts,
+                "last_error": reason,
+                "provider_reference": "",
+                "created_at": now,
+                "claimed_at": None,
+                "sent_at": sent_at,
+            }
+        )
+    return rows
 
 
 _MESSAGE_FIELDS = [f for f in Message._meta.concrete_fields if not f.primary_key]
+_MESSAGE_ATTNAMES = [f.attname for f in _MESSAGE_FIELDS]
 _DELIVERY_FIELDS = [f for f in Delivery._meta.concrete_fields if not f.primary_key and f.name != "message"]
+_DELIVERY_ATTNAMES = [f.attname for f in _DELIVERY_FIELDS]
 _INSERT_SQL: dict[int, str] = {}
 
 
@@ -177,25 +182,23 @@ def _insert_sql(connection: Any, deliveries: int) -> str:
             f"WITH m AS (INSERT INTO {quote(Message._meta.db_table)} ({message_columns}) VALUES ({message_row})"
             f" RETURNING id) INSERT INTO {quote(Delivery._meta.db_table)} (message_id, {delivery_columns})"
             f" SELECT m.id, v.* FROM m, (VALUES {', '.join([delivery_row] * deliveries)}) AS v"
-            " RETURNING id, message_id, channel"
+            " RETURNING id, message_id, state"
         )
     return sql
 
 
-def _insert_one(connection: Any, message: Message, deliveries: list[Delivery]) -> list[Delivery]:
-    """PostgreSQL: one message and its deliveries (one per channel) in one statement."""
-    params = [f.get_db_prep_save(getattr(message, f.attname), connection) for f in _MESSAGE_FIELDS]
-    for delivery in deliveries:
-        params += [f.get_db_prep_save(getattr(delivery, f.attname), connection) for f in _DELIVERY_FIELDS]
+def _insert_one(connection: Any, message: Message, channels: tuple[str, ...], now: datetime) -> list[int]:
+    """PostgreSQL: one message and its deliveries (one per channel) in one statement; the ids of the pending
+    deliveries. Every value is one notify() made (str, bool, int, None, an aware datetime): psycopg takes them
+    as they are, which is what `Field.get_db_prep_save` gives for these on PostgreSQL, so it is not called."""
+    params = [getattr(message, attname) for attname in _MESSAGE_ATTNAMES]
+    rows = _delivery_values(message.recipient, channels, now)
+    for values in rows:
+        params += [values[attname] for attname in _DELIVERY_ATTNAMES]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection, len(deliveries)), params)
-        rows = cursor.fetchall()
-    by_channel = {channel: pk for pk, _message_id, channel in rows}
-    message.pk = rows[0][1]
-    for obj in (message, *deliveries):
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    for delivery in deliveries:
-        delivery.pk = by_channel[delivery.channel]
-        delivery.message = message
-    return deliveries
+        cursor.execute(_insert_sql(connection, len(rows)), params)
+        inserted = cursor.fetchall()
+    message.pk = inserted[0][1]
+    message._state.adding = False
+    message._state.db = connection.alias
+    return [pk for pk, _message_id, state in inserted if state == DeliveryState.PENDING]
