@@ -176,12 +176,14 @@ def select_columns(connection: Any, model: type[Model], alias: str) -> str:
     return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
 
-def _field_converters(connection: Any, fields: tuple) -> list[tuple[int, list[Callable], Any]]:
+def _field_converters(connection: Any, fields: tuple, key: Any = None) -> list[tuple[int, list[Callable], Any]]:
     """(position, converters, column) of each of `fields` whose value needs converting, as the ORM's compiler finds
     them (none on PostgreSQL; SQLite's dates, datetimes, decimals, booleans and JSON). Per connection: converters are
-    bound to its operations."""
+    bound to its operations. `key` stands for `fields` in the cache when the caller has a cheaper one to hash (a
+    tuple of fields hashes each field)."""
     cache = connection.__dict__.setdefault(_CONVERTERS, {})
-    found = cache.get(fields)
+    key = fields if key is None else key
+    found = cache.get(key)
     if found is None:
         found = []
         for position, field in enumerate(fields):
@@ -189,14 +191,14 @@ def _field_converters(connection: Any, fields: tuple) -> list[tuple[int, list[Ca
             functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if functions:
                 found.append((position, functions, column))
-        cache[fields] = found
+        cache[key] = found
     return found
 
 
-def converted(connection: Any, fields: tuple, values: Any) -> Any:
+def converted(connection: Any, fields: tuple, values: Any, *, key: Any = None) -> Any:
     """`values`, read from the columns of `fields` (and perhaps more after them, left as they are), as the ORM hands
-    them out: the backend's and the fields' converters applied."""
-    found = _field_converters(connection, fields)
+    them out: the backend's and the fields' converters applied (`key` as `_field_converters` takes it)."""
+    found = _field_converters(connection, fields, key)
     if not found:
         return values
     values = list(values)
@@ -249,7 +251,7 @@ def _read(
     found = []
     for row in rows:
         extra = tuple(row[read.width :])
-        row = converted(connection, read.fields, row)
+        row = converted(connection, read.fields, row, key=key)
         objects: list[Any] = []
         for part in read.parts:
             if part.parent < 0:

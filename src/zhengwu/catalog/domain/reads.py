@@ -47,7 +47,7 @@ def _material_rows(connection: Any, version_id: int) -> list[list[Any]]:
         )
     with connection.cursor() as cursor:
         cursor.execute(sql, [version_id])
-        return [converted(connection, _MATERIAL_FIELDS, row) for row in cursor.fetchall()]
+        return [converted(connection, _MATERIAL_FIELDS, row, key="catalog.materials") for row in cursor.fetchall()]
 
 
 def version_materials(version: ItemVersion) -> list[ItemMaterial]:

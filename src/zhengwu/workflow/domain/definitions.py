@@ -161,7 +161,7 @@ def _remember(alias: str, definition: ProcessDefinition) -> None:
 def definition_stored(connection: Any, identity: tuple) -> ProcessDefinition:
     """The stored definition whose identity columns (DEFINITION_IDENTITY, as fetched) were just read in this
     transaction: read whole once per process, then copied."""
-    key = (connection.alias, *converted(connection, _IDENTITY_FIELDS, identity))
+    key = (connection.alias, *converted(connection, _IDENTITY_FIELDS, identity, key="workflow.definition_identity"))
     found = _DEFINITIONS.get(key)
     if found is None:
         found = ProcessDefinition.objects.using(connection.alias).get(pk=identity[0])
