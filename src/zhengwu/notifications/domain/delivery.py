@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -168,13 +168,8 @@ def _claim_returning(connection, cursor, pk: int, *, retry: bool) -> Delivery | 
 
 def _execute(connection, cursor, sql: str, params: list) -> None:
     """One statement; a failed one marks the surrounding transaction for rollback, as a queryset update does."""
-    try:
+    with transaction.mark_for_rollback_on_error(connection.alias):
         cursor.execute(sql, params)
-    except Exception as exc:
-        if connection.in_atomic_block:
-            connection.needs_rollback = True
-            connection.rollback_exc = exc
-        raise
 
 
 def deliveries_retry(*, now: datetime | None = None) -> int:
