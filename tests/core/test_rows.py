@@ -8,6 +8,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from tests.accounts.factories import make_citizen, make_department, make_staff
+from tests.signals import save_signals
 from zhengwu.accounts.enums import Role
 from zhengwu.accounts.models import StaffProfile, User
 from zhengwu.core.rows import (
@@ -115,18 +116,8 @@ def test_rows_where_reads_the_matching_rows_in_the_order_asked(staff):
 
 
 def test_the_insert_stores_what_save_stores_and_sends_the_save_signals(staff):
-    sent = []
-
-    def receiver(signal, sender, **kwargs):
-        sent.append((signal, kwargs.get("created"), kwargs["update_fields"]))
-
-    pre_save.connect(receiver, sender=Section)
-    post_save.connect(receiver, sender=Section)
-    try:
+    with save_signals(Section) as sent:
         section = row_insert(Section(department=staff.staff.department, name="综合科"))
-    finally:
-        pre_save.disconnect(receiver, sender=Section)
-        post_save.disconnect(receiver, sender=Section)
     assert section.pk is not None and not section._state.adding
     assert _typed(Section.objects.get(pk=section.pk)) == _typed(section)
     assert sent == [(pre_save, None, None), (post_save, True, None)]

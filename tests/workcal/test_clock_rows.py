@@ -11,6 +11,7 @@ from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
+from tests.signals import save_signals
 from tests.workcal.calendar_helpers import ensure_national_calendar
 from tests.workcal.clock_helpers import at, frozen, subject, user
 from zhengwu.audit.domain import audited_atomic
@@ -136,18 +137,8 @@ def test_the_insert_stores_what_save_stores():
 
 
 def test_the_insert_sends_the_save_signals_as_save_does():
-    sent = []
-
-    def receiver(signal, **kwargs):
-        sent.append((signal, kwargs["created"] if signal is post_save else None, kwargs["update_fields"]))
-
-    pre_save.connect(receiver, sender=Clock)
-    post_save.connect(receiver, sender=Clock)
-    try:
+    with save_signals(Clock) as sent:
         clock_insert(_new_clock())
-    finally:
-        pre_save.disconnect(receiver, sender=Clock)
-        post_save.disconnect(receiver, sender=Clock)
     assert sent == [(pre_save, None, None), (post_save, True, None)]
 
 
@@ -172,19 +163,9 @@ def test_the_update_writes_only_the_fields_named_and_updated_at(clock):
 
 
 def test_the_update_sends_the_save_signals_with_the_fields_as_save_does(clock):
-    sent = []
-
-    def receiver(signal, **kwargs):
-        sent.append((signal, kwargs["created"] if signal is post_save else None, kwargs["update_fields"]))
-
-    pre_save.connect(receiver, sender=Clock)
-    post_save.connect(receiver, sender=Clock)
-    try:
+    with save_signals(Clock) as sent:
         clock_update(clock, ["version", "updated_at"])
         clock_update(clock, [])  # as save(update_fields=[]): nothing
-    finally:
-        pre_save.disconnect(receiver, sender=Clock)
-        post_save.disconnect(receiver, sender=Clock)
     fields = frozenset({"version", "updated_at"})
     assert sent == [(pre_save, None, fields), (post_save, False, fields)]
 

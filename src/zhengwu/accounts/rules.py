@@ -1,12 +1,12 @@
 """Who may do and see what: named predicates over users, and query scoping.
 
 Predicates are cheap: a user's roles and staff profile are loaded at most once per user instance, and the
-request's user comes with both in the query that loads it (`users_with_access`, used by the auth backend).
+request's user comes with both in the statement that loads it (`user_with_access`, used by the auth backend).
 """
 
 from typing import Any
 
-from django.db.models import Aggregate, CharField, Model, OuterRef, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import Model, QuerySet, prefetch_related_objects
 
 from zhengwu.accounts.enums import COUNTY_WIDE_ROLES, PUBLIC_KINDS, Role, UserKind
 
@@ -90,35 +90,6 @@ def staff_profile(user: Any):
     return getattr(user, "staff", None)
 
 
-class _JoinedRoles(Aggregate):
-    """The grouped roles as one comma-separated string (no role value holds a comma)."""
-
-    function = "STRING_AGG"
-    template = "%(function)s(%(distinct)s%(expressions)s, ',')"
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
-
-
-def users_with_access() -> QuerySet:
-    """Users read with their staff profile (and its department, section, position and window) and their roles
-    in one query; `access_remember` then lets the predicates use them. A user without a profile or roles gets
-    None / no roles, never another query."""
-    from zhengwu.accounts.models import RoleAssignment, User
-
-    roles = (
-        RoleAssignment.objects.filter(user_id=OuterRef("pk"))
-        .order_by()
-        .values("user_id")
-        .annotate(joined=_JoinedRoles("role"))
-        .values("joined")
-    )
-    return User.objects.select_related(*(f"staff__{name}" for name in _STAFF_RELATED)).annotate(
-        **{_JOINED_ROLES: Subquery(roles, output_field=CharField())}
-    )
-
-
 _ROLES_SQL = {
     "postgresql": "STRING_AGG(r.\"role\", ',')",
     "sqlite": "GROUP_CONCAT(r.\"role\", ',')",
@@ -127,8 +98,10 @@ _STAFF_PATHS = tuple(f"staff__{name}" for name in _STAFF_RELATED)
 
 
 def user_with_access(pk: Any) -> Any:
-    """`users_with_access().get(pk=pk)` as one hand-written statement (zhengwu.core.rows): the request's user is
-    read on every request. User.DoesNotExist when there is none."""
+    """The user with their staff profile (its department, section, position, window and hall) and their roles, in
+    one hand-written statement (zhengwu.core.rows: the request's user is read on every request); `access_remember`
+    then lets the predicates use them. A user without a profile or roles gets None / no roles, never another query.
+    User.DoesNotExist when there is none."""
     from django.db import connections, router
 
     from zhengwu.accounts.models import RoleAssignment, User
@@ -146,7 +119,7 @@ def user_with_access(pk: Any) -> Any:
 
 
 def access_remember(user: Any) -> Any:
-    """Mark a user read by `users_with_access` as having its profile and roles loaded."""
+    """Mark a user read by `user_with_access` as having its profile and roles loaded."""
     joined = getattr(user, _JOINED_ROLES, None) or ""
     setattr(user, _ROLES_CACHE, frozenset(role for role in joined.split(",") if role))
     setattr(user, _STAFF_LOADED, True)

@@ -193,19 +193,20 @@ def shipped_id_sql(connection: Any, name: str) -> tuple[str, list[str]]:
     return sql, [name, _shipped_digest(name)]
 
 
-def _shipped_stored(name: str, digest: str) -> ProcessDefinition | None:
-    """`ProcessDefinition.objects.filter(key=name, bpmn_sha256=digest).order_by("-version").first()`, the
-    identity read by one hand-written statement."""
+def _shipped_stored(name: str) -> ProcessDefinition | None:
+    """`ProcessDefinition.objects.filter(key=name, bpmn_sha256=<the file's digest>).order_by("-version").first()`,
+    the identity read by one hand-written statement."""
     connection = connections[router.db_for_read(ProcessDefinition)]
+    shipped, params = shipped_id_sql(connection, name)
     sql = _SQL.get(connection.vendor)
     if sql is None:
         q = connection.ops.quote_name
         sql = _SQL[connection.vendor] = (
             f"SELECT {definition_identity_columns(connection, 'p')} FROM {q(ProcessDefinition._meta.db_table)} p "
-            f"WHERE p.{q('key')} = %s AND p.{q('bpmn_sha256')} = %s ORDER BY p.{q('version')} DESC LIMIT 1"
+            f"WHERE p.{q('id')} = ({shipped})"
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [name, digest])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else definition_stored(connection, tuple(row))
 
@@ -215,8 +216,7 @@ def shipped_process_definition(name: str) -> ProcessDefinition:
     shipped file changes)."""
     if name not in SHIPPED_DEFINITIONS:
         raise ValueError(f"unknown shipped definition {name!r}")
-    digest = _shipped_digest(name)
-    existing = _shipped_stored(name, digest)
+    existing = _shipped_stored(name)
     if existing is not None:
         return existing
     data = (BPMN_DIR / f"{name}.bpmn").read_bytes()
