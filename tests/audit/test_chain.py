@@ -230,3 +230,46 @@ def test_a_batch_leaves_out_a_nested_batch_whose_enclosing_savepoint_rolled_back
             _record("test.released", 3)
     assert _events_after(start) == [("test.kept", "1"), ("test.released", "3")]
     assert audit_verify() is None
+
+
+def test_a_batch_stores_every_kind_of_value_as_recorded_and_verifies():
+    from datetime import datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from zhengwu.audit.domain import audited_atomic
+
+    at = datetime(2026, 12, 5, 9, 30, 1, 123456, tzinfo=timezone(timedelta(hours=8)))
+    awkward = "quote \" backslash \\ slash / 换行\n制表\t emoji 🏛 <tag> 'single'"
+    with audited_atomic():
+        recorded = [
+            audit_record(
+                actor="system:test",
+                action="test.values",
+                object_type="x",
+                object_id=1,
+                object_repr=awkward,
+                before=None,
+                after={"text": awkward, "none": None, "list": [1, 2.5, True, None], "nested": {"空": {}}},
+                ip="203.0.113.9",
+                at=at,
+            ),
+            audit_record(
+                actor="system:test",
+                action="test.values",
+                object_type="x",
+                object_id=2,
+                before={},
+                after={"amount": Decimal("12.30"), "when": at, "tuple": (1, "二")},
+                ip="2001:DB8::1",
+            ),
+            audit_record(actor="system:test", action="test.values", object_type="x", object_id=3, ip=""),
+        ]
+    stored = {e.pk: e for e in AuditEvent.objects.filter(pk__in=[e.pk for e in recorded])}
+    first, second, third = (stored[e.pk] for e in recorded)
+    assert (first.occurred_at, first.object_repr, first.before, first.ip) == (at, awkward, None, "203.0.113.9")
+    assert first.after == {"text": awkward, "none": None, "list": [1, 2.5, True, None], "nested": {"空": {}}}
+    assert (second.before, second.ip) == ({}, "2001:db8::1")
+    assert second.after == {"amount": "12.30", "when": "2026-12-05T09:30:01.123+08:00", "tuple": [1, "二"]}
+    assert (third.before, third.after, third.ip) == (None, None, None)
+    assert [e.hash for e in (first, second, third)] == [e.hash for e in recorded]
+    assert audit_verify() is None

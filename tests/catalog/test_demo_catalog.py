@@ -1,6 +1,5 @@
 """The demo catalogue loaded by `zhengwu demo`: realistic, valid, published, themed, idempotent and fast."""
 
-import time
 from collections import Counter
 
 import pytest
@@ -27,9 +26,7 @@ FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def demo(django_db_setup, django_db_blocker):
     """One `zhengwu demo` load shared by the module's tests (each test runs in a savepoint inside it)."""
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER), transaction.atomic():
-        started = time.perf_counter()
         result = demo_load()
-        result.elapsed = time.perf_counter() - started
         yield result
         transaction.set_rollback(True)
 
@@ -39,11 +36,10 @@ def published():
 
 
 @pytest.mark.django_db
-def test_the_demo_publishes_at_least_150_items_quickly(demo):
+def test_the_demo_publishes_at_least_150_items(demo):
     assert demo.created["catalog.serviceitem"] == len(demo_items.ITEMS) >= 150
     assert published().count() == ServiceItem.objects.count() == len(demo_items.ITEMS)
     assert set(ItemVersion.objects.values_list("state", "number")) == {(VersionState.PUBLISHED, 1)}
-    assert demo.elapsed < 30
 
 
 @pytest.mark.django_db

@@ -191,3 +191,33 @@ def test_hand_written_columns_come_back_as_the_orm_hands_them_out(staff):
     assert _typed(read) == _typed(Department.objects.get(pk=department.pk))
     cache_related(read, "region", department.region)
     assert read.region is department.region
+
+
+def _department(pk, region, n: int) -> Department:
+    return Department(
+        pk=pk, name=f"抽号部门{n}", code=f"DRAW{n}", credit_code=f"11330102MB00000{n:02d}X"[:18], region=region
+    )
+
+
+def test_a_drawn_key_points_the_row_at_the_row_inserted_after_it_with_that_key(staff):
+    region = staff.staff.department.region
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as ctx:
+            section = row_insert(Section(name="审批科"), draw=("department",))
+        assert len(ctx.captured_queries) == 1
+        drawn = section.department_id
+        assert drawn is not None and section.pk is not None
+        row_insert(_department(drawn, region, 1))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # the deferred checks run now, and pass
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        second = row_insert(Section(name="审批科"), draw=("department",))
+        row_insert(_department(second.department_id, region, 2))
+        after = Department.objects.create(
+            name="其后部门", code="DRAW3", credit_code="11330102MB0000003X", region=region
+        )
+    assert second.department_id > drawn
+    assert after.pk > second.department_id  # the table's own sequence moved past the drawn keys
+    assert Section.objects.get(pk=section.pk).department.name == "抽号部门1"
+    assert Section.objects.get(pk=second.pk).department.name == "抽号部门2"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import NOT_PROVIDED, Model
+from django.db.models import NOT_PROVIDED, Field, Model
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 from django.db.utils import NotSupportedError
@@ -71,6 +71,8 @@ class _Read:
 
 _READS: dict[tuple, _Read] = {}
 _WRITES: dict[tuple, str] = {}
+_INSERTS: dict[tuple, tuple[str, list[Field], list[Field]]] = {}  # row_insert's statement, values, returned
+_UPDATES: dict[tuple, tuple[str, list[Field]]] = {}  # row_update's statement and fields by fields named
 _CONVERTERS = "_zhengwu_row_converters"
 
 
@@ -367,37 +369,59 @@ def _saved(obj: Model, connection: Any, *, created: bool, update_fields: frozens
     )
 
 
-def row_insert(obj: M) -> M:
-    """`obj.save()` of a new object: one INSERT, an auto primary key returned and set."""
+def row_insert(obj: M, *, draw: tuple[str, ...] = ()) -> M:
+    """`obj.save()` of a new object: one INSERT, an auto primary key returned and set.
+
+    `draw`: foreign keys whose value the INSERT takes from the target table's own key sequence, set on `obj` as
+    returned. The caller then inserts the target row with that key in the same transaction (the constraint is
+    checked at commit), where the row it points at would otherwise have to be written first and `obj` updated
+    to point at it, or the other way round. On SQLite the key is the next in `sqlite_sequence`: no other
+    connection can take it (the transaction holds the database's write lock), and the caller inserts the target
+    row before any other row of that table."""
     model = type(obj)
     meta = model._meta
     connection = connections[router.db_for_write(model, instance=obj)]
     _saving(obj, connection, None)
     auto = meta.auto_field
     with_pk = auto is None or getattr(obj, auto.attname) is not None
-    fields = _inserted_fields(model, with_pk)
-    returning = not with_pk and connection.features.can_return_columns_from_insert
-    key = ("insert", model, with_pk, connection.vendor)
-    sql = _WRITES.get(key)
-    if sql is None:
+    key = (model, with_pk, draw, connection.vendor)
+    cached = _INSERTS.get(key)
+    if cached is None:
         _check_model(model)
+        drawn = [meta.get_field(name) for name in draw]
+        fields = [f for f in _inserted_fields(model, with_pk) if f not in drawn]
+        returning = [*([] if with_pk else [auto]), *drawn]
+        if not connection.features.can_return_columns_from_insert:
+            if drawn:
+                raise NotSupportedError("drawing a key needs INSERT … RETURNING")
+            returning = []
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        columns = ", ".join(quote(f.column) for f in [*fields, *drawn])
+        values = ", ".join(["%s"] * len(fields) + [_next_key_sql(f.related_model, connection) for f in drawn])
+        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"
         if returning:
-            sql += f" RETURNING {quote(auto.column)}"
-        _WRITES[key] = sql
+            sql += " RETURNING " + ", ".join(quote(f.column) for f in returning)
+        cached = _INSERTS[key] = (sql, fields, returning)
+    sql, fields, returning = cached
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if not with_pk:
-            if returning:
-                pk = cursor.fetchone()[0]
-            else:
-                pk = connection.ops.last_insert_id(cursor, meta.db_table, auto.column)
-            setattr(obj, auto.attname, pk)
+        if returning:
+            for field, value in zip(returning, cursor.fetchone(), strict=True):
+                setattr(obj, field.attname, value)
+        elif not with_pk:
+            setattr(obj, auto.attname, connection.ops.last_insert_id(cursor, meta.db_table, auto.column))
     _saved(obj, connection, created=True, update_fields=None)
     return obj
+
+
+def _next_key_sql(model: type[Model], connection: Any) -> str:
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        return f"nextval(pg_get_serial_sequence('{table}', '{model._meta.pk.column}'))"
+    if connection.vendor == "sqlite":
+        return f"COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1"
+    raise NotSupportedError(f"drawing a key is not implemented for {connection.vendor}")
 
 
 def rows_bulk_insert(objs: list[M]) -> list[M]:
@@ -446,22 +470,23 @@ def row_update(obj: M, fields: Iterable[str]) -> M:
     update_fields = frozenset(fields)
     if not update_fields:
         return obj  # as save(update_fields=[]): nothing saved, no signal
-    updatable = _updatable_fields(model)
-    unknown = update_fields.difference(updatable)
-    if unknown:
-        raise ValueError(
-            "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete "
-            f"fields: {', '.join(sorted(unknown))}"
-        )
-    written = [f for f in meta.local_concrete_fields if f.name in update_fields or f.attname in update_fields]
-    _saving(obj, connection, update_fields)
-    key = ("update", model, connection.vendor, *(f.attname for f in written))
-    sql = _WRITES.get(key)
-    if sql is None:
+    key = ("update", model, connection.vendor, update_fields)
+    cached = _UPDATES.get(key)
+    if cached is None:
+        unknown = update_fields.difference(_updatable_fields(model))
+        if unknown:
+            raise ValueError(
+                "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete "
+                f"fields: {', '.join(sorted(unknown))}"
+            )
         _check_model(model)
+        written = [f for f in meta.local_concrete_fields if f.name in update_fields or f.attname in update_fields]
         quote = connection.ops.quote_name
         sets = ", ".join(f"{quote(f.column)} = %s" for f in written)
-        sql = _WRITES[key] = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"
+        sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"
+        cached = _UPDATES[key] = (sql, written)
+    sql, written = cached
+    _saving(obj, connection, update_fields)
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in written]
     params.append(meta.pk.get_db_prep_value(obj.pk, connection))
     with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:

@@ -30,10 +30,45 @@ LOCK_RELATED = ("item_version__item", "department__region", "external_link")
 LOCK_WITH_APPLICANT = (*LOCK_RELATED, "applicant")
 
 
+# What no case function reads of the related rows, left out of the lock's read (a read of one loads it): the
+# item version's long texts, the applicant's credentials.
+_UNREAD = {
+    "item_version": (
+        "acceptance_conditions",
+        "process_description",
+        "place",
+        "office_hours",
+        "consultation_phone",
+        "complaint_phone",
+        "result_sample",
+        "handling_scope",
+        "intermediary_services",
+        "legal_basis",
+        "review_comment",
+    ),
+    "applicant": ("password", "last_login", "first_name", "last_name", "date_joined"),
+}
+_DEFER: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 def lock(case: Case, *, related: tuple[str, ...] = LOCK_RELATED) -> Case:
     """The case row, locked until the transaction ends, with the `related` rows read in the same query
     (`locked_cases(related).get(pk=case.pk)`, hand-written: every case function starts with it)."""
-    return row_get(Case, case.pk, related=related, for_update=True)
+    return lock_row(case.pk, related=related)
+
+
+def lock_row(pk: int, *, related: tuple[str, ...]) -> Case:
+    """`lock` by primary key (Case.DoesNotExist when there is no such case)."""
+    defer = _DEFER.get(related)
+    if defer is None:
+        paths = {part for path in related for part in _prefixes(path)}
+        defer = _DEFER[related] = tuple(f"{path}__{name}" for path in sorted(paths) for name in _UNREAD.get(path, ()))
+    return row_get(Case, pk, related=related, defer=defer, for_update=True)
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split("__")
+    return ["__".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def locked_cases(related: tuple[str, ...] = LOCK_RELATED) -> QuerySet[Case]:

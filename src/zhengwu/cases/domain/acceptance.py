@@ -99,9 +99,16 @@ def _start_handling_clock(actor: Any, case: Case, received_at: datetime) -> Cloc
     )
 
 
-def _accept_locked(locked: Case, *, actor: Any, now: datetime, deemed: bool, clock: Clock | None) -> dict[str, Any]:
+# The case's fields acceptance writes.
+ACCEPTED_FIELDS = ("state", "accepted_at", "deemed_accepted", "handling_clock", "updated_at")
+
+
+def _accept_locked(
+    locked: Case, *, actor: Any, now: datetime, deemed: bool, clock: Clock | None, save: bool = True
+) -> dict[str, Any]:
     """Accept a locked case (`clock`: its acceptance clock, locked); deemed acceptance counts from receipt.
-    Returns the audit's `after`."""
+    Returns the audit's `after`. With `save=False` the caller writes ACCEPTED_FIELDS later in the same
+    transaction."""
     _stop_acceptance_clock(actor, clock, now)
     accepted_at = locked.received_at if deemed else now
     handling = _start_handling_clock(actor, locked, accepted_at)
@@ -109,7 +116,8 @@ def _accept_locked(locked: Case, *, actor: Any, now: datetime, deemed: bool, clo
     locked.accepted_at = accepted_at
     locked.deemed_accepted = deemed
     locked.handling_clock = handling
-    row_update(locked, ["state", "accepted_at", "deemed_accepted", "handling_clock", "updated_at"])
+    if save:
+        row_update(locked, ACCEPTED_FIELDS)
     return {
         **snapshot(locked),
         "acceptance_clock_outcome": clock.outcome if clock is not None else "",
@@ -138,15 +146,16 @@ def case_accept(*, actor: Any, case: Case) -> Case:
     return sync(case, locked)
 
 
-def case_accept_locked(locked: Case, *, actor: Any) -> None:
+def case_accept_locked(locked: Case, *, actor: Any, save: bool = True) -> None:
     """`case_accept` for a case the caller has locked in its transaction with its item version, its
-    department's region, its external link and its applicant (e.g. `lock(case, related=LOCK_WITH_APPLICANT)`)."""
+    department's region, its external link and its applicant (e.g. `lock(case, related=LOCK_WITH_APPLICANT)`).
+    `save` as in `_accept_locked`."""
     now = timezone.now()
     _permit(can_decide_acceptance(actor, locked))
     require_state(locked, {CaseState.SUBMITTED}, _("受理"))
     before = snapshot(locked)
     clock = _acceptance_clock(locked)
-    after = _accept_locked(locked, actor=actor, now=now, deemed=_overdue(clock, now), clock=clock)
+    after = _accept_locked(locked, actor=actor, now=now, deemed=_overdue(clock, now), clock=clock, save=save)
     audit_record(actor=actor, action="cases.accepted", obj=locked, before=before, after=after)
     _tell_accepted(locked, actor)
 

@@ -25,10 +25,11 @@ from zhengwu.cases.rules import can_register_at_window, can_submit_by_proxy, cle
 from zhengwu.catalog.domain.reads import version_materials, version_read
 from zhengwu.catalog.enums import MaterialNecessity, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem
-from zhengwu.core.rows import row_insert, row_update, rows_bulk_insert
+from zhengwu.core.rows import row_insert, rows_bulk_insert
 from zhengwu.licences.enums import LicenceStatus
 from zhengwu.licences.models import Licence
 from zhengwu.notifications.enums import Category
+from zhengwu.workcal.arith import remember_version, version_columns_sql, version_wanted
 from zhengwu.workcal.domain.clock import clock_start
 
 ACCEPTANCE_PRESET = "licence_acceptance"
@@ -45,27 +46,61 @@ class Holder:
 
 
 # ---- numbers ----------------------------------------------------------------------------------
-def allocate_number(item: ServiceItem, day: date) -> str:
-    """Next case number of the item for the day; the counter row stays locked until the caller commits.
+def allocate_number(item: ServiceItem, day: date) -> tuple[str, int]:
+    """Next case number of the item for the day, and the primary key the new case is to be inserted with (drawn
+    from the table's own sequence, so the case's acceptance clock can be written first and the case needs no
+    second write). The counter row stays locked until the caller commits.
 
-    One statement per serial (an upsert that returns the new serial), on PostgreSQL and SQLite alike."""
-    table = connection.ops.quote_name(CaseCounter._meta.db_table)
-    bump = (
-        f"INSERT INTO {table} (item_id, day, last_serial) VALUES (%s, %s, 1) "
-        f"ON CONFLICT (item_id, day) DO UPDATE SET last_serial = {table}.last_serial + 1 RETURNING last_serial"
-    )
-    taken = f"SELECT 1 FROM {connection.ops.quote_name(Case._meta.db_table)} WHERE number = %s LIMIT 1"
+    PostgreSQL: one statement per serial (the counter's upsert, the check that the number is free and the key).
+    SQLite: the upsert, then the check with the key (the next in sqlite_sequence: the transaction holds the
+    database's write lock from its start, so nobody else can take it). The check also reads the calendar
+    version along, which the acceptance clock needs next (ADR 0019)."""
+    vendor = connection.vendor
+    sqls = _NUMBER_SQL.get(vendor) or _NUMBER_SQL.setdefault(vendor, _number_sql())
     prefix = f"{item.implementation_code}{day:%Y%m%d}"
+    params = [item.pk, connection.ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         while True:
-            cursor.execute(bump, [item.pk, connection.ops.adapt_datefield_value(day)])
-            serial = cursor.fetchone()[0]
+            if vendor == "postgresql":
+                cursor.execute(sqls[0], [*params, prefix])
+                serial, taken, pk, *calendar = cursor.fetchone()
+            else:
+                cursor.execute(sqls[0], params)
+                serial = cursor.fetchone()[0]
             if serial > MAX_SERIAL:
                 raise ValidationError(_("该事项当日办件编号已用尽（最多 %(max)d 件）。") % {"max": MAX_SERIAL})
             number = f"{prefix}{serial:04d}"
-            cursor.execute(taken, [number])  # a number given by hand or by a departmental system
-            if cursor.fetchone() is None:
-                return number
+            if vendor != "postgresql":
+                cursor.execute(sqls[1], [number])
+                taken, pk, *calendar = cursor.fetchone()
+            if not taken:  # a number given by hand or by a departmental system
+                if version_wanted(connection):
+                    remember_version(connection, calendar)
+                return number, pk
+
+
+_NUMBER_SQL: dict[str, tuple[str, ...]] = {}
+
+
+def _number_sql() -> tuple[str, ...]:
+    quote = connection.ops.quote_name
+    counter, cases = quote(CaseCounter._meta.db_table), quote(Case._meta.db_table)
+    calendar = version_columns_sql(connection)
+    bump = (
+        f"INSERT INTO {counter} (item_id, day, last_serial) VALUES (%s, %s, 1) "
+        f"ON CONFLICT (item_id, day) DO UPDATE SET last_serial = {counter}.last_serial + 1 RETURNING last_serial"
+    )
+    if connection.vendor == "postgresql":
+        return (
+            f"WITH bump AS ({bump}) SELECT last_serial,"
+            f" EXISTS (SELECT 1 FROM {cases} WHERE number = %s || to_char(last_serial, 'FM0000')),"
+            f" nextval(pg_get_serial_sequence('{Case._meta.db_table}', 'id')), {calendar} FROM bump",
+        )
+    return (
+        bump,
+        f"SELECT EXISTS (SELECT 1 FROM {cases} WHERE number = %s),"
+        f" COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{Case._meta.db_table}'), 0) + 1, {calendar}",
+    )
 
 
 def new_query_code() -> str:
@@ -253,8 +288,10 @@ def _create(
     **extra: Any,
 ) -> Case:
     with audited_atomic():
+        number, pk = allocate_number(version.item, timezone.localdate(received_at))
         case = Case(
-            number=allocate_number(version.item, timezone.localdate(received_at)),
+            pk=pk,
+            number=number,
             query_code=new_query_code(),
             item_version=version,
             department=version.item.department,
@@ -271,10 +308,7 @@ def _create(
             created_at=received_at,
             **extra,
         )
-        row_insert(case)
-        for row in rows:
-            row.case = case
-        rows_bulk_insert(rows)
+        # the clock first (its subject's key is known), so the case goes in once, pointing at it
         clock = clock_start(
             actor=actor,
             subject=case,
@@ -283,7 +317,10 @@ def _create(
             region=version.item.department.region,
         )
         case.acceptance_clock = clock
-        row_update(case, ["acceptance_clock", "updated_at"])
+        row_insert(case)
+        for row in rows:
+            row.case = case
+        rows_bulk_insert(rows)
         audit_record(
             actor=actor,
             action="cases.submitted",

@@ -27,6 +27,7 @@ from zhengwu.cases.domain._common import (
     SYSTEM_ACTOR,
     fmt,
     lock,
+    lock_row,
     locked_cases,
     require_state,
     snapshot,
@@ -34,12 +35,12 @@ from zhengwu.cases.domain._common import (
     tell_applicant,
 )
 from zhengwu.cases.domain._common import user_or_none as case_user
-from zhengwu.cases.domain.acceptance import MAX_TEXT, case_accept_locked
+from zhengwu.cases.domain.acceptance import ACCEPTED_FIELDS, MAX_TEXT, case_accept_locked
 from zhengwu.cases.domain.item_config import item_process_read
 from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision
 from zhengwu.cases.rules import can_decide_acceptance, registered_by_external_system
-from zhengwu.core.rows import row_get, row_insert, row_update
+from zhengwu.core.rows import row_insert, row_update
 from zhengwu.notifications.enums import Category
 from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
@@ -71,7 +72,7 @@ DECISION_TASK_ID = "decide"
 CO_LANE_MARKER = "协办"
 # What accepting and starting the process read of the locked case; what deciding reads (ADR 0019).
 ACCEPT_RELATED = ("item_version", "department__region", "external_link", "applicant")
-DECIDE_RELATED = ("item_version", "external_link", "applicant")
+DECIDE_RELATED = ("item_version", "external_link", "applicant", "department__region")
 
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,9 @@ def case_processing_start(*, actor: Any, case: Case) -> ProcessInstance:
     return instance
 
 
-def _processing_start_locked(locked: Case, *, actor: Any) -> ProcessInstance:
+def _processing_start_locked(locked: Case, *, actor: Any, unsaved: tuple[str, ...] = ()) -> ProcessInstance:
+    """Start the locked case's process; the case's write also carries the `unsaved` fields a step before this
+    in the same transaction changed."""
     require_state(locked, {CaseState.ACCEPTED}, _("启动办理流程"))
     before = snapshot(locked)
     definition, co_departments = _process_for(locked)
@@ -133,7 +136,7 @@ def _processing_start_locked(locked: Case, *, actor: Any) -> ProcessInstance:
         savepoint=False,  # every caller's block rolls back as a whole when the start fails
     )
     locked.state = CaseState.IN_PROGRESS
-    row_update(locked, ["state", "updated_at"])
+    row_update(locked, {"state", "updated_at", *unsaved})
     audit_record(
         actor=actor,
         action="cases.processing_started",
@@ -154,8 +157,8 @@ def case_accept_and_start(*, actor: Any, case: Case) -> Case:
     locked once; whoever may accept it may start its process."""
     with audited_atomic():
         locked = lock(case, related=ACCEPT_RELATED)
-        case_accept_locked(locked, actor=actor)
-        _processing_start_locked(locked, actor=actor)
+        case_accept_locked(locked, actor=actor, save=False)  # one write of the case for both steps
+        _processing_start_locked(locked, actor=actor, unsaved=ACCEPTED_FIELDS)
     sync(case, locked)
     return case
 
@@ -221,7 +224,7 @@ def _lock_case_of(task: WorkTask) -> Case | None:
         if instance.content_type_id != case_type.pk:
             return None
         try:
-            return row_get(Case, int(instance.object_id), related=DECIDE_RELATED, for_update=True)
+            return lock_row(int(instance.object_id), related=DECIDE_RELATED)
         except Case.DoesNotExist:
             return None
     subject = ProcessInstance.objects.filter(pk=task.instance_id, content_type=case_type).values("object_id")[:1]
@@ -247,7 +250,15 @@ def case_task_complete(
         case = _lock_case_of(task)
         if case is not None and case.state == CaseState.SUSPENDED:
             raise ValidationError(_("办件已挂起，恢复办理前不能办理该环节。"))
-        row = task_complete(actor=actor, task=task, outcome=outcome, comment=comment, data=data, savepoint=False)
+        row = task_complete(
+            actor=actor,
+            task=task,
+            outcome=outcome,
+            comment=comment,
+            data=data,
+            savepoint=False,
+            departments=[case.department] if case is not None else (),
+        )
         instance = row.instance  # locked, as the completion left it
         if case is not None and instance.status == InstanceStatus.COMPLETED:
             decided = _decision_data(instance)

@@ -204,9 +204,11 @@ def clock_start(
     limit: int | None = None,
     received_at: datetime,
     region: Region | None = None,
+    pk: int | None = None,
 ) -> Clock:
     """Start a clock for `subject`: a preset's period, or an explicit unit and limit (a promised limit
-    may be shorter than the preset's statutory one, never longer)."""
+    may be shorter than the preset's statutory one, never longer). `pk`: the key the subject's row already
+    points at (drawn with `row_insert(…, draw=…)`)."""
     now = timezone.now()
     chosen = None
     if preset:
@@ -241,6 +243,7 @@ def clock_start(
     _check_time(received_at, now=now, field="received_at", message=gettext_lazy("收到时间不能晚于当前时间。"))
 
     clock = Clock(
+        pk=pk,
         content_type=ContentType.objects.get_for_model(subject),
         object_id=str(subject.pk),
         subject_repr=str(subject)[:300],

@@ -224,7 +224,7 @@ class TaskTableSync:
             row_insert(row)
             self.opened.append(row)
             return row
-        row_insert(row)
+        row_insert(row, draw=("clock",))  # the row goes in once, pointing at its clock's key
         row.clock = clock_start(
             actor=self.actor,
             subject=row,
@@ -232,8 +232,8 @@ class TaskTableSync:
             limit=step_limit,
             received_at=self.now,
             region=department.region,
+            pk=row.clock_id,
         )
-        row_update(row, ["clock"])
         self.opened.append(row)
         return row
 

@@ -7,6 +7,7 @@ so two staff acting on one task at once serialise: the first wins, the second se
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import user_department_id
 from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.core.rows import row_get, rows_where
+from zhengwu.org.models import Department
 from zhengwu.workflow import engine, rules
 from zhengwu.workflow.domain.runtime import (
     TaskTableSync,
@@ -134,10 +136,12 @@ def task_complete(
     comment: str = "",
     data: dict[str, Any] | None = None,
     savepoint: bool = True,
+    departments: Iterable[Department] = (),
 ) -> WorkTask:
     """Complete the task with an outcome (e.g. "accept", "refuse", "approve"), move the engine forward and
     bring the task table in step: new ready tasks opened, tasks the engine dropped cancelled. When the
-    process ends the instance is completed. `savepoint` as in `process_start`."""
+    process ends the instance is completed. `savepoint` as in `process_start`; `departments`: rows the caller
+    has read with their region, which opening a task of theirs then does not read again."""
     outcome, comment = completion_input(outcome, comment)
     data = check_data(data)
     if "outcome" in data:
@@ -153,7 +157,7 @@ def task_complete(
         if spiff_task is None or spiff_task.state != SpiffState.READY:
             raise ValidationError("流程状态与待办不一致，请刷新后重试。")
         engine_complete(workflow, spiff_task, actor=actor, outcome=outcome, comment=comment, data=data)
-        sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now)
+        sync = TaskTableSync(actor=actor, instance=instance, definition=definition, now=now, departments=departments)
         before = {"state": row.state, "assignee": row.assignee_id}
         sync.close(row, state=TaskState.COMPLETED, outcome=outcome, comment=comment)
         sync.closed.remove(row)
