@@ -1,6 +1,5 @@
 """Demo licences: five county licence types and ten licences for demo people, idempotent and quick."""
 
-
 import pytest
 from django.db import transaction
 from django.test import override_settings
