@@ -1,6 +1,7 @@
 import pytest
 
 from tests.accounts.factories import make_citizen, make_department, make_staff
+from tests.notifications.helpers import broker_configured
 
 
 @pytest.fixture(autouse=True)
@@ -33,14 +34,11 @@ def staff(db):
 
 @pytest.fixture
 def broker(monkeypatch):
-    """Celery as with CELERY_BROKER_URL set (the tests run without one, tasks eager): `deliver_pending.delay`
-    queues instead of running the task. Returns the ids each queued task was handed."""
+    """Celery as with CELERY_BROKER_URL set (the tests run without one, tasks eager): deliveries go in pending and
+    `deliver_pending.delay` queues instead of running the task. Returns the ids each queued task was handed."""
     from zhengwu.notifications.tasks import deliver_pending
 
-    conf = deliver_pending.app.conf
-    eager = conf.task_always_eager
-    conf.task_always_eager = False  # not monkeypatch.setattr: Celery's settings do not restore that way
     queued: list[list[int]] = []
     monkeypatch.setattr(deliver_pending, "delay", queued.append)
-    yield queued
-    conf.task_always_eager = eager
+    with broker_configured():
+        yield queued

@@ -3,9 +3,10 @@
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -20,8 +21,7 @@ from zhengwu.notifications.models import Delivery
 GATEWAYS = "tests.notifications.helpers"
 
 
-def _pending(recipient, *, channels=("sms",)) -> list[int]:
-    """Create deliveries without sending them (the after-commit task is not run)."""
+def _notify(recipient, *, channels=("sms",)):
     [message] = notify(
         recipients=[recipient],
         category=Category.CASE_DECIDED,
@@ -30,6 +30,13 @@ def _pending(recipient, *, channels=("sms",)) -> list[int]:
         link="/cases/7/",
         channels=channels,
     )
+    return message
+
+
+def _pending(recipient, *, channels=("sms",)) -> list[int]:
+    """Create pending deliveries, as with a broker, without sending them (the queued task is not run)."""
+    with helpers.broker_configured():
+        message = _notify(recipient, channels=channels)
     return list(message.deliveries.filter(state=DeliveryState.PENDING).values_list("pk", flat=True))
 
 
@@ -280,8 +287,23 @@ def test_the_claimed_delivery_and_message_load_the_fields_the_claim_did_not_read
     assert seen == [("sending", stored.created_at, stored.message.created_at, False, None)]
 
 
+def test_deliveries_are_sent_in_process_only_where_celery_would_run_the_task_eagerly_and_propagate(broker):
+    from zhengwu.notifications.tasks import deliver_pending
+
+    conf = deliver_pending.app.conf
+    assert delivery_domain.deliveries_sent_in_process() is False  # a broker
+
+    conf.task_always_eager = True
+    assert delivery_domain.deliveries_sent_in_process() is True  # the settings without a broker
+    conf.task_eager_propagates = False
+    try:
+        assert delivery_domain.deliveries_sent_in_process() is False
+    finally:
+        conf.task_eager_propagates = True
+
+
 @pytest.mark.django_db
-def test_without_a_broker_after_commit_sends_inline_without_celery(
+def test_without_a_broker_after_commit_sends_the_claimed_deliveries_without_celery(
     citizen, sms_outbox, monkeypatch, django_capture_on_commit_callbacks
 ):
     from zhengwu.notifications.tasks import deliver_pending
@@ -293,11 +315,41 @@ def test_without_a_broker_after_commit_sends_inline_without_celery(
     monkeypatch.setattr(deliver_pending, "apply", through_celery)
 
     with django_capture_on_commit_callbacks(execute=True):
-        ids = _pending(citizen, channels=("sms", "email"))
+        message = _notify(citizen, channels=("sms", "email"))
 
-    assert sorted(Delivery.objects.filter(pk__in=ids).values_list("channel", "state", "attempts")) == [
+    assert sorted(message.deliveries.values_list("channel", "state", "attempts")) == [
         ("email", "sent", 1),
         ("sms", "sent", 1),
+    ]
+    assert len(sms_outbox) == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_without_a_broker_each_delivery_costs_one_update_after_commit(
+    citizen, sms_outbox, django_capture_on_commit_callbacks
+):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as inserts, django_capture_on_commit_callbacks() as callbacks:
+        message = _notify(citizen, channels=("inapp", "sms", "email"))
+    with CaptureQueriesContext(connection) as sends:
+        [send_after_commit] = callbacks
+        send_after_commit()
+
+    # PostgreSQL: the message and its deliveries in one statement; SQLite: bulk_create of each
+    assert len(inserts.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    statements = [query["sql"] for query in sends.captured_queries]
+    assert len(statements) == 2
+    assert all(
+        sql.startswith("UPDATE notifications_delivery SET state = 'sent', sent_at = ")
+        and sql.endswith(" AND state = 'sending'")
+        for sql in statements
+    )
+    assert sorted(message.deliveries.values_list("channel", "state", "attempts", "last_error")) == [
+        ("email", "sent", 1, ""),
+        ("inapp", "sent", 1, ""),
+        ("sms", "sent", 1, ""),
     ]
     assert len(sms_outbox) == 1
     assert len(mail.outbox) == 1
@@ -308,56 +360,137 @@ def test_with_a_broker_after_commit_queues_the_task_with_the_pending_ids(
     citizen, broker, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        ids = _pending(citizen, channels=("inapp", "sms", "email"))
+        message = _notify(citizen, channels=("inapp", "sms", "email"))
 
-    assert [sorted(queued) for queued in broker] == [sorted(ids)]
-    assert sorted(Delivery.objects.filter(pk__in=ids).values_list("channel", "state")) == [
-        ("email", "pending"),
-        ("sms", "pending"),
+    outbound = message.deliveries.exclude(channel="inapp")
+    assert [sorted(queued) for queued in broker] == [sorted(outbound.values_list("pk", flat=True))]
+    assert sorted(outbound.values_list("channel", "state", "attempts", "claimed_at")) == [
+        ("email", "pending", 0, None),
+        ("sms", "pending", 0, None),
     ]
     assert sms_outbox == []
 
 
 @pytest.mark.django_db
-def test_without_a_broker_an_error_of_the_inline_send_reaches_the_after_commit_hook(
+def test_without_eager_propagation_the_deliveries_go_in_pending_and_the_task_runs_through_celery(
+    citizen, monkeypatch, django_capture_on_commit_callbacks
+):
+    from zhengwu.notifications.tasks import deliver_pending
+
+    conf = deliver_pending.app.conf
+    delayed = []
+    monkeypatch.setattr(deliver_pending, "delay", delayed.append)
+    conf.task_eager_propagates = False
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = _notify(citizen, channels=("sms", "email"))
+    finally:
+        conf.task_eager_propagates = True
+
+    assert [sorted(ids) for ids in delayed] == [sorted(message.deliveries.values_list("pk", flat=True))]
+    assert set(message.deliveries.values_list("state", "attempts")) == {("pending", 0)}
+
+
+@pytest.mark.django_db
+def test_without_a_broker_an_error_of_the_send_after_commit_reaches_the_robust_hook_and_the_claim_stays(
     citizen, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
-    # As Celery's eager mode with task_eager_propagates: the error is raised to Django's robust on_commit
-    # hook, which logs it; the commit stands and the sweep retries the delivery.
-    def database_gone(*, ids, retry=False):
+    # As with Celery's eager mode and task_eager_propagates: the error is raised to Django's robust on_commit
+    # hook, which logs it; the commit stands and the sweep takes the claim back once it is stale.
+    def database_gone(deliveries):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(delivery_domain, "deliveries_send", database_gone)
+    monkeypatch.setattr(delivery_domain, "deliveries_send_claimed", database_gone)
 
     with pytest.raises(RuntimeError, match=r"^database gone$"):
-        delivery_domain.deliveries_dispatch([1])
+        delivery_domain.deliveries_dispatch([], claimed=True)
     with (
         caplog.at_level(logging.ERROR, logger="django.db.backends.base"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        [pk] = _pending(citizen)
+        [pk] = _notify(citizen).deliveries.values_list("pk", flat=True)
 
-    assert _state(pk) == ("pending", 0, "")
+    assert _state(pk) == ("sending", 1, "")
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
         "Error calling _send_after_commit.<locals>.send_after_commit in on_commit() (database gone)."
     ]
 
 
 @pytest.mark.django_db
-def test_without_eager_propagation_the_task_runs_through_celery(citizen, monkeypatch):
-    from zhengwu.notifications.tasks import deliver_pending
+def test_without_a_broker_a_backend_failure_records_the_first_attempt_and_the_sweep_retries_it(
+    citizen, settings, sms_outbox, django_capture_on_commit_callbacks
+):
+    settings.ZHENGWU_SMS_BACKEND = f"{GATEWAYS}.FlakySmsGateway"
+    helpers.flaky["failures_left"] = 1
 
-    conf = deliver_pending.app.conf
-    propagates = conf.task_eager_propagates
-    conf.task_eager_propagates = False
-    delayed = []
-    monkeypatch.setattr(deliver_pending, "delay", delayed.append)
-    try:
-        delivery_domain.deliveries_dispatch([7, 8])
-    finally:
-        conf.task_eager_propagates = propagates
+    with django_capture_on_commit_callbacks(execute=True):
+        [pk] = _notify(citizen).deliveries.values_list("pk", flat=True)
 
-    assert delayed == [[7, 8]]
+    assert _state(pk) == ("failed", 1, "网关超时")
+    assert sms_outbox == []
+
+    assert deliveries_retry() == 1
+
+    assert _state(pk) == ("sent", 2, "")
+    assert [sms.reference for sms in sms_outbox] == ["flaky-ok"]
+
+
+CLAIMED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_claimed_delivery_whose_send_never_ran_is_sent_once_by_the_sweep_after_the_claim_is_stale(
+    citizen, sms_outbox, django_capture_on_commit_callbacks
+):
+    # The process dies between commit and send: the after-commit callback never runs.
+    with time_machine.travel(CLAIMED_AT, tick=False):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            [pk] = _notify(citizen).deliveries.values_list("pk", flat=True)
+        [lost_send] = callbacks
+
+    assert _state(pk) == ("sending", 1, "")
+    with time_machine.travel(CLAIMED_AT + delivery_domain.STALE_SENDING_AFTER, tick=False):
+        # a fresh claim is another process's: neither the sweep nor a worker handed its id takes it
+        assert deliveries_retry() == 0
+        assert deliveries_send(ids=[pk], retry=True) == 0
+        assert _state(pk) == ("sending", 1, "")
+    with time_machine.travel(CLAIMED_AT + delivery_domain.STALE_SENDING_AFTER + timedelta(seconds=1), tick=False):
+        assert deliveries_retry() == 1
+        assert deliveries_retry() == 0
+        lost_send()  # had the process only stalled, its late send now finds the claim too old and leaves it
+
+    delivery = Delivery.objects.get(pk=pk)
+    assert (delivery.state, delivery.attempts, delivery.last_error) == ("sent", 2, "")
+    assert delivery.claimed_at == CLAIMED_AT + delivery_domain.STALE_SENDING_AFTER + timedelta(seconds=1)
+    assert len(sms_outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_claim_half_the_stale_time_old_at_commit_is_left_to_the_sweep(
+    citizen, sms_outbox, caplog, django_capture_on_commit_callbacks
+):
+    # A transaction that ran long: sending now could overlap the sweep taking the claim back.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with time_machine.travel(CLAIMED_AT, tick=False):
+            [old] = _notify(citizen).deliveries.values_list("pk", flat=True)
+        with time_machine.travel(CLAIMED_AT + timedelta(seconds=1), tick=False):
+            [young] = _notify(citizen).deliveries.values_list("pk", flat=True)
+    with (
+        time_machine.travel(CLAIMED_AT + delivery_domain.SEND_CLAIMED_WITHIN, tick=False),
+        caplog.at_level(logging.INFO, logger="zhengwu.notifications"),
+    ):
+        for send_after_commit in callbacks:
+            send_after_commit()
+
+    assert _state(old) == ("sending", 1, "")
+    assert _state(young) == ("sent", 1, "")
+    assert [r.getMessage() for r in caplog.records if r.name == "zhengwu.notifications"] == [
+        f"notification deliveries [{old}] claimed too long ago to send now; left to the sweep"
+    ]
+    with time_machine.travel(CLAIMED_AT + delivery_domain.STALE_SENDING_AFTER + timedelta(seconds=1), tick=False):
+        assert deliveries_retry() == 1
+    assert _state(old) == ("sent", 2, "")
+    assert len(sms_outbox) == 2
 
 
 class SlowGateway(SmsGateway):
@@ -374,11 +507,10 @@ class SlowGateway(SmsGateway):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_sending_the_same_ids_at_once_send_each_delivery_once(citizen, settings, sms_outbox, monkeypatch):
+def test_two_workers_sending_the_same_ids_at_once_send_each_delivery_once(citizen, settings, sms_outbox, broker):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent workers need PostgreSQL (the SQLite test database is not shared between threads)")
-    # Autocommit runs the after-commit task at once; here the two workers below are the only senders.
-    monkeypatch.setattr("zhengwu.notifications.domain.delivery.deliveries_dispatch", lambda ids: None)
+    # With a broker the after-commit task is only queued; here the two workers below are the only senders.
     settings.ZHENGWU_SMS_BACKEND = f"{__name__}.SlowGateway"
     ids = [pk for _ in range(6) for pk in _pending(citizen)]
     start = threading.Barrier(2)

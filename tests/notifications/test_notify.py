@@ -1,13 +1,16 @@
 """notify(): messages and deliveries are created inside the caller's transaction and sent only after it commits."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from zhengwu.notifications.domain import notify
+from zhengwu.notifications.domain.delivery import deliveries_sent_in_process
 from zhengwu.notifications.enums import Category, Channel, DeliveryState
 from zhengwu.notifications.models import Delivery, Message
 
@@ -79,17 +82,82 @@ def test_notify_creates_the_message_and_sends_sms_and_email_after_commit(
     )
 
 
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("recipients", [1, 2], ids=["one recipient", "several recipients"])
+@pytest.mark.django_db
+@time_machine.travel(AT, tick=False)
+def test_without_a_broker_sms_and_email_go_in_already_claimed_by_this_process(
+    citizen, other_citizen, recipients, sms_outbox
+):
+    other_citizen.email = ""
+    other_citizen.save(update_fields=["email"])
+
+    messages = _notify([citizen, other_citizen][:recipients])
+
+    rows = Delivery.objects.filter(message__in=messages).order_by("message", "channel")
+    assert [
+        (row.message.recipient, row.channel, row.state, row.attempts, row.claimed_at, row.created_at, row.sent_at)
+        for row in rows
+    ] == [
+        (citizen, "email", "sending", 1, AT, AT, None),
+        (citizen, "inapp", "sent", 1, None, AT, AT),
+        (citizen, "sms", "sending", 1, AT, AT, None),
+        (other_citizen, "email", "skipped", 0, None, AT, None),
+        (other_citizen, "inapp", "sent", 1, None, AT, AT),
+        (other_citizen, "sms", "sending", 1, AT, AT, None),
+    ][: 3 * recipients]
+    assert sms_outbox == []  # the test's transaction has not committed
+
+
+@pytest.mark.django_db
+def test_with_a_broker_sms_and_email_go_in_pending(citizen, broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        [message] = _notify([citizen])
+
+    assert sorted(message.deliveries.values_list("channel", "state", "attempts", "claimed_at")) == [
+        ("email", "pending", 0, None),
+        ("inapp", "sent", 1, None),
+        ("sms", "pending", 0, None),
+    ]
+    assert [sorted(ids) for ids in broker] == [
+        sorted(message.deliveries.exclude(channel="inapp").values_list("pk", flat=True))
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_creates_nothing_and_sends_nothing(citizen, sms_outbox):
     class ChangeFailed(Exception):
         pass
 
+    assert deliveries_sent_in_process() is True  # the deliveries go in claimed by this process
     with pytest.raises(ChangeFailed), transaction.atomic():
         _notify([citizen])
         raise ChangeFailed
 
     assert Message.objects.count() == 0
     assert Delivery.objects.count() == 0
+    assert sms_outbox == []
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_savepoint_sends_nothing_when_the_outer_transaction_commits(
+    citizen, sms_outbox, django_capture_on_commit_callbacks
+):
+    class ChangeFailed(Exception):
+        pass
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        with pytest.raises(ChangeFailed), transaction.atomic():
+            _notify([citizen])
+            raise ChangeFailed
+        [kept] = _notify([citizen], channels=("inapp",))
+
+    assert callbacks == []
+    assert list(Message.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(Delivery.objects.values_list("channel", "state")) == [("inapp", "sent")]
     assert sms_outbox == []
     assert mail.outbox == []
 

@@ -2,8 +2,10 @@
 
 Each delivery is claimed with one conditional UPDATE (pending → sending, or failed → sending on a retry)
 that also counts the attempt; only the worker whose UPDATE changed the row sends it, so two workers
-handed the same ids never send the same text twice. Nothing here writes audit events: a message is
-not a state change of a supervised object.
+handed the same ids never send the same text twice. Where this process sends right after commit (no broker,
+`deliveries_sent_in_process`), notify() inserts the deliveries already claimed instead, and no other process
+can claim them before the sweep gives the claim up. Nothing here writes audit events: a message is not a state
+change of a supervised object.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ logger = logging.getLogger("zhengwu.notifications")
 STALE_SENDING_AFTER = timedelta(minutes=10)
 # A delivery still "pending" this long after it was created missed its after-commit task (broker down).
 ORPHAN_PENDING_AFTER = timedelta(minutes=2)
+# A delivery claimed at insert is sent after commit only while its claim is younger than this (a transaction that
+# ran longer leaves it to the sweep, which could otherwise give the claim up during the send and send it again).
+SEND_CLAIMED_WITHIN = STALE_SENDING_AFTER / 2
 RETRY_BATCH = 500
 ERROR_MAX_LENGTH = Delivery._meta.get_field("last_error").max_length
 REFERENCE_MAX_LENGTH = Delivery._meta.get_field("provider_reference").max_length
@@ -69,19 +74,40 @@ def _record_failure(delivery: Delivery, error: str, *, claimed_before: datetime 
     return True
 
 
-def deliveries_dispatch(ids: list[int]) -> None:
-    """Hand these deliveries to the `deliver_pending` task (notify() does, after commit). With a broker the task
-    is queued. Without one Celery would run it inline (`task_always_eager`) and, with `task_eager_propagates` (as
-    the settings have it), let its exception through: then `deliveries_send` is called directly, which is what
-    that comes to without Celery's eager machinery (request context, arguments round-tripped through the
-    serializer, tracer, result object: ~0.5 ms of Python per call)."""
+def deliveries_sent_in_process() -> bool:
+    """Whether this process sends the deliveries itself right after commit: Celery without a broker, which would
+    run `deliver_pending` eagerly and let its error through (`task_always_eager` and `task_eager_propagates`, as
+    the settings have it when CELERY_BROKER_URL is unset). notify() then inserts them already claimed and
+    `deliveries_dispatch` sends them; otherwise they go in pending and the task is queued (ADR 0019, seventh pass)."""
     from zhengwu.notifications.tasks import deliver_pending  # the tasks module imports the domain
 
     conf = deliver_pending.app.conf
-    if conf.task_always_eager and conf.task_eager_propagates:
-        deliveries_send(ids=ids)
+    return bool(conf.task_always_eager and conf.task_eager_propagates)
+
+
+def deliveries_dispatch(deliveries: list[Delivery], *, claimed: bool) -> None:
+    """After commit (notify's hook), the outbound deliveries notify() inserted: claimed at insert (when
+    `deliveries_sent_in_process()` said so) they are sent here with what is in memory; pending, they are handed
+    to the `deliver_pending` task, queued with a broker (or run by Celery's eager machinery without one)."""
+    if claimed:
+        deliveries_send_claimed(deliveries)
     else:
-        deliver_pending.delay(ids)
+        from zhengwu.notifications.tasks import deliver_pending
+
+        deliver_pending.delay([delivery.pk for delivery in deliveries])
+
+
+def deliveries_send_claimed(deliveries: Iterable[Delivery]) -> int:
+    """Send deliveries this process claimed when it inserted them (state sending, `claimed_at` set, the attempt
+    counted), with their message in memory: one statement each, the sent record (or the failure). A claim older
+    than SEND_CLAIMED_WITHIN is left to the sweep. Returns how many were sent."""
+    fresh_after = timezone.now() - SEND_CLAIMED_WITHIN
+    claimed = sorted(deliveries, key=lambda delivery: delivery.pk)
+    if stale := [delivery.pk for delivery in claimed if delivery.claimed_at <= fresh_after]:
+        logger.info("notification deliveries %s claimed too long ago to send now; left to the sweep", stale)
+    connection = connections[router.db_for_write(Delivery)]
+    with connection.cursor() as cursor:
+        return _send_each(connection, cursor, (delivery for delivery in claimed if delivery.claimed_at > fresh_after))
 
 
 def deliveries_send(*, ids: Iterable[int], retry: bool = False) -> int:
@@ -90,23 +116,27 @@ def deliveries_send(*, ids: Iterable[int], retry: bool = False) -> int:
     """
     connection = connections[router.db_for_write(Delivery)]
     claim = _claim_returning if connection.vendor == "postgresql" else _claim_orm
+    with connection.cursor() as cursor:
+        claimed = (claim(connection, cursor, pk, retry=retry) for pk in sorted({int(pk) for pk in ids}))
+        return _send_each(connection, cursor, (delivery for delivery in claimed if delivery is not None))
+
+
+def _send_each(connection, cursor, claimed: Iterable[Delivery]) -> int:
+    """Send each claimed delivery (taken one at a time: a claim is held no longer than its send) and record the
+    result. Returns how many were sent."""
     gateway: backends.SmsGateway | None = None
     sent = 0
-    with connection.cursor() as cursor:
-        for pk in sorted({int(pk) for pk in ids}):
-            delivery = claim(connection, cursor, pk, retry=retry)
-            if delivery is None:
-                continue
-            try:
-                if delivery.channel == Channel.SMS and gateway is None:
-                    gateway = backends.sms_gateway()
-                reference = _send(delivery, gateway)
-            except Exception as exc:  # any backend failure is recorded and retried, never raised to the caller
-                _record_failure(delivery, str(exc) or exc.__class__.__name__)
-                continue
-            sent_at = _SENT_AT.get_db_prep_save(timezone.now(), connection)
-            _execute(connection, cursor, _SENT_SQL, [sent_at, str(reference)[:REFERENCE_MAX_LENGTH], pk])
-            sent += 1
+    for delivery in claimed:
+        try:
+            if delivery.channel == Channel.SMS and gateway is None:
+                gateway = backends.sms_gateway()
+            reference = _send(delivery, gateway)
+        except Exception as exc:  # any backend failure is recorded and retried, never raised to the caller
+            _record_failure(delivery, str(exc) or exc.__class__.__name__)
+            continue
+        sent_at = _SENT_AT.get_db_prep_save(timezone.now(), connection)
+        _execute(connection, cursor, _SENT_SQL, [sent_at, str(reference)[:REFERENCE_MAX_LENGTH], delivery.pk])
+        sent += 1
     return sent
 
 

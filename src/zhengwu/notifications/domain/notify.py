@@ -25,6 +25,8 @@ LINK_MAX_LENGTH = Message._meta.get_field("link").max_length
 # `Choices.values` builds its list (and the labels') on every access
 _CATEGORIES = frozenset(Category.values)
 _CHANNELS = frozenset(Channel.values)
+# Outbound deliveries sent after commit: pending (for the task), or claimed at insert (sent in this process)
+_TO_SEND = frozenset({DeliveryState.PENDING, DeliveryState.SENDING})
 
 
 def _validate(*, category: str, subject: str, link: str, channels: tuple[str, ...]) -> dict[str, str]:
@@ -55,10 +57,10 @@ def _outbound(recipient: AbstractBaseUser, channel: str) -> tuple[str, str, str]
     return address, DeliveryState.PENDING, ""
 
 
-def _send_after_commit(ids: list[int]):
+def _send_after_commit(deliveries: list[Delivery], claimed: bool):
     # A function, not functools.partial: Django logs a failed robust callback by its __qualname__.
     def send_after_commit() -> None:
-        delivery.deliveries_dispatch(ids)
+        delivery.deliveries_dispatch(deliveries, claimed=claimed)
 
     return send_after_commit
 
@@ -77,7 +79,8 @@ def notify(
     delivery per channel. Call it inside the transaction of the change being notified: SMS and e-mail
     are handed to the background task only after that transaction commits, so a rolled-back change
     sends nothing (and leaves no message). A recipient without a phone number or e-mail address gets a
-    `skipped` delivery with the reason.
+    `skipped` delivery with the reason. Where this process sends them itself after commit (no broker:
+    `deliveries_sent_in_process()`), SMS and e-mail deliveries go in already claimed (sending, attempt 1).
     """
     subject = " ".join(str(subject).split())
     body = str(body).strip()
@@ -108,39 +111,45 @@ def notify(
         )
         for recipient in unique.values()
     ]
+    claimed = delivery.deliveries_sent_in_process()
     connection = transaction.get_connection()
     with transaction.atomic(savepoint=False):  # only inserts below: no savepoint needed
         if len(messages) == 1 and connection.vendor == "postgresql":
-            pending = _insert_one(connection, messages[0], channels, now)
+            outbound = _insert_one(connection, messages[0], channels, now, claimed=claimed)
         else:
             Message.objects.bulk_create(messages)
             deliveries = Delivery.objects.bulk_create(
                 [
                     Delivery(message=message, **values)
                     for message in messages
-                    for values in _delivery_values(message.recipient, channels, now)
+                    for values in _delivery_values(message.recipient, channels, now, claimed=claimed)
                 ]
             )
-            pending = [row.pk for row in deliveries if row.state == DeliveryState.PENDING]
+            outbound = [row for row in deliveries if row.state in _TO_SEND]
         if Channel.INAPP in channels:
             unread_changed(unique)
-        if pending:
-            # robust: a broker that cannot be reached must not fail the committed request; the sweep
-            # (deliveries_retry) picks up deliveries left pending.
-            transaction.on_commit(_send_after_commit(pending), robust=True)
+        if outbound:
+            # robust: neither an unreachable broker nor a failed send must fail the committed request; the sweep
+            # (deliveries_retry) picks up deliveries left pending and, after STALE_SENDING_AFTER, claims left sending.
+            transaction.on_commit(_send_after_commit(outbound, claimed), robust=True)
     return messages
 
 
-def _delivery_values(recipient: AbstractBaseUser, channels: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
+def _delivery_values(
+    recipient: AbstractBaseUser, channels: tuple[str, ...], now: datetime, *, claimed: bool
+) -> list[dict[str, Any]]:
     """Each column of a delivery per channel (all but its message): in-app ones sent at once, outbound ones
-    pending or skipped."""
+    pending (claimed: sending, the first attempt counted) or skipped."""
     rows: list[dict[str, Any]] = []
     for channel in channels:
+        claimed_at = sent_at = None
         if channel == Channel.INAPP:
             address, state, attempts, reason, sent_at = "", DeliveryState.SENT, 1, "", now
         else:
             address, state, reason = _outbound(recipient, channel)
-            attempts, sent_at = 0, None
+            attempts = 0
+            if claimed and state == DeliveryState.PENDING:
+                state, attempts, claimed_at = DeliveryState.SENDING, 1, now
         rows.append(
             {
                 "channel": channel,
@@ -150,7 +159,7 @@ def _delivery_values(recipient: AbstractBaseUser, channels: tuple[str, ...], now
                 "last_error": reason,
                 "provider_reference": "",
                 "created_at": now,
-                "claimed_at": None,
+                "claimed_at": claimed_at,
                 "sent_at": sent_at,
             }
         )
@@ -182,17 +191,20 @@ def _insert_sql(connection: Any, deliveries: int) -> str:
             f"WITH m AS (INSERT INTO {quote(Message._meta.db_table)} ({message_columns}) VALUES ({message_row})"
             f" RETURNING id) INSERT INTO {quote(Delivery._meta.db_table)} (message_id, {delivery_columns})"
             f" SELECT m.id, v.* FROM m, (VALUES {', '.join([delivery_row] * deliveries)}) AS v"
-            " RETURNING id, message_id, state"
+            " RETURNING id, message_id, channel"
         )
     return sql
 
 
-def _insert_one(connection: Any, message: Message, channels: tuple[str, ...], now: datetime) -> list[int]:
-    """PostgreSQL: one message and its deliveries (one per channel) in one statement; the ids of the pending
-    deliveries. Every value is one notify() made (str, bool, int, None, an aware datetime): psycopg takes them
-    as they are, which is what `Field.get_db_prep_save` gives for these on PostgreSQL, so it is not called."""
+def _insert_one(
+    connection: Any, message: Message, channels: tuple[str, ...], now: datetime, *, claimed: bool
+) -> list[Delivery]:
+    """PostgreSQL: one message and its deliveries (one per channel) in one statement; the deliveries to send after
+    commit (pending, or claimed), built from the values in memory. Every value is one notify() made (str, bool,
+    int, None, an aware datetime): psycopg takes them as they are, which is what `Field.get_db_prep_save` gives for
+    these on PostgreSQL, so it is not called."""
     params = [getattr(message, attname) for attname in _MESSAGE_ATTNAMES]
-    rows = _delivery_values(message.recipient, channels, now)
+    rows = _delivery_values(message.recipient, channels, now, claimed=claimed)
     for values in rows:
         params += [values[attname] for attname in _DELIVERY_ATTNAMES]
     with connection.cursor() as cursor:
@@ -201,4 +213,12 @@ def _insert_one(connection: Any, message: Message, channels: tuple[str, ...], no
     message.pk = inserted[0][1]
     message._state.adding = False
     message._state.db = connection.alias
-    return [pk for pk, _message_id, state in inserted if state == DeliveryState.PENDING]
+    ids = {channel: pk for pk, _message_id, channel in inserted}
+    outbound = []
+    for values in rows:
+        if values["state"] in _TO_SEND:
+            row = Delivery(id=ids[values["channel"]], message=message, **values)
+            row._state.adding = False
+            row._state.db = connection.alias
+            outbound.append(row)
+    return outbound
