@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm,
 from zhengwu.workcal.clock_enums import DisplayStatus
 from zhengwu.workcal.domain.clock import clock_explain
 from zhengwu.workcal.models import display_status_next_change, display_status_of
-from zhengwu.workflow.domain import task_reassign, task_return
+from zhengwu.workflow.domain import task_read, task_reassign, task_return
 from zhengwu.workflow.enums import TaskState
 from zhengwu.workflow.models import WorkTask
 from zhengwu.workflow.rules import can_act_on_task, can_reassign_task, can_view_task, inbox_filter
@@ -198,10 +198,10 @@ def _inbox(request, *, tab: str, cacheable: bool):
 
 
 def _visible_task(request, task_id: int) -> WorkTask:
-    task = get_object_or_404(
-        WorkTask.objects.select_related("instance__definition", "clock", "department", "assignee", "completed_by"),
-        pk=task_id,
-    )
+    try:
+        task = task_read(task_id)
+    except WorkTask.DoesNotExist:
+        raise Http404 from None
     if not can_view_task(request.user, task):
         raise Http404
     return task

@@ -7,7 +7,7 @@ from zhengwu.workflow.domain.definitions import (
 )
 from zhengwu.workflow.domain.instances import CompletedAtStart, lane_map_resolve, process_cancel, process_start
 from zhengwu.workflow.domain.runtime import workflow_load
-from zhengwu.workflow.domain.tasks import task_claim, task_complete, task_reassign, task_return
+from zhengwu.workflow.domain.tasks import task_claim, task_complete, task_read, task_reassign, task_return
 
 __all__ = [
     "SHIPPED_DEFINITIONS",
@@ -21,6 +21,7 @@ __all__ = [
     "shipped_process_definition",
     "task_claim",
     "task_complete",
+    "task_read",
     "task_reassign",
     "task_return",
     "workflow_load",

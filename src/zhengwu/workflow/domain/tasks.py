@@ -36,9 +36,21 @@ from zhengwu.workflow.domain.runtime import (
 from zhengwu.workflow.enums import OPEN_TASK_STATES, InstanceStatus, TaskState
 from zhengwu.workflow.models import ProcessInstance, WorkTask
 
-__all__ = ["task_claim", "task_complete", "task_reassign", "task_return"]
+__all__ = ["task_claim", "task_complete", "task_read", "task_reassign", "task_return"]
 
 ALREADY_DONE = "该环节已由他人办理。"
+
+
+# What a task's page shows with it: its process (without the engine state) and the process's definition (without
+# its files), its step clock, department, assignee and who completed it.
+_PAGE_RELATED = ("instance__definition", "clock", "department", "assignee", "completed_by")
+_PAGE_DEFER = ("instance__state", "instance__definition__bpmn_xml", "instance__definition__spec_json")
+
+
+def task_read(pk: int) -> WorkTask:
+    """The task as its page (and the actions posted from it) read it, in one statement; WorkTask.DoesNotExist
+    when there is none. Not locked: every action locks what it changes."""
+    return row_get(WorkTask, pk, related=_PAGE_RELATED, defer=_PAGE_DEFER)
 
 
 def _locked(task: WorkTask) -> tuple[ProcessInstance, WorkTask]:
