@@ -19,6 +19,7 @@ class Message(models.Model):
         verbose_name=_("接收人"),
         on_delete=models.CASCADE,
         related_name="notification_messages",
+        db_index=False,  # served by notif_message_recipient_read
     )
     # A code from enums.Category, validated by notify(); no `choices` here, so a new category needs no migration.
     category = models.CharField(_("类别"), max_length=64)

@@ -58,15 +58,13 @@ class ProcessInstance(models.Model):
     definition = models.ForeignKey(
         ProcessDefinition, verbose_name=_("流程定义"), on_delete=models.PROTECT, related_name="instances"
     )
-    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, db_index=False)
     object_id = models.CharField(_("对象 ID"), max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
     subject_repr = models.CharField(_("对象"), max_length=300, blank=True)
     lane_map = models.JSONField(_("泳道映射"), default=dict)
     state = models.JSONField(_("流程状态"), default=dict)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING, db_index=True
-    )
+    status = models.CharField(_("状态"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
     end_event = models.CharField(_("结束节点"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("修订号"), default=0)
     started_by = models.ForeignKey(
@@ -85,6 +83,8 @@ class ProcessInstance(models.Model):
         verbose_name = _("流程实例")
         verbose_name_plural = _("流程实例")
         ordering = ["-created_at", "-id"]
+        # The subject index serves the content type's foreign key; running instances are found through the partial
+        # unique index, so `status` has none of its own (ADR 0019, seventh pass).
         indexes = [models.Index(fields=["content_type", "object_id"], name="workflow_instance_subject")]
         constraints = [
             models.UniqueConstraint(
@@ -106,7 +106,7 @@ class WorkTaskQuerySet(models.QuerySet):
 
 class WorkTask(models.Model):
     instance = models.ForeignKey(
-        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="tasks"
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="tasks", db_index=False
     )
     bpmn_id = models.CharField(_("环节 ID"), max_length=200)
     name = models.CharField(_("环节"), max_length=200)
@@ -123,6 +123,7 @@ class WorkTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="work_tasks",
+        db_index=False,
     )
     is_countersign = models.BooleanField(_("会签"), default=False)
     state = models.CharField(_("状态"), max_length=16, choices=TaskState.choices, default=TaskState.READY)
@@ -140,6 +141,7 @@ class WorkTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     outcome = models.CharField(_("办理结果"), max_length=32, blank=True)
     comment = models.TextField(_("办理意见"), blank=True)
@@ -150,10 +152,15 @@ class WorkTask(models.Model):
         verbose_name = _("待办环节")
         verbose_name_plural = _("待办环节")
         ordering = ["created_at", "id"]
+        # The instance and assignee foreign keys are served by their composites; `completed_by` (the 已办 page) is
+        # indexed only once set (ADR 0019, seventh pass).
         indexes = [
             models.Index(fields=["state", "department", "role"], name="workflow_task_inbox"),
             models.Index(fields=["assignee", "state"], name="workflow_task_assignee"),
             models.Index(fields=["instance", "state"], name="workflow_task_instance"),
+            models.Index(
+                fields=["completed_by"], condition=Q(completed_by__isnull=False), name="workflow_task_completed_by"
+            ),
         ]
 
     def __str__(self) -> str:

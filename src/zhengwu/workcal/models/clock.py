@@ -205,8 +205,8 @@ class ClockQuerySet(models.QuerySet):
 class Clock(models.Model):
     """A statutory period running for one subject. Change it only through workcal.domain.clock."""
 
-    content_type = models.ForeignKey(
-        ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, related_name="+"
+    content_type = models.ForeignKey(  # indexed by workcal_clock_subject_idx
+        ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     object_id = models.CharField(_("对象ID"), max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
