@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 
 from tests.workflow.conftest import NOW, errors_of, make_subject
 from zhengwu.audit.domain import audit_verify
@@ -133,7 +134,7 @@ def test_the_stored_state_holds_no_spec_and_stays_far_below_the_embedded_size(co
     assert "spec" not in stored and "subprocess_specs" not in stored
     assert size < STATE_LIMIT, size
     # What SpiffWorkflow would store on its own: the same state plus the whole spec.
-    embedded = engine._serializer.to_dict(workflow_load(instance))
+    embedded = BpmnWorkflowSerializer().to_dict(workflow_load(instance))
     assert len(json.dumps(embedded, separators=(",", ":")).encode()) - size >= len(definition.spec_json.encode()) * 0.8
     # Completing steps keeps it small.
     task_complete(actor=county["clerk"], task=_open(instance)[0], outcome="accept")

@@ -107,3 +107,25 @@ def test_a_state_reloads_whatever_order_its_tasks_come_back_in():
         ("review_co", "accept", 1),
         ("review_lead", "accept", 1),
     ]
+
+
+def test_a_state_is_spiffworkflow_s_own_conversion_without_the_specs():
+    """dump_state converts the workflow without its specs; the result is the library's full conversion with the
+    specs left out (so an upgrade that changes the library's converter shows here)."""
+    from pathlib import Path
+
+    from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+
+    data = (Path(engine.__file__).resolve().parent / "bpmn" / "parallel_approval.bpmn").read_bytes()
+    parsed = engine.bpmn_parse(data)
+    workflow = engine.new_workflow(parsed, {"case": 1})
+    engine.run_engine(workflow)
+    [accept] = engine.ready_user_tasks(workflow)
+    accept.data["outcome"] = "accept"
+    engine.run_task(workflow, accept)
+    library = BpmnWorkflowSerializer()
+    full = library.to_dict(workflow)
+    assert "spec" in full and "subprocess_specs" in full
+    del full["spec"], full["subprocess_specs"]
+    full[library.VERSION_KEY] = library.VERSION
+    assert json.dumps(engine.dump_state(workflow), sort_keys=True) == json.dumps(full, sort_keys=True)

@@ -23,6 +23,8 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
@@ -482,7 +484,21 @@ def bpmn_parse(data: bytes | str) -> ParsedDefinition:
 
 
 # ---- specs and state ---------------------------------------------------------------------------
-_serializer = BpmnWorkflowSerializer()
+class _StateConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's converter of a workflow, without converting the specs: a state leaves them out (they live
+    once on the definition), and converting them only to drop them was half of each save's serialising.
+    `BpmnWorkflowConverter.to_dict` without its two spec lines (tests/workflow/test_engine.py compares the two)."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
+_serializer = BpmnWorkflowSerializer(
+    BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, BpmnWorkflow: _StateConverter})
+)
 _SPEC_CACHE_SIZE = 64
 _spec_cache: OrderedDict[str, tuple[Any, dict[str, Any]]] = OrderedDict()
 _spec_lock = threading.Lock()
@@ -522,8 +538,6 @@ def new_workflow(definition: Any, data: dict[str, Any] | None = None) -> BpmnWor
 def dump_state(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The instance state without the spec (the spec lives once on the definition)."""
     state = _serializer.to_dict(workflow)
-    state.pop("spec", None)
-    state.pop("subprocess_specs", None)
     state[_serializer.VERSION_KEY] = _serializer.VERSION
     return state
 
