@@ -457,7 +457,7 @@ def test_a_claimed_delivery_whose_send_never_ran_is_sent_once_by_the_sweep_after
     with time_machine.travel(CLAIMED_AT + delivery_domain.STALE_SENDING_AFTER + timedelta(seconds=1), tick=False):
         assert deliveries_retry() == 1
         assert deliveries_retry() == 0
-        lost_send()  # had the process only stalled, its late send now finds the claim too old and leaves it
+        lost_send()  # had the process only stalled, its late send finds its claim taken back and sends nothing
 
     delivery = Delivery.objects.get(pk=pk)
     assert (delivery.state, delivery.attempts, delivery.last_error) == ("sent", 2, "")
@@ -466,30 +466,26 @@ def test_a_claimed_delivery_whose_send_never_ran_is_sent_once_by_the_sweep_after
 
 
 @pytest.mark.django_db
-def test_a_claim_half_the_stale_time_old_at_commit_is_left_to_the_sweep(
-    citizen, sms_outbox, caplog, django_capture_on_commit_callbacks
+def test_a_claim_half_the_stale_time_old_at_commit_is_renewed_before_its_send(
+    citizen, sms_outbox, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    # A transaction that ran long: sending now could overlap the sweep taking the claim back.
+    # A transaction that ran long: its claim is moved to now first, so the sweep cannot take it back mid-send.
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         with time_machine.travel(CLAIMED_AT, tick=False):
             [old] = _notify(citizen).deliveries.values_list("pk", flat=True)
         with time_machine.travel(CLAIMED_AT + timedelta(seconds=1), tick=False):
             [young] = _notify(citizen).deliveries.values_list("pk", flat=True)
-    with (
-        time_machine.travel(CLAIMED_AT + delivery_domain.SEND_CLAIMED_WITHIN, tick=False),
-        caplog.at_level(logging.INFO, logger="zhengwu.notifications"),
-    ):
+    sent_at = CLAIMED_AT + delivery_domain.SEND_CLAIMED_WITHIN
+    with time_machine.travel(sent_at, tick=False), django_assert_num_queries(3):  # renewal + two sent records
         for send_after_commit in callbacks:
             send_after_commit()
 
-    assert _state(old) == ("sending", 1, "")
+    assert _state(old) == ("sent", 1, "")
     assert _state(young) == ("sent", 1, "")
-    assert [r.getMessage() for r in caplog.records if r.name == "zhengwu.notifications"] == [
-        f"notification deliveries [{old}] claimed too long ago to send now; left to the sweep"
-    ]
-    with time_machine.travel(CLAIMED_AT + delivery_domain.STALE_SENDING_AFTER + timedelta(seconds=1), tick=False):
-        assert deliveries_retry() == 1
-    assert _state(old) == ("sent", 2, "")
+    assert Delivery.objects.get(pk=old).claimed_at == sent_at
+    assert Delivery.objects.get(pk=young).claimed_at == CLAIMED_AT + timedelta(seconds=1)
+    with time_machine.travel(CLAIMED_AT + delivery_domain.STALE_SENDING_AFTER * 3, tick=False):
+        assert deliveries_retry() == 0
     assert len(sms_outbox) == 2
 
 

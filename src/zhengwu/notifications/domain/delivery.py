@@ -30,8 +30,8 @@ logger = logging.getLogger("zhengwu.notifications")
 STALE_SENDING_AFTER = timedelta(minutes=10)
 # A delivery still "pending" this long after it was created missed its after-commit task (broker down).
 ORPHAN_PENDING_AFTER = timedelta(minutes=2)
-# A delivery claimed at insert is sent after commit only while its claim is younger than this (a transaction that
-# ran longer leaves it to the sweep, which could otherwise give the claim up during the send and send it again).
+# A delivery claimed at insert is sent after commit on that claim only while it is younger than this; an older one
+# (a transaction that ran long) is claimed again first, so the sweep cannot give the claim up during the send.
 SEND_CLAIMED_WITHIN = STALE_SENDING_AFTER / 2
 RETRY_BATCH = 500
 ERROR_MAX_LENGTH = Delivery._meta.get_field("last_error").max_length
@@ -100,14 +100,36 @@ def deliveries_dispatch(deliveries: list[Delivery], *, claimed: bool) -> None:
 def deliveries_send_claimed(deliveries: Iterable[Delivery]) -> int:
     """Send deliveries this process claimed when it inserted them (state sending, `claimed_at` set, the attempt
     counted), with their message in memory: one statement each, the sent record (or the failure). A claim older
-    than SEND_CLAIMED_WITHIN is left to the sweep. Returns how many were sent."""
-    fresh_after = timezone.now() - SEND_CLAIMED_WITHIN
-    claimed = sorted(deliveries, key=lambda delivery: delivery.pk)
-    if stale := [delivery.pk for delivery in claimed if delivery.claimed_at <= fresh_after]:
-        logger.info("notification deliveries %s claimed too long ago to send now; left to the sweep", stale)
+    than SEND_CLAIMED_WITHIN is renewed first, only if it is still the one this process made (the sweep may have
+    given it up and handed the delivery to another attempt). Returns how many were sent."""
     connection = connections[router.db_for_write(Delivery)]
     with connection.cursor() as cursor:
-        return _send_each(connection, cursor, (delivery for delivery in claimed if delivery.claimed_at > fresh_after))
+        fresh_after = timezone.now() - SEND_CLAIMED_WITHIN
+        claimed = sorted(deliveries, key=lambda delivery: delivery.pk)
+        return _send_each(
+            connection,
+            cursor,
+            (d for d in claimed if d.claimed_at > fresh_after or _claim_renewed(connection, cursor, d)),
+        )
+
+
+def _claim_renewed(connection, cursor, delivery: Delivery) -> bool:
+    """Move the delivery's claim to now if it is still the claim this process made."""
+    now = timezone.now()
+    _execute(
+        connection,
+        cursor,
+        _RENEW_SQL,
+        [
+            _CLAIMED_AT.get_db_prep_save(now, connection),
+            delivery.pk,
+            _CLAIMED_AT.get_db_prep_save(delivery.claimed_at, connection),
+        ],
+    )
+    if cursor.rowcount != 1:
+        return False
+    delivery.claimed_at = now
+    return True
 
 
 def deliveries_send(*, ids: Iterable[int], retry: bool = False) -> int:
@@ -168,6 +190,11 @@ _SENT_SQL = (
     f" last_error = '' WHERE id = %s AND state = '{DeliveryState.SENDING}'"
 )
 _SENT_AT = Delivery._meta.get_field("sent_at")
+_CLAIMED_AT = Delivery._meta.get_field("claimed_at")
+_RENEW_SQL = (
+    f"UPDATE {_DELIVERY_TABLE} SET claimed_at = %s WHERE id = %s AND state = '{DeliveryState.SENDING}'"
+    " AND claimed_at = %s"
+)
 
 
 def _claim_orm(connection, cursor, pk: int, *, retry: bool) -> Delivery | None:
