@@ -34,6 +34,7 @@ from django.db.utils import NotSupportedError
 __all__ = [
     "cache_related",
     "converted",
+    "next_key_sql",
     "row_get",
     "row_get_with",
     "row_insert",
@@ -397,7 +398,7 @@ def row_insert(obj: M, *, draw: tuple[str, ...] = ()) -> M:
             returning = []
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in [*fields, *drawn])
-        values = ", ".join(["%s"] * len(fields) + [_next_key_sql(f.related_model, connection) for f in drawn])
+        values = ", ".join(["%s"] * len(fields) + [next_key_sql(f.related_model, connection) for f in drawn])
         sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"
         if returning:
             sql += " RETURNING " + ", ".join(quote(f.column) for f in returning)
@@ -415,7 +416,8 @@ def row_insert(obj: M, *, draw: tuple[str, ...] = ()) -> M:
     return obj
 
 
-def _next_key_sql(model: type[Model], connection: Any) -> str:
+def next_key_sql(model: type[Model], connection: Any) -> str:
+    """SQL for the next primary key of `model`'s table, drawn from its own sequence (see `row_insert`'s `draw`)."""
     table = model._meta.db_table
     if connection.vendor == "postgresql":
         return f"nextval(pg_get_serial_sequence('{table}', '{model._meta.pk.column}'))"

@@ -25,7 +25,7 @@ from zhengwu.cases.rules import can_register_at_window, can_submit_by_proxy, cle
 from zhengwu.catalog.domain.reads import version_materials, version_read
 from zhengwu.catalog.enums import MaterialNecessity, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem
-from zhengwu.core.rows import row_insert, rows_bulk_insert
+from zhengwu.core.rows import next_key_sql, row_insert, rows_bulk_insert
 from zhengwu.licences.enums import LicenceStatus
 from zhengwu.licences.models import Licence
 from zhengwu.notifications.enums import Category
@@ -94,12 +94,11 @@ def _number_sql() -> tuple[str, ...]:
         return (
             f"WITH bump AS ({bump}) SELECT last_serial,"
             f" EXISTS (SELECT 1 FROM {cases} WHERE number = %s || to_char(last_serial, 'FM0000')),"
-            f" nextval(pg_get_serial_sequence('{Case._meta.db_table}', 'id')), {calendar} FROM bump",
+            f" {next_key_sql(Case, connection)}, {calendar} FROM bump",
         )
     return (
         bump,
-        f"SELECT EXISTS (SELECT 1 FROM {cases} WHERE number = %s),"
-        f" COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{Case._meta.db_table}'), 0) + 1, {calendar}",
+        f"SELECT EXISTS (SELECT 1 FROM {cases} WHERE number = %s), {next_key_sql(Case, connection)}, {calendar}",
     )
 
 
