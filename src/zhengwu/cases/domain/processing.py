@@ -70,9 +70,8 @@ __all__ = [
 ACCEPT_TASK_ID = "accept"
 DECISION_TASK_ID = "decide"
 CO_LANE_MARKER = "协办"
-# What accepting and starting the process read of the locked case; what deciding reads (ADR 0019).
-ACCEPT_RELATED = ("item_version", "department__region", "external_link", "applicant")
-DECIDE_RELATED = ("item_version", "external_link", "applicant", "department__region")
+# What accepting, starting the process, completing its steps and deciding read of the locked case (ADR 0019).
+PROCESS_RELATED = ("item_version", "department__region", "external_link", "applicant")
 
 
 logger = logging.getLogger(__name__)
@@ -156,7 +155,7 @@ def case_accept_and_start(*, actor: Any, case: Case) -> Case:
     """Accept (受理) and start processing in one transaction: what the acceptance pages call. The case is
     locked once; whoever may accept it may start its process."""
     with audited_atomic():
-        locked = lock(case, related=ACCEPT_RELATED)
+        locked = lock(case, related=PROCESS_RELATED)
         case_accept_locked(locked, actor=actor, save=False)  # one write of the case for both steps
         _processing_start_locked(locked, actor=actor, unsaved=ACCEPTED_FIELDS)
     sync(case, locked)
@@ -224,11 +223,11 @@ def _lock_case_of(task: WorkTask) -> Case | None:
         if instance.content_type_id != case_type.pk:
             return None
         try:
-            return lock_row(int(instance.object_id), related=DECIDE_RELATED)
+            return lock_row(int(instance.object_id), related=PROCESS_RELATED)
         except Case.DoesNotExist:
             return None
     subject = ProcessInstance.objects.filter(pk=task.instance_id, content_type=case_type).values("object_id")[:1]
-    return locked_cases(DECIDE_RELATED).filter(pk=Cast(Subquery(subject), BigIntegerField())).first()
+    return locked_cases(PROCESS_RELATED).filter(pk=Cast(Subquery(subject), BigIntegerField())).first()
 
 
 def case_task_complete(
@@ -288,7 +287,7 @@ def case_decide(
     has ended."""
     outcome, reasons, legal_basis = _decision_input(outcome, reasons, legal_basis)
     with audited_atomic():
-        locked = lock(case, related=DECIDE_RELATED)
+        locked = lock(case, related=PROCESS_RELATED)
         running = ProcessInstance.objects.filter(
             content_type=ContentType.objects.get_for_model(Case),
             object_id=str(locked.pk),
@@ -313,7 +312,7 @@ def _require_decider(locked: Case, *, actor: Any, task: WorkTask | None) -> None
 def _decide_locked(
     locked: Case, *, actor: Any, outcome: str, reasons: str, legal_basis: str, task: WorkTask | None
 ) -> CaseDecision:
-    """`case_decide` for a case locked with DECIDE_RELATED, once the input, the decider (`_require_decider`)
+    """`case_decide` for a case locked with PROCESS_RELATED, once the input, the decider (`_require_decider`)
     and that no process of the case is running have been checked."""
     now = timezone.now()
     before = snapshot(locked)

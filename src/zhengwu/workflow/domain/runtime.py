@@ -87,7 +87,7 @@ def engine_complete(
 
 
 _HEAVY = ("bpmn_xml", "spec_json")
-_HEAVY_RELATED = tuple(f"definition__{name}" for name in _HEAVY)
+HEAVY_RELATED = tuple(f"definition__{name}" for name in _HEAVY)
 
 
 def definition_for(instance: ProcessInstance) -> ProcessDefinition:
@@ -107,7 +107,7 @@ def workflow_load(instance: ProcessInstance, definition: ProcessDefinition | Non
 
 def lock_instance(instance_id: int) -> ProcessInstance:
     """Lock the instance row (only it: never its definition) and load its definition in the same query."""
-    return row_get(ProcessInstance, instance_id, related=("definition",), defer=_HEAVY_RELATED, for_update=True)
+    return row_get(ProcessInstance, instance_id, related=("definition",), defer=HEAVY_RELATED, for_update=True)
 
 
 def engine_failed(exc: Exception) -> ValidationError:

@@ -24,6 +24,7 @@ from zhengwu.core.rows import row_get, rows_where
 from zhengwu.org.models import Department
 from zhengwu.workflow import engine, rules
 from zhengwu.workflow.domain.runtime import (
+    HEAVY_RELATED,
     TaskTableSync,
     check_data,
     completion_input,
@@ -44,7 +45,7 @@ ALREADY_DONE = "该环节已由他人办理。"
 # What a task's page shows with it: its process (without the engine state) and the process's definition (without
 # its files), its step clock, department, assignee and who completed it.
 _PAGE_RELATED = ("instance__definition", "clock", "department", "assignee", "completed_by")
-_PAGE_DEFER = ("instance__state", "instance__definition__bpmn_xml", "instance__definition__spec_json")
+_PAGE_DEFER = ("instance__state", *(f"instance__{path}" for path in HEAVY_RELATED))
 
 
 def task_read(pk: int) -> WorkTask:
