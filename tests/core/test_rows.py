@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +21,7 @@ from zhengwu.core.rows import (
     rows_bulk_insert,
     rows_where,
     select_columns,
+    statement_cursor,
 )
 from zhengwu.org.models import Department, Section
 
@@ -221,3 +222,44 @@ def test_a_drawn_key_points_the_row_at_the_row_inserted_after_it_with_that_key(s
     assert after.pk > second.department_id  # the table's own sequence moved past the drawn keys
     assert Section.objects.get(pk=section.pk).department.name == "抽号部门1"
     assert Section.objects.get(pk=second.pk).department.name == "抽号部门2"
+
+
+def _kept_cursor():
+    with statement_cursor(connections["default"]) as cursor:
+        return cursor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_statement_cursor_is_kept_per_connection_and_made_anew_for_a_new_connection():
+    first = _kept_cursor()
+    assert _kept_cursor() is first
+    assert first.connection is connection.connection
+    connection.close()  # (an in-memory SQLite database keeps its connection open)
+    connection.ensure_connection()
+    assert _kept_cursor().connection is connection.connection
+
+
+def test_statements_are_counted_while_something_watches_them(staff):
+    with CaptureQueriesContext(connection) as queries:
+        row_get(User, staff.pk)
+        with statement_cursor(connections["default"]) as cursor:
+            cursor.execute("SELECT 1")
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "SELECT"]
+
+
+def test_a_failed_statement_raises_django_s_exception_and_marks_the_transaction_for_rollback(staff):
+    clash = User(username=staff.username, kind=staff.kind)
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            row_insert(clash)
+        assert transaction.get_rollback()
+        transaction.set_rollback(False)  # the failed statement left the transaction unusable on PostgreSQL
+        transaction.set_rollback(True)
+    assert User.objects.filter(username=staff.username).count() == 1
+
+
+def test_the_statement_cursor_refuses_to_run_in_a_broken_transaction(staff):
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError), statement_cursor(connections["default"]) as cursor:
+            cursor.execute("SELECT 1")

@@ -313,7 +313,9 @@ def _version_key() -> tuple[int, str] | None:
 
         table = connection.ops.quote_name(CalendarVersion._meta.db_table)
         sql = _VERSION_SQL[connection.vendor] = f"SELECT version, stamp FROM {table} WHERE id = 1"
-    with connection.cursor() as cursor:  # hand-written: it runs in every clock operation
+    from zhengwu.core.rows import statement_cursor
+
+    with statement_cursor(connection) as cursor:  # hand-written: it runs in every clock operation
         cursor.execute(sql)
         row = cursor.fetchone()
     return _remember(connection, block, row)

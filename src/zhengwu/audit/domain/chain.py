@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from zhengwu.audit.models import AuditChainHead, AuditEvent
 from zhengwu.core.middleware import current_ip
+from zhengwu.core.rows import statement_cursor
 
 GENESIS_HASH = "0" * 64
 _IP = AuditEvent._meta.get_field("ip")
@@ -221,18 +222,20 @@ def _append(connection: Any, events: list[AuditEvent]) -> None:
     transaction anyway."""
     with transaction.atomic(savepoint=False):
         tip = getattr(connection, _TIP, None)
-        if tip is None or not _append_after(connection, tip, events):
+        if tip is None:
             head = _locked_head()
-            if not _append_after(connection, (head.last_seq, head.last_hash), events):
-                raise RuntimeError("audit chain head changed while locked")
+            tip = (head.last_seq, head.last_hash)
+        moved_from = _append_after(connection, tip, events)
+        if moved_from is not None and _append_after(connection, moved_from, events) is not None:
+            raise RuntimeError("audit chain head changed while locked")
         last = events[-1]
         setattr(connection, _TIP, (last.seq, last.hash))
 
 
-def _append_after(connection: Any, tip: tuple[int, str], events: list[AuditEvent]) -> bool:
+def _append_after(connection: Any, tip: tuple[int, str], events: list[AuditEvent]) -> tuple[int, str] | None:
     """Chain `events` after `tip`, move the head from `tip` to the last of them (taking the head's row lock
-    until the transaction ends) and insert them. False, with nothing written, when the head is no longer at
-    `tip`."""
+    until the transaction ends) and insert them: None. When the head is no longer at `tip`, nothing is written
+    and the head's row is locked: where it is, to append after instead (on PostgreSQL in the same statement)."""
     last_seq, last_hash = tip
     prev_hash = last_hash
     for seq, event in enumerate(events, start=last_seq + 1):
@@ -242,21 +245,24 @@ def _append_after(connection: Any, tip: tuple[int, str], events: list[AuditEvent
     if connection.vendor == "postgresql":
         for start in range(0, len(events), _ROWS_PER_STATEMENT):
             chunk = events[start : start + _ROWS_PER_STATEMENT]
-            if not _append_in_one_statement(connection, chunk, last_seq, last_hash):
+            head = _append_in_one_statement(connection, chunk, last_seq, last_hash)
+            if head is not None:
                 if start:  # the first chunk took the head's lock: nobody else can have moved it since
                     raise RuntimeError("audit chain head changed while locked")
-                return False
+                return head
             last_seq, last_hash = chunk[-1].seq, chunk[-1].hash
-        return True
+        return None
     moved = AuditChainHead.objects.filter(id=1, last_seq=last_seq, last_hash=last_hash).update(
         last_seq=events[-1].seq, last_hash=events[-1].hash
     )
-    if moved:
-        if len(events) == 1:
-            events[0].save(force_insert=True)
-        else:
-            AuditEvent.objects.bulk_create(events)
-    return bool(moved)
+    if not moved:
+        head = _locked_head()
+        return head.last_seq, head.last_hash
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(events)
+    return None
 
 
 _FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
@@ -269,10 +275,12 @@ _SQL: dict[str, str] = {}
 
 def _insert_sql(connection: Any) -> str:
     """PostgreSQL: move the head and insert the events in one statement (a data-modifying CTE); the events are
-    inserted only when the head was still where the caller thought. The events come as one JSON array of
-    records (jsonb_to_recordset), so the statement's text and its five parameters are the same for any number
-    of events: psycopg converts it once and PostgreSQL prepares it once, and the whole batch is one
-    `json.dumps` (one array per column, dumped by psycopg, cost four times as much Python)."""
+    inserted only when the head was still where the caller thought, and otherwise the statement locks the head
+    and returns where it is (with several processes appending, a connection's remembered tip is mostly
+    stale). The events come as one JSON array of records (jsonb_to_recordset), so the statement's text and its
+    five parameters are the same for any number of events: psycopg converts it once and PostgreSQL prepares it
+    once, and the whole batch is one `json.dumps` (one array per column, dumped by psycopg, cost four times as
+    much Python)."""
     sql = _SQL.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
@@ -281,9 +289,14 @@ def _insert_sql(connection: Any) -> str:
         record = ", ".join(f"{quote(f.column)} {_cast_type(f, connection)}" for f in _FIELDS)
         sql = _SQL[connection.vendor] = (
             "WITH moved AS (UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s"
-            " WHERE id = 1 AND last_seq = %s AND last_hash = %s RETURNING id)"
-            f" INSERT INTO audit_auditevent ({columns})"
-            f" SELECT v.* FROM moved, jsonb_to_recordset(%s::jsonb) AS v({record}) RETURNING id, seq"
+            " WHERE id = 1 AND last_seq = %s AND last_hash = %s RETURNING id),"
+            f" inserted AS (INSERT INTO audit_auditevent ({columns})"
+            f" SELECT v.* FROM moved, jsonb_to_recordset(%s::jsonb) AS v({record}) RETURNING id, seq),"
+            # the head moved on: lock it where it is now (after the transaction that moved it ended) and say where
+            " head AS (SELECT last_seq, last_hash FROM audit_auditchainhead"
+            " WHERE id = 1 AND NOT EXISTS (SELECT 1 FROM moved) FOR UPDATE)"
+            " SELECT id, seq, NULL::bigint, NULL::text FROM inserted"
+            " UNION ALL SELECT NULL::bigint, NULL::bigint, last_seq, last_hash::text FROM head"
         )
     return sql
 
@@ -293,7 +306,9 @@ def _cast_type(field: models.Field, connection: Any) -> str:
     return "text" if db_type.startswith("varchar") else db_type
 
 
-def _append_in_one_statement(connection: Any, events: list[AuditEvent], last_seq: int, last_hash: str) -> bool:
+def _append_in_one_statement(
+    connection: Any, events: list[AuditEvent], last_seq: int, last_hash: str
+) -> tuple[int, str] | None:
     rows = [
         {
             "seq": event.seq,
@@ -314,16 +329,20 @@ def _append_in_one_statement(connection: Any, events: list[AuditEvent], last_seq
     ]
     # before/after are already in their JSON form (_normalise): the plain encoder writes them as they are
     params = [events[-1].seq, events[-1].hash, last_seq, last_hash, json.dumps(rows, ensure_ascii=False)]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(_insert_sql(connection), params)
-        ids = {seq: pk for pk, seq in cursor.fetchall()}
-    if not ids:
-        return False
+        rows = cursor.fetchall()
+    if not rows:  # no head row at all (a flushed test database)
+        head = _locked_head()
+        return head.last_seq, head.last_hash
+    if rows[0][0] is None:  # not appended: the head's row, locked
+        return rows[0][2], rows[0][3]
+    ids = {seq: pk for pk, seq, _head_seq, _head_hash in rows}
     for event in events:
         event.pk = ids[event.seq]
         event._state.adding = False
         event._state.db = connection.alias
-    return True
+    return None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from zhengwu.cases.rules import can_register_at_window, can_submit_by_proxy, cle
 from zhengwu.catalog.domain.reads import version_materials, version_read
 from zhengwu.catalog.enums import MaterialNecessity, VersionState
 from zhengwu.catalog.models import ItemMaterial, ItemVersion, ServiceItem
-from zhengwu.core.rows import next_key_sql, row_insert, rows_bulk_insert
+from zhengwu.core.rows import next_key_sql, row_insert, rows_bulk_insert, statement_cursor
 from zhengwu.licences.enums import LicenceStatus
 from zhengwu.licences.models import Licence
 from zhengwu.notifications.enums import Category
@@ -59,7 +59,7 @@ def allocate_number(item: ServiceItem, day: date) -> tuple[str, int]:
     sqls = _NUMBER_SQL.get(vendor) or _NUMBER_SQL.setdefault(vendor, _number_sql())
     prefix = f"{item.implementation_code}{day:%Y%m%d}"
     params = [item.pk, connection.ops.adapt_datefield_value(day)]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         while True:
             if vendor == "postgresql":
                 cursor.execute(sqls[0], [*params, prefix])

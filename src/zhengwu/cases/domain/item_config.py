@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connections, router
 
 from zhengwu.cases.models import ItemCertificate, ItemProcess
-from zhengwu.core.rows import cache_related, converted
+from zhengwu.core.rows import cache_related, converted, statement_cursor
 from zhengwu.licences.models import LicenceType
 from zhengwu.workflow.domain.definitions import (
     DEFAULT_DEFINITION,
@@ -40,7 +40,7 @@ def certificate_sources_read(item_id: int) -> tuple[Any, Any] | None:
             f"INNER JOIN {q(LicenceType._meta.db_table)} t ON t.{q('id')} = c.{q('licence_type_id')} "
             f"WHERE c.{q('item_id')} = %s"
         )
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, [item_id])
         row = cursor.fetchone()
     if row is None:
@@ -67,7 +67,7 @@ def item_process_read(item_id: int) -> tuple[ItemProcess | None, ProcessDefiniti
             f"UNION ALL SELECT 1, NULL, {identity} FROM {definitions} p WHERE p.{q('id')} = ({default_sql}) "
             "ORDER BY 1"
         )
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, [item_id, *default_params])
         row = cursor.fetchone()
     if row is None:

@@ -18,7 +18,7 @@ from django.db import connections, router
 
 from zhengwu.catalog.enums import FROZEN_STATES
 from zhengwu.catalog.models import ItemMaterial, ItemVersion
-from zhengwu.core.rows import converted, row_get, select_columns
+from zhengwu.core.rows import converted, row_get, select_columns, statement_cursor
 
 __all__ = ["catalogue_caches_clear", "version_materials", "version_read"]
 
@@ -45,7 +45,7 @@ def _material_rows(connection: Any, version_id: int) -> list[list[Any]]:
             f"SELECT {select_columns(connection, ItemMaterial, 'm')} FROM {q(meta.db_table)} m "
             f"WHERE m.{q('version_id')} = %s ORDER BY m.{q('position')}, m.{q('id')}"
         )
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, [version_id])
         return [converted(connection, _MATERIAL_FIELDS, row, key="catalog.materials") for row in cursor.fetchall()]
 

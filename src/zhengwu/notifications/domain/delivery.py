@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.accounts.domain.identity import mask_phone
+from zhengwu.core.rows import statement_cursor
 from zhengwu.notifications import backends
 from zhengwu.notifications.enums import OUTBOUND_CHANNELS, Channel, DeliveryState
 from zhengwu.notifications.models import MAX_ATTEMPTS, Delivery, Message
@@ -103,7 +104,7 @@ def deliveries_send_claimed(deliveries: Iterable[Delivery]) -> int:
     than SEND_CLAIMED_WITHIN is renewed first, only if it is still the one this process made (the sweep may have
     given it up and handed the delivery to another attempt). Returns how many were sent."""
     connection = connections[router.db_for_write(Delivery)]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         fresh_after = timezone.now() - SEND_CLAIMED_WITHIN
         claimed = sorted(deliveries, key=lambda delivery: delivery.pk)
         return _send_each(
@@ -138,7 +139,7 @@ def deliveries_send(*, ids: Iterable[int], retry: bool = False) -> int:
     """
     connection = connections[router.db_for_write(Delivery)]
     claim = _claim_returning if connection.vendor == "postgresql" else _claim_orm
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         claimed = (claim(connection, cursor, pk, retry=retry) for pk in sorted({int(pk) for pk in ids}))
         return _send_each(connection, cursor, (delivery for delivery in claimed if delivery is not None))
 
