@@ -211,6 +211,9 @@ CONTENT_SECURITY_POLICY = (
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Ask for an incremental supervision sweep after case and clock changes (supervision.signals); inline tasks
+# (no broker) never sweep from there.
+ZHENGWU_SWEEP_AFTER_EVENTS = not CELERY_TASK_ALWAYS_EAGER
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE

@@ -277,3 +277,41 @@ def test_a_batch_stores_every_kind_of_value_as_recorded_and_verifies():
     assert (third.before, third.after, third.ip) == (None, None, None)
     assert [e.hash for e in (first, second, third)] == [e.hash for e in recorded]
     assert audit_verify() is None
+
+
+def test_a_payload_is_kept_as_a_json_round_trip_gives_it_back():
+    import enum
+    import json
+    import uuid
+    from datetime import UTC, date, datetime, time, timedelta
+    from decimal import Decimal
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.functional import lazy
+    from django.utils.safestring import mark_safe
+
+    from zhengwu.audit.domain.chain import _normalise
+    from zhengwu.cases.enums import CaseState
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    lazy_text = lazy(lambda: "办件", str)()
+    payloads = [
+        {"state": CaseState.DECIDED, "n": 1, "x": 2.5, "nan": float("inf"), "ok": True, "none": None},
+        {"at": datetime(2026, 12, 5, 1, 2, 3, 456789, tzinfo=UTC), "naive": datetime(2026, 12, 5, 1, 2, 3)},
+        {"day": date(2026, 12, 5), "time": time(9, 30, 0, 120000), "span": timedelta(days=2, seconds=5)},
+        {"amount": Decimal("12.30"), "id": uuid.UUID(int=7), "lazy": lazy_text, "safe": mark_safe("<b>")},
+        {"nested": {"list": [1, (2, "二"), {"k": [datetime(2026, 1, 1, tzinfo=UTC)]}]}, "empty": {}},
+        {1: "an int key", "text": "x"},
+        {"level": Level.HIGH, "flag": 1},
+        ["a", CaseState.SUBMITTED, None],
+    ]
+    for payload in payloads:
+        expected = json.loads(json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False))
+        kept = _normalise(payload)
+        assert kept == expected
+        assert json.dumps(kept, sort_keys=True) == json.dumps(expected, sort_keys=True)
+        assert {type(value) for value in (kept.values() if isinstance(kept, dict) else kept)} == {
+            type(value) for value in (expected.values() if isinstance(expected, dict) else expected)
+        }

@@ -12,6 +12,7 @@ from tests.signals import save_signals
 from zhengwu.accounts.enums import Role
 from zhengwu.accounts.models import StaffProfile, User
 from zhengwu.core.rows import (
+    Locked,
     cache_related,
     converted,
     row_get,
@@ -19,6 +20,7 @@ from zhengwu.core.rows import (
     row_insert,
     row_update,
     rows_bulk_insert,
+    rows_lock_together,
     rows_where,
     select_columns,
     statement_cursor,
@@ -263,3 +265,50 @@ def test_the_statement_cursor_refuses_to_run_in_a_broken_transaction(staff):
         transaction.set_rollback(True)
         with pytest.raises(TransactionManagementError), statement_cursor(connections["default"]) as cursor:
             cursor.execute("SELECT 1")
+
+
+def test_rows_locked_together_are_what_their_own_locked_reads_give_in_one_statement(staff):
+    department = staff.staff.department
+    with transaction.atomic():
+        alone = (
+            row_get(User, staff.pk, related=("staff__department__region",), for_update=True),
+            row_get(Department, department.pk, related=("region",), defer=("name",), for_update=True),
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            (user, found), extra = rows_lock_together(
+                Locked(User, staff.pk, related=("staff__department__region",)),
+                Locked(Department, department.pk, related=("region",), defer=("name",)),
+                extra_columns="1 + 1",
+            )
+    assert extra == (2,)
+    assert _typed(user) == _typed(alone[0]) and _typed(user.staff) == _typed(alone[0].staff)
+    assert _typed(user.staff.department.region) == _typed(alone[0].staff.department.region)
+    assert found.get_deferred_fields() == {"name"} and _typed(found.region) == _typed(alone[1].region)
+    (sql,) = (q["sql"] for q in ctx.captured_queries)
+    if connection.features.has_select_for_update:
+        assert sql.endswith(" FOR UPDATE OF t0, r1_0")  # each row itself, in the order given
+    else:
+        assert "FOR UPDATE" not in sql
+
+
+def test_rows_locked_together_raise_does_not_exist_of_the_missing_one(staff):
+    with transaction.atomic(), pytest.raises(Department.DoesNotExist):
+        rows_lock_together(Locked(User, staff.pk), Locked(Department, 987654))
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update, reason="SQLite has no row locks")
+@pytest.mark.django_db(transaction=True)
+def test_rows_locked_together_hold_each_row_against_another_transaction(staff):
+    from tests.concurrency import race
+
+    department_id = staff.staff.department_id
+
+    def first():
+        rows_lock_together(Locked(User, staff.pk), Locked(Department, department_id))
+
+    def second():
+        with transaction.atomic():
+            row_get(Department, department_id, for_update=True)
+
+    results = race(first, second)
+    assert (results["first"], results["second"], results["contender_waited"]) == ("ok", "ok", True)

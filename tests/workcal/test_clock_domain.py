@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from tests.workcal.calendar_helpers import ensure_national_calendar
 from tests.workcal.clock_helpers import at, clock_events, frozen, state, subject, user
 from zhengwu.audit.models import AuditEvent
+from zhengwu.workcal.arith import current_index
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, DisplayStatus, PauseReason
 from zhengwu.workcal.domain.clock import (
     clock_extend,
@@ -370,6 +371,52 @@ def test_a_refused_stop_inside_a_transaction_changes_nothing_and_leaves_it_usabl
         assert Clock.objects.get(pk=clock.pk).status == ClockStatus.RUNNING  # the transaction carries on
     assert state(Clock.objects.get(pk=clock.pk)) == before
     assert AuditEvent.objects.filter(action="workcal.clock.stopped").count() == 0
+
+
+def _fields(clock: Clock) -> dict:
+    return {f.attname: getattr(clock, f.attname) for f in Clock._meta.concrete_fields}
+
+
+def test_a_clock_unchanged_since_it_was_read_is_stopped_by_one_update(handler):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    clock = _decision(handler)
+    with frozen("2026-10-16 10:00"), transaction.atomic():
+        current_index()  # the transaction's calendar version, as a case's lock reads it along
+        with CaptureQueriesContext(connection) as queries:
+            clock_stop(actor=handler, clock=clock, at=at("2026-10-16 10:00"))
+    on_clocks = [q["sql"].split()[0] for q in queries.captured_queries if "workcal_" in q["sql"]]
+    assert on_clocks == ["UPDATE"]  # the compare-and-set on the version: no lock read, no calendar read
+    stored = Clock.objects.get(pk=clock.pk)
+    assert (stored.status, stored.outcome, stored.version) == (ClockStatus.STOPPED, ClockOutcome.ON_TIME, 2)
+    assert _fields(clock) == _fields(stored)
+    assert clock_events(clock) == ["workcal.clock.started", "workcal.clock.stopped"]
+
+
+def test_a_clock_changed_since_it_was_read_is_read_again_under_its_lock_and_stopped_as_it_is_now(handler):
+    clock = _decision(handler)
+    stale = Clock.objects.get(pk=clock.pk)
+    with frozen("2026-10-16 10:00"):
+        clock_pause(actor=handler, clock=clock, reason="correction", basis="补正", at=at("2026-10-12 10:00"))
+        clock_stop(actor=handler, clock=stale, at=at("2026-10-16 10:00"))  # still thinks it runs
+    pause = ClockPause.objects.get(clock=clock)
+    assert (pause.ended_at, pause.days_not_counted) == (at("2026-10-16 10:00"), 4)  # the pause was seen and closed
+    stored = Clock.objects.get(pk=clock.pk)
+    assert (stored.due_date, stored.outcome, stored.paused_at, stored.version) == (D("2026-11-05"), "on_time", None, 3)
+    assert _fields(stale) == _fields(stored)  # the caller's instance has what was committed
+    assert clock_events(clock) == ["workcal.clock.started", "workcal.clock.paused", "workcal.clock.stopped"]
+
+
+def test_a_stale_read_of_a_stopped_clock_is_refused_and_left_as_committed(handler):
+    clock = _decision(handler)
+    stale = Clock.objects.get(pk=clock.pk)
+    with frozen("2026-10-16 10:00"):
+        clock_stop(actor=handler, clock=clock, at=at("2026-10-16 10:00"))
+        with pytest.raises(ValidationError, match="计时已停止，不能重复停止。"):
+            clock_stop(actor=handler, clock=stale, at=at("2026-10-16 10:00"))
+    assert _fields(stale) == _fields(Clock.objects.get(pk=clock.pk))
+    assert clock_events(clock) == ["workcal.clock.started", "workcal.clock.stopped"]
 
 
 # ---- display status ---------------------------------------------------------------------------

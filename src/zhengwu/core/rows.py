@@ -32,6 +32,7 @@ from django.db.transaction import TransactionManagementError
 from django.db.utils import NotSupportedError
 
 __all__ = [
+    "Locked",
     "cache_related",
     "converted",
     "next_key_sql",
@@ -39,7 +40,9 @@ __all__ = [
     "row_get_with",
     "row_insert",
     "row_update",
+    "row_update_if",
     "rows_bulk_insert",
+    "rows_lock_together",
     "rows_where",
     "select_columns",
     "statement_cursor",
@@ -69,12 +72,14 @@ class _Read:
     parts: tuple[_Part, ...]
     width: int  # columns of the parts (extra columns follow)
     fields: tuple  # the fields of those columns, in order
+    columns: str = ""  # the parts' select list
+    source: str = ""  # the table and its joins
 
 
 _READS: dict[tuple, _Read] = {}
 _WRITES: dict[tuple, str] = {}
 _INSERTS: dict[tuple, tuple[str, list[Field], list[Field]]] = {}  # row_insert's statement, values, returned
-_UPDATES: dict[tuple, tuple[str, list[Field]]] = {}  # row_update's statement and fields by fields named
+_UPDATES: dict[tuple, tuple[str, list[Field], Field | None]] = {}  # row_update's statement, fields and guard
 _CONVERTERS = "_zhengwu_row_converters"
 
 
@@ -145,6 +150,7 @@ def _plan_read(
     for_update: bool,
     extra_columns: str,
     order_by: str,
+    prefix: str = "t",
 ) -> _Read:
     quote = connection.ops.quote_name
     _check_model(model)
@@ -169,7 +175,7 @@ def _plan_read(
         parts.append(_Part(part_model, fields, start, len(columns), attnames, pk_position, parent, local, remote))
         return len(parts) - 1
 
-    aliases[()] = (add_part((), model, "t0", -1, None, None), "t0", False)
+    aliases[()] = (add_part((), model, f"{prefix}0", -1, None, None), f"{prefix}0", False)
     for path in related:
         names = tuple(path.split("__"))
         for depth in range(1, len(names) + 1):
@@ -179,7 +185,7 @@ def _plan_read(
             parent_index, parent_alias, parent_outer = aliases[key[:-1]]
             parent_model = parts[parent_index].model
             field = parent_model._meta.get_field(key[-1])
-            alias = f"t{len(aliases)}"
+            alias = f"{prefix}{len(aliases)}"
             if field.concrete and (field.many_to_one or field.one_to_one):  # forward foreign key / one-to-one
                 target = field.related_model
                 _check_model(target)
@@ -205,17 +211,16 @@ def _plan_read(
         raise ValueError(f"defer names relations not read: {sorted(unknown)}")
     width = len(columns)
     select = ", ".join(columns) + (f", {extra_columns}" if extra_columns else "")
-    sql = f"SELECT {select} FROM {quote(model._meta.db_table)} t0"
-    if joins:
-        sql += " " + " ".join(joins)
-    sql += f" WHERE {where}"
+    source = " ".join([f"{quote(model._meta.db_table)} {prefix}0", *joins])
+    sql = f"SELECT {select} FROM {source} WHERE {where}"
     if order_by:
         sql += f" ORDER BY {order_by}"
     if for_update and connection.features.has_select_for_update:
         if joins and not connection.features.has_select_for_update_of:
             raise NotSupportedError("FOR UPDATE OF is not supported on this database backend.")
-        sql += " FOR UPDATE OF t0" if joins else " FOR UPDATE"
-    return _Read(sql, tuple(parts), width, tuple(f for part in parts for f in part.fields))
+        sql += f" FOR UPDATE OF {prefix}0" if joins else " FOR UPDATE"
+    fields = tuple(f for part in parts for f in part.fields)
+    return _Read(sql, tuple(parts), width, fields, ", ".join(columns), source)
 
 
 def select_columns(connection: Any, model: type[Model], alias: str) -> str:
@@ -301,23 +306,28 @@ def _read(
     for row in rows:
         extra = tuple(row[read.width :])
         row = converted(connection, read.fields, row, key=key)
-        objects: list[Any] = []
-        for part in read.parts:
-            if part.parent < 0:
-                objects.append(part.model.from_db(alias, part.attnames, row[part.start : part.end]))
-                continue
-            parent = objects[part.parent]
-            if parent is None:
-                objects.append(None)  # below a missing related row
-                continue
-            values = row[part.start : part.end]
-            obj = None if values[part.pk_position] is None else part.model.from_db(alias, part.attnames, values)
-            part.local_setter(parent, obj)
-            if obj is not None:
-                part.remote_setter(obj, parent)
-            objects.append(obj)
-        found.append((objects[0], extra))
+        found.append((_built(read.parts, row, alias), extra))
     return found
+
+
+def _built(parts: tuple[_Part, ...], row: Any, alias: str, offset: int = 0) -> Model:
+    """The row's instance and its related ones (cached on each other), from its columns at `offset`."""
+    objects: list[Any] = []
+    for part in parts:
+        values = row[offset + part.start : offset + part.end]
+        if part.parent < 0:
+            objects.append(part.model.from_db(alias, part.attnames, values))
+            continue
+        parent = objects[part.parent]
+        if parent is None:
+            objects.append(None)  # below a missing related row
+            continue
+        obj = None if values[part.pk_position] is None else part.model.from_db(alias, part.attnames, values)
+        part.local_setter(parent, obj)
+        if obj is not None:
+            part.remote_setter(obj, parent)
+        objects.append(obj)
+    return objects[0]
 
 
 def row_get_with(
@@ -354,6 +364,82 @@ def row_get(
     statement, without the `defer` fields (paths, e.g. "definition__bpmn_xml"); `for_update` locks the row itself
     (not the related ones) until the transaction ends."""
     return row_get_with(model, pk, related=related, defer=defer, for_update=for_update)[0]
+
+
+@dataclass(frozen=True)
+class Locked:
+    """One row for `rows_lock_together`: its model, primary key, and the related rows read along (not locked)."""
+
+    model: type[Model]
+    pk: Any
+    related: tuple[str, ...] = ()
+    defer: tuple[str, ...] = ()
+
+
+def rows_lock_together(*rows: Locked, extra_columns: str = "") -> tuple[list[Model], tuple]:
+    """Rows of different tables by primary key, each read as `row_get(…, for_update=True)` reads it, all in one
+    statement that locks each row itself (`FOR UPDATE OF` each, in the order given: give them in the order
+    every transaction locks them). The instances, and the values of `extra_columns` (unconverted).
+    `DoesNotExist` of the first model whose row is missing."""
+    connection = connections[router.db_for_write(rows[0].model)]
+    if connection.features.has_select_for_update and connection.get_autocommit():
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    key = ("together", tuple((r.model, r.related, r.defer) for r in rows), extra_columns, connection.vendor)
+    plan = _READS_TOGETHER.get(key)
+    if plan is None:
+        plan = _READS_TOGETHER[key] = _plan_together(connection, rows, extra_columns)
+    sql, reads, fields = plan
+    params = [r.model._meta.pk.get_db_prep_value(r.pk, connection) for r in rows]
+    with statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    if not found:
+        for r in rows:  # which one is missing
+            if not r.model._default_manager.using(connection.alias).filter(pk=r.pk).exists():
+                raise r.model.DoesNotExist(f"{r.model._meta.object_name} matching query does not exist.")
+        raise DatabaseError("rows_lock_together: no row although each exists")
+    (row,) = found
+    width = sum(read.width for read in reads)
+    extra = tuple(row[width:])
+    row = converted(connection, fields, row, key=key)
+    instances, offset = [], 0
+    for read in reads:
+        instances.append(_built(read.parts, row, connection.alias, offset))
+        offset += read.width
+    return instances, extra
+
+
+_READS_TOGETHER: dict[tuple, tuple[str, tuple[_Read, ...], tuple]] = {}
+
+
+def _plan_together(connection: Any, rows: tuple[Locked, ...], extra_columns: str) -> tuple[str, tuple, tuple]:
+    quote = connection.ops.quote_name
+    reads, wheres = [], []
+    for number, r in enumerate(rows):
+        prefix = "t" if number == 0 else f"r{number}_"
+        where = f"{prefix}0.{quote(r.model._meta.pk.column)} = %s"
+        reads.append(
+            _plan_read(
+                connection,
+                r.model,
+                where=where,
+                related=r.related,
+                defer=r.defer,
+                for_update=False,
+                extra_columns="",
+                order_by="",
+                prefix=prefix,
+            )
+        )
+        wheres.append(where)
+    select = ", ".join([*(read.columns for read in reads), *([extra_columns] if extra_columns else [])])
+    sql = f"SELECT {select} FROM {', '.join(read.source for read in reads)} WHERE {' AND '.join(wheres)}"
+    if connection.features.has_select_for_update:
+        if not connection.features.has_select_for_update_of:
+            raise NotSupportedError("FOR UPDATE OF is not supported on this database backend.")
+        prefixes = ["t" if number == 0 else f"r{number}_" for number in range(len(rows))]
+        sql += " FOR UPDATE OF " + ", ".join(f"{prefix}0" for prefix in prefixes)
+    return sql, tuple(reads), tuple(f for read in reads for f in read.fields)
 
 
 def rows_where(
@@ -512,13 +598,25 @@ def rows_bulk_insert(objs: list[M]) -> list[M]:
 def row_update(obj: M, fields: Iterable[str]) -> M:
     """`obj.save(update_fields=fields)` of an object whose row exists: one UPDATE (DatabaseError when no row was
     updated, as the ORM raises)."""
+    _update(obj, fields, None, None)
+    return obj
+
+
+def row_update_if(obj: Model, fields: Iterable[str], *, unchanged: str, value: Any) -> bool:
+    """`row_update`, applied only while the row's `unchanged` field still holds `value` (a compare-and-set in the
+    same UPDATE, which waits for a concurrent writer of the row and then compares with what it committed).
+    False, with nothing written and no `post_save`, when it no longer does."""
+    return _update(obj, fields, unchanged, value)
+
+
+def _update(obj: Model, fields: Iterable[str], unchanged: str | None, value: Any) -> bool:
     model = type(obj)
     meta = model._meta
     connection = connections[router.db_for_write(model, instance=obj)]
     update_fields = frozenset(fields)
     if not update_fields:
-        return obj  # as save(update_fields=[]): nothing saved, no signal
-    key = ("update", model, connection.vendor, update_fields)
+        return True  # as save(update_fields=[]): nothing saved, no signal
+    key = ("update", model, connection.vendor, update_fields, unchanged)
     cached = _UPDATES.get(key)
     if cached is None:
         unknown = update_fields.difference(_updatable_fields(model))
@@ -532,14 +630,22 @@ def row_update(obj: M, fields: Iterable[str]) -> M:
         quote = connection.ops.quote_name
         sets = ", ".join(f"{quote(f.column)} = %s" for f in written)
         sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"
-        cached = _UPDATES[key] = (sql, written)
-    sql, written = cached
+        guard = None
+        if unchanged is not None:
+            guard = meta.get_field(unchanged)
+            sql += f" AND {quote(guard.column)} = %s"
+        cached = _UPDATES[key] = (sql, written, guard)
+    sql, written, guard = cached
     _saving(obj, connection, update_fields)
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in written]
     params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+    if guard is not None:
+        params.append(guard.get_db_prep_value(value, connection))
     with transaction.mark_for_rollback_on_error(connection.alias), statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount < 1:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+            if guard is None:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+            return False
     _saved(obj, connection, created=False, update_fields=update_fields)
-    return obj
+    return True

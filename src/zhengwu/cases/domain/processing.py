@@ -27,7 +27,7 @@ from zhengwu.cases.domain._common import (
     SYSTEM_ACTOR,
     fmt,
     lock,
-    lock_row,
+    lock_row_with,
     locked_cases,
     require_state,
     snapshot,
@@ -48,6 +48,7 @@ from zhengwu.workcal.domain.clock import clock_lock, clock_stop
 from zhengwu.workflow.domain import (
     CompletedAtStart,
     default_process_definition,
+    instance_lock,
     process_start,
     task_complete,
     workflow_load,
@@ -214,20 +215,28 @@ def _decision_data(instance: ProcessInstance) -> dict[str, Any] | None:
     return dict(max(done, key=lambda t: t.last_state_change).data)
 
 
-def _lock_case_of(task: WorkTask) -> Case | None:
+# ... and, for the decision step, the handling clock it stops (read, not locked: see clock_stop).
+DECIDING_RELATED = (*PROCESS_RELATED, "handling_clock")
+
+
+def _lock_case_of(
+    task: WorkTask, related: tuple[str, ...] = PROCESS_RELATED
+) -> tuple[Case | None, ProcessInstance | None]:
     """The case whose process the task belongs to, locked (None when the process runs for something else).
-    Locked before the instance, like every case function: a suspension is ordered before or after this."""
+    Locked before the instance, like every case function: a suspension is ordered before or after this.
+    When the task comes with its instance (as the task pages read it: a process's subject never changes), the
+    instance is locked in the same statement and returned too (else None: the completion locks it)."""
     case_type = ContentType.objects.get_for_model(Case)
-    if WorkTask.instance.is_cached(task):  # as the task pages load it: a process's subject never changes
+    if WorkTask.instance.is_cached(task):
         instance = task.instance
         if instance.content_type_id != case_type.pk:
-            return None
+            return None, None
         try:
-            return lock_row(int(instance.object_id), related=PROCESS_RELATED)
-        except Case.DoesNotExist:
-            return None
+            return lock_row_with(int(instance.object_id), instance_lock(instance.pk), related=related)
+        except (Case.DoesNotExist, ProcessInstance.DoesNotExist):
+            return None, None
     subject = ProcessInstance.objects.filter(pk=task.instance_id, content_type=case_type).values("object_id")[:1]
-    return locked_cases(PROCESS_RELATED).filter(pk=Cast(Subquery(subject), BigIntegerField())).first()
+    return locked_cases(related).filter(pk=Cast(Subquery(subject), BigIntegerField())).first(), None
 
 
 def case_task_complete(
@@ -242,11 +251,13 @@ def case_task_complete(
     """Complete a step of a case's process (办理完成). The decision step needs grant/deny, reasons and legal
     basis; when the process ends with it, the case is decided in the same transaction."""
     data = None
+    related = PROCESS_RELATED
     if is_decision_task(task):
         outcome, reasons, legal_basis = _decision_input(outcome, reasons, legal_basis)
         data = {"reasons": reasons, "legal_basis": legal_basis}
+        related = DECIDING_RELATED
     with audited_atomic():
-        case = _lock_case_of(task)
+        case, instance = _lock_case_of(task, related)
         if case is not None and case.state == CaseState.SUSPENDED:
             raise ValidationError(_("办件已挂起，恢复办理前不能办理该环节。"))
         row = task_complete(
@@ -257,6 +268,7 @@ def case_task_complete(
             data=data,
             savepoint=False,
             departments=[case.department] if case is not None else (),
+            instance=instance,
         )
         instance = row.instance  # locked, as the completion left it
         if case is not None and instance.status == InstanceStatus.COMPLETED:
@@ -318,9 +330,13 @@ def _decide_locked(
     before = snapshot(locked)
     clock_outcome = ""
     if locked.handling_clock_id is not None:
-        clock = clock_lock(locked.handling_clock_id)
+        if Case.handling_clock.is_cached(locked):  # read with the case: stopped if unchanged since
+            clock = locked.handling_clock
+            read = clock.status != ClockStatus.STOPPED
+        else:
+            clock, read = clock_lock(locked.handling_clock_id), False
         if clock.status != ClockStatus.STOPPED:
-            clock = clock_stop(actor=actor, clock=clock, at=now, locked=True)
+            clock = clock_stop(actor=actor, clock=clock, at=now, locked=not read)
         clock_outcome = clock.outcome
     negative = outcome == DecisionOutcome.DENY
     decision = row_insert(

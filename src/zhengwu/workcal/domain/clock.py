@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from zhengwu.audit.domain import audit_record, audited_atomic
 from zhengwu.workcal.arith import DEFAULT_CLOSING_TIME, CalendarIndex, current_index, weekday_label
 from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, PauseReason, pause_reason_basis
-from zhengwu.workcal.domain.clock_rows import clock_insert, clock_lock, clock_update
+from zhengwu.workcal.domain.clock_rows import clock_insert, clock_lock, clock_update, clock_update_if_version
 from zhengwu.workcal.enums import DayKind, DeadlineUnit
 from zhengwu.workcal.models.clock import Clock, ClockExtension, ClockPause, DueComputation, compute_due, local_date
 from zhengwu.workcal.presets import get_preset
@@ -152,13 +152,17 @@ def _audit(*, actor: Any, action: str, clock: Clock, before: dict | None = None,
 _DERIVED_FIELDS = ("start_date", "due_date", "due_at", "warn_at", "provisional", "paused_days")
 
 
-def _save(clock: Clock, fields: tuple[str, ...] | None = None) -> None:
-    """Save with the version raised: every field, or only `fields` (which the caller changed)."""
+def _save(clock: Clock, fields: tuple[str, ...] | None = None, *, if_version: int | None = None) -> bool:
+    """Save with the version raised: every field, or only `fields` (which the caller changed). `if_version`:
+    only while the row is still at that version (False when it is not, nothing written)."""
     clock.version += 1
     if fields is None:
         clock.save()
-    else:
+    elif if_version is None:
         clock_update(clock, (*fields, "version", "updated_at"))
+    else:
+        return clock_update_if_version(clock, (*fields, "version", "updated_at"), version=if_version)
+    return True
 
 
 def _sync(target: Clock, source: Clock) -> Clock:
@@ -510,20 +514,33 @@ def clock_stop(*, actor: Any, clock: Clock, at: datetime, locked: bool = False) 
     """Stop the clock at `at`: on time if at <= due_at, else late. An open pause ends at `at`.
 
     `locked`: the caller read `clock` with select_for_update() in this transaction, so it is current and
-    not read again."""
+    not read again. Otherwise a running clock is stopped as the caller read it, by one UPDATE that applies only
+    while the row is still at the version read (every write of a clock raises it); when another transaction
+    has changed it since, it is read again under its lock and the stop computed afresh."""
     at = _aware(at)
     now = timezone.now()
     # Checks raise after the block, which has then changed nothing: no savepoint needed.
     with audited_atomic(savepoint=False):
+        if not locked and _stop_as_read(actor, clock, at=at, now=now):
+            return clock
         row = clock if locked else _lock(clock)
         pauses = _run_pauses(row)
         pause = _open_pause(pauses)
         refusal = _stop_refusal(row, pause, at, now)
         if refusal is None:
             _stop_locked(actor, row, pauses, pause, at=at, now=now)
+    _sync(clock, row)  # (also undoes a compare-and-set's changes that did not apply)
     if refusal is not None:
         raise refusal
-    return _sync(clock, row)
+    return clock
+
+
+def _stop_as_read(actor: Any, clock: Clock, *, at: datetime, now: datetime) -> bool:
+    """Stop a running clock as read if its row has not changed since. False, with nothing written, when it is
+    not running, the stop would be refused, or the row has changed (all decided again under the lock)."""
+    if clock.status != ClockStatus.RUNNING or _stop_refusal(clock, None, at, now) is not None:
+        return False
+    return _stop_locked(actor, clock, _run_pauses(clock), None, at=at, now=now, if_version=clock.version)
 
 
 def _stop_refusal(locked: Clock, pause: ClockPause | None, at: datetime, now: datetime) -> ValidationError | None:
@@ -541,8 +558,17 @@ def _stop_refusal(locked: Clock, pause: ClockPause | None, at: datetime, now: da
 
 
 def _stop_locked(
-    actor: Any, locked: Clock, pauses: list[ClockPause], pause: ClockPause | None, *, at: datetime, now: datetime
-) -> None:
+    actor: Any,
+    locked: Clock,
+    pauses: list[ClockPause],
+    pause: ClockPause | None,
+    *,
+    at: datetime,
+    now: datetime,
+    if_version: int | None = None,
+) -> bool:
+    """Stop the clock (`if_version`: only while its row is at that version; False when it is not, and then
+    nothing was written or audited, but `locked` was changed: read it again)."""
     if pause is not None:
         pause.ended_at = at
         pause.ended_by = _user(actor)
@@ -556,7 +582,8 @@ def _stop_locked(
     locked.paused_at = None
     locked.stopped_at = at
     locked.outcome = ClockOutcome.ON_TIME if at <= locked.due_at else ClockOutcome.LATE
-    _save(locked, (*_DERIVED_FIELDS, "status", "paused_at", "stopped_at", "outcome"))
+    if not _save(locked, (*_DERIVED_FIELDS, "status", "paused_at", "stopped_at", "outcome"), if_version=if_version):
+        return False
     _audit(
         actor=actor,
         action="stopped",
@@ -564,6 +591,7 @@ def _stop_locked(
         before=before,
         after={**_snapshot(locked), "stopped_at": at, "outcome": locked.outcome},
     )
+    return True
 
 
 # ---- recompute --------------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from collections.abc import Iterable
 
 from django.db import connections, router
 
-from zhengwu.core.rows import row_get, row_get_with, row_insert, row_update
+from zhengwu.core.rows import row_get, row_get_with, row_insert, row_update, row_update_if
 from zhengwu.workcal.arith import remember_version, version_columns_sql, version_wanted
 from zhengwu.workcal.models import Clock
 
-__all__ = ["clock_insert", "clock_lock", "clock_update"]
+__all__ = ["clock_insert", "clock_lock", "clock_update", "clock_update_if_version"]
 
 
 def clock_lock(pk: int) -> Clock:
@@ -47,3 +47,9 @@ def clock_update(clock: Clock, fields: Iterable[str]) -> Clock:
     """`clock.save(update_fields=fields)` of a clock whose row exists: one UPDATE (DatabaseError when no row
     was updated, as the ORM raises)."""
     return row_update(clock, fields)
+
+
+def clock_update_if_version(clock: Clock, fields: Iterable[str], *, version: int) -> bool:
+    """`clock_update`, applied only while the row is still at `version` (every write of a clock raises it): one
+    UPDATE. False, with nothing written, when another transaction has changed the clock since it was read."""
+    return row_update_if(clock, fields, unchanged="version", value=version)

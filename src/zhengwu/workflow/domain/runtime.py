@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
 
 from zhengwu.accounts.enums import UserKind
-from zhengwu.core.rows import row_get, row_insert, row_update
+from zhengwu.core.rows import Locked, row_get, row_insert, row_update
 from zhengwu.org.models import Department
 from zhengwu.workcal.clock_enums import ClockStatus
 from zhengwu.workcal.domain.clock import clock_start, clock_stop
@@ -100,7 +100,16 @@ def definition_for(instance: ProcessInstance) -> ProcessDefinition:
     return definition
 
 
+# On an instance whose state was just dumped (TaskTableSync.finish): (that state, the workflow it was dumped from).
+_DUMPED_FROM = "_zhengwu_dumped_from"
+
+
 def workflow_load(instance: ProcessInstance, definition: ProcessDefinition | None = None) -> BpmnWorkflow:
+    """The instance's workflow, rebuilt from its state; the workflow its state was just dumped from, once, when
+    the state is still that one (a case deciding as its process ends reads the engine right after)."""
+    dumped = instance.__dict__.pop(_DUMPED_FROM, None)
+    if dumped is not None and dumped[0] is instance.state:
+        return dumped[1]
     definition = definition or definition_for(instance)
     return engine.load_state(definition, instance.state)
 
@@ -108,6 +117,12 @@ def workflow_load(instance: ProcessInstance, definition: ProcessDefinition | Non
 def lock_instance(instance_id: int) -> ProcessInstance:
     """Lock the instance row (only it: never its definition) and load its definition in the same query."""
     return row_get(ProcessInstance, instance_id, related=("definition",), defer=HEAVY_RELATED, for_update=True)
+
+
+def instance_lock(instance_id: int) -> Locked:
+    """The instance's row as `lock_instance` reads it, for a statement that locks it along with its subject's
+    (`core.rows.rows_lock_together`; the subject first, the order every function locks them in)."""
+    return Locked(ProcessInstance, instance_id, related=("definition",), defer=HEAVY_RELATED)
 
 
 def engine_failed(exc: Exception) -> ValidationError:
@@ -266,6 +281,7 @@ class TaskTableSync:
             instance.end_event = engine.ended_at(workflow)[:200]
             instance.ended_at = self.now
         instance.state = engine.dump_state(workflow)
+        instance.__dict__[_DUMPED_FROM] = (instance.state, workflow)
         instance.version += 1
         instance.updated_at = self.now
         if save:

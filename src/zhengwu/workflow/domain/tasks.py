@@ -69,10 +69,16 @@ _WITH_OPEN_WHERE = 't0."id" = %s OR (t0."instance_id" = %s AND t0."state" IN ({}
 _ORDER = 't0."created_at", t0."id"'  # WorkTask's default ordering
 
 
-def _locked_with_open(task: WorkTask) -> tuple[ProcessInstance, WorkTask, list[WorkTask]]:
+def _locked_with_open(
+    task: WorkTask, instance: ProcessInstance | None = None
+) -> tuple[ProcessInstance, WorkTask, list[WorkTask]]:
     """`_locked`, and in the same query the instance's other open task rows (for the task table sync). Task
-    rows change only under their instance's lock, so they stay as read until this transaction changes them."""
-    instance = lock_instance(task.instance_id)
+    rows change only under their instance's lock, so they stay as read until this transaction changes them.
+    `instance`: the task's instance, already locked by the caller."""
+    if instance is None:
+        instance = lock_instance(task.instance_id)
+    elif instance.pk != task.instance_id:
+        raise ValueError("the locked instance is not the task's")
     rows = rows_where(
         WorkTask, _WITH_OPEN_WHERE, [task.pk, instance.pk, *_OPEN_STATES], related=("clock",), order_by=_ORDER
     )
@@ -150,18 +156,20 @@ def task_complete(
     data: dict[str, Any] | None = None,
     savepoint: bool = True,
     departments: Iterable[Department] = (),
+    instance: ProcessInstance | None = None,
 ) -> WorkTask:
     """Complete the task with an outcome (e.g. "accept", "refuse", "approve"), move the engine forward and
     bring the task table in step: new ready tasks opened, tasks the engine dropped cancelled. When the
     process ends the instance is completed. `savepoint` as in `process_start`; `departments`: rows the caller
-    has read with their region, which opening a task of theirs then does not read again."""
+    has read with their region, which opening a task of theirs then does not read again; `instance`: the
+    task's instance, which the caller has locked in this transaction as `instance_lock` reads it."""
     outcome, comment = completion_input(outcome, comment)
     data = check_data(data)
     if "outcome" in data:
         raise ValidationError({"data": "办理结果请用 outcome 参数给出。"})
     now = timezone.now()
     with audited_atomic(savepoint=savepoint):
-        instance, row, open_rows = _locked_with_open(task)
+        instance, row, open_rows = _locked_with_open(task, instance)
         _require_open(instance, row)
         _require_actor(actor, row)
         definition = definition_for(instance)
