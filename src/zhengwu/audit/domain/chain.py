@@ -231,8 +231,14 @@ def audited_atomic(*, savepoint: bool = True) -> Iterator[None]:
     PostgreSQL, when the outermost such block ends — still inside its transaction, so the chain and the
     change commit or roll back together, as with `audit_record` alone (ADR 0022). Events recorded in a
     block that rolls back (this one, or a savepoint inside it) are not appended."""
+    connection = transaction.get_connection()
+    if not savepoint and connection.in_atomic_block and getattr(connection, _BATCH, None) is not None:
+        # inside a batch already, without a savepoint: what the nested block would do is mark the transaction
+        # for rollback if it fails (its events go to the enclosing batch anyway)
+        with transaction.mark_for_rollback_on_error(connection.alias):
+            yield
+        return
     with transaction.atomic(savepoint=savepoint):
-        connection = transaction.get_connection()
         parent = getattr(connection, _BATCH, None)
         batch = _Batch(block=connection.atomic_blocks[-1], parent=parent)
         mark = len(batch.events)
