@@ -304,6 +304,29 @@ def test_accepting_after_the_acceptance_period_counts_from_receipt(hall):
     assert case.handling_clock.received_at == MONDAY
 
 
+def test_accepting_judges_by_the_acceptance_clock_as_stopped_when_it_changed_since_the_case_was_read(hall):
+    from django.db import transaction
+
+    from zhengwu.cases.domain._common import lock
+    from zhengwu.cases.domain.acceptance import case_accept_locked
+    from zhengwu.workcal.models import Clock
+
+    with time_machine.travel(MONDAY, tick=False):
+        case = online(hall)
+    with time_machine.travel(datetime(2026, 3, 4, 9, 0, tzinfo=TZ), tick=False), transaction.atomic():
+        locked = lock(case, related=("item_version__item", "department__region", "applicant", "acceptance_clock"))
+        assert locked.acceptance_clock.due_at > timezone.now()  # as read: within the period
+        # meanwhile the clock's row changes (its period now ends before today), raising its version
+        Clock.objects.filter(pk=case.acceptance_clock_id).update(
+            version=locked.acceptance_clock.version + 1, limit_days=1
+        )
+        case_accept_locked(locked, actor=hall.handler)
+    case.refresh_from_db()
+    clock = Clock.objects.get(pk=case.acceptance_clock_id)
+    assert (clock.status, clock.outcome, clock.version) == (ClockStatus.STOPPED, ClockOutcome.LATE, 3)
+    assert (case.state, case.deemed_accepted, case.accepted_at) == (CaseState.ACCEPTED, True, MONDAY)
+
+
 # ---- immediate items --------------------------------------------------------------------------
 def test_immediate_item_is_accepted_and_completed_in_one_sitting(hall):
     immediate = hall.curation.published("000201009000", handling_kind="immediate", promised_limit_days=0)

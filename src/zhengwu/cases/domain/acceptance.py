@@ -33,7 +33,7 @@ from zhengwu.catalog.enums import HandlingKind, MaterialNecessity
 from zhengwu.catalog.models import ItemMaterial
 from zhengwu.core.rows import row_update
 from zhengwu.notifications.enums import Category
-from zhengwu.workcal.clock_enums import ClockStatus, PauseReason
+from zhengwu.workcal.clock_enums import ClockOutcome, ClockStatus, PauseReason
 from zhengwu.workcal.domain.clock import clock_lock, clock_pause, clock_restart, clock_start, clock_stop
 from zhengwu.workcal.models.clock import Clock
 from zhengwu.workcal.presets import get_preset
@@ -141,21 +141,30 @@ def case_accept(*, actor: Any, case: Case) -> Case:
     """Accept (受理): the acceptance clock stops, the handling clock starts with the promised limit.
     After the acceptance period has run out, the case is accepted as of receipt (视为受理)."""
     with audited_atomic():
-        locked = lock(case, related=LOCK_WITH_APPLICANT)
+        locked = lock(case, related=(*LOCK_WITH_APPLICANT, "acceptance_clock"))
         case_accept_locked(locked, actor=actor)
     return sync(case, locked)
 
 
 def case_accept_locked(locked: Case, *, actor: Any, save: bool = True) -> None:
     """`case_accept` for a case the caller has locked in its transaction with its item version, its
-    department's region, its external link and its applicant (e.g. `lock(case, related=LOCK_WITH_APPLICANT)`).
+    department's region, its external link and its applicant (e.g. `lock(case, related=LOCK_WITH_APPLICANT)`),
+    and perhaps its acceptance clock (read, not locked: then stopped as read, see `clock_stop`).
     `save` as in `_accept_locked`."""
     now = timezone.now()
     _permit(can_decide_acceptance(actor, locked))
     require_state(locked, {CaseState.SUBMITTED}, _("受理"))
     before = snapshot(locked)
-    clock = _acceptance_clock(locked)
-    after = _accept_locked(locked, actor=actor, now=now, deemed=_overdue(clock, now), clock=clock, save=save)
+    clock = locked.acceptance_clock if Case.acceptance_clock.is_cached(locked) else None
+    if clock is not None and clock.status == ClockStatus.RUNNING:
+        deemed, read_version = _overdue(clock, now), clock.version
+        clock_stop(actor=actor, clock=clock, at=now)  # one compare-and-set while unchanged since read
+        if clock.version != read_version + 1:  # it had changed: judge by the clock as it was stopped
+            deemed = clock.outcome == ClockOutcome.LATE
+    else:
+        clock = _acceptance_clock(locked)
+        deemed = _overdue(clock, now)
+    after = _accept_locked(locked, actor=actor, now=now, deemed=deemed, clock=clock, save=save)
     audit_record(actor=actor, action="cases.accepted", obj=locked, before=before, after=after)
     _tell_accepted(locked, actor)
 

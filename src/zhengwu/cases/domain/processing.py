@@ -156,7 +156,7 @@ def case_accept_and_start(*, actor: Any, case: Case) -> Case:
     """Accept (受理) and start processing in one transaction: what the acceptance pages call. The case is
     locked once; whoever may accept it may start its process."""
     with audited_atomic():
-        locked = lock(case, related=PROCESS_RELATED)
+        locked = lock(case, related=ACCEPTING_RELATED)
         case_accept_locked(locked, actor=actor, save=False)  # one write of the case for both steps
         _processing_start_locked(locked, actor=actor, unsaved=ACCEPTED_FIELDS)
     sync(case, locked)
@@ -215,8 +215,10 @@ def _decision_data(instance: ProcessInstance) -> dict[str, Any] | None:
     return dict(max(done, key=lambda t: t.last_state_change).data)
 
 
-# ... and, for the decision step, the handling clock it stops (read, not locked: see clock_stop).
+# ... and, for the decision step, the handling clock it stops (read, not locked: see clock_stop); accepting, the
+# acceptance clock.
 DECIDING_RELATED = (*PROCESS_RELATED, "handling_clock")
+ACCEPTING_RELATED = (*PROCESS_RELATED, "acceptance_clock")
 
 
 def _lock_case_of(
