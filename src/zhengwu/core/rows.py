@@ -86,12 +86,12 @@ _CONVERTERS = "_zhengwu_row_converters"
 class statement_cursor:
     """`with statement_cursor(connection) as cursor:` is `with connection.cursor() as cursor:` for the hot paths.
 
-    Django builds a cursor and two wrappers around it for every statement, about 40 µs of Python each time
-    (ADR 0019, eighth pass). Here the driver's cursor is made once per database connection (by the backend's
-    `create_cursor`, as Django makes it) and kept; the block still refuses to run in a broken transaction and
-    raises Django's exceptions for the driver's. Whenever something watches the statements (DEBUG,
-    `CaptureQueriesContext`/`assertNumQueries`, `execute_wrappers`) or the connection is not yet open or due its
-    health check, it is Django's own cursor instead."""
+    Django builds a driver cursor and two wrappers around it for every statement (ADR 0019, eighth pass). Here
+    the driver's cursor is made once per database connection (by the backend's `create_cursor`, as Django makes
+    it) and kept, so fetch what a statement returns before running the next; the block still refuses to run in a
+    broken transaction and raises Django's exceptions for the driver's. Whenever something watches the
+    statements (DEBUG, `CaptureQueriesContext`/`assertNumQueries`, `execute_wrappers`) or the connection is not
+    yet open or due its health check, it is Django's own cursor instead."""
 
     __slots__ = ("_connection", "_wrapper")
 
