@@ -32,3 +32,26 @@ def test_stored_files_are_listed(admin_client, hall):
     response = admin_client.get(reverse("admin:cases_storedfile_changelist"))
     assert response.status_code == 200
     assert stored.sha256 in response.content.decode()
+
+
+@pytest.mark.parametrize("decisions", [1, 4])
+def test_the_decision_list_runs_a_fixed_number_of_queries(admin_client, hall, django_assert_num_queries, decisions):
+    from django.utils import timezone
+
+    from tests.accounts.factories import make_staff
+    from zhengwu.cases.models import CaseDecision
+
+    for n in range(decisions):
+        decider = make_staff(f"decider{n}", department=hall.version.item.department, display_name=f"决定人{n}")
+        CaseDecision.objects.create(
+            case=online(hall),
+            outcome="grant",
+            reasons="理由",
+            legal_basis="依据",
+            decided_by=decider,
+            decided_at=timezone.now(),
+        )
+    with django_assert_num_queries(5):
+        response = admin_client.get(reverse("admin:cases_casedecision_changelist"))
+    assert response.status_code == 200
+    assert all(f"决定人{n}" in response.content.decode() for n in range(decisions))  # one user per row

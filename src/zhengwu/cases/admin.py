@@ -105,6 +105,7 @@ class ItemProcessAdmin(AuditedModelAdmin):
 @admin.register(CaseDecision)
 class CaseDecisionAdmin(_ReadOnly, AuditHistoryMixin, admin.ModelAdmin):
     list_display = ("case", "outcome", "negative", "decided_by", "decided_at")
+    list_select_related = ("case", "decided_by")
     list_filter = ("outcome", "negative")
     search_fields = ("case__number",)
     readonly_fields = ("case", "outcome", "reasons", "legal_basis", "negative", "task", "decided_by", "decided_at")
