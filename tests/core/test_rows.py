@@ -241,6 +241,18 @@ def test_the_statement_cursor_is_kept_per_connection_and_made_anew_for_a_new_con
     assert _kept_cursor().connection is connection.connection
 
 
+def test_a_connection_shared_between_threads_gets_a_cursor_per_statement(db):
+    shared = connections["default"]
+    kept = _kept_cursor()
+    shared.inc_thread_sharing()
+    try:
+        with statement_cursor(shared) as first, statement_cursor(shared) as second:
+            assert first is not kept and second is not first
+    finally:
+        shared.dec_thread_sharing()
+    assert _kept_cursor() is kept
+
+
 def test_statements_are_counted_while_something_watches_them(staff):
     with CaptureQueriesContext(connection) as queries:
         row_get(User, staff.pk)

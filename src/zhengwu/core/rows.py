@@ -90,8 +90,8 @@ class statement_cursor:
     the driver's cursor is made once per database connection (by the backend's `create_cursor`, as Django makes
     it) and kept, so fetch what a statement returns before running the next; the block still refuses to run in a
     broken transaction and raises Django's exceptions for the driver's. Whenever something watches the
-    statements (DEBUG, `CaptureQueriesContext`/`assertNumQueries`, `execute_wrappers`) or the connection is not
-    yet open or due its health check, it is Django's own cursor instead."""
+    statements (DEBUG, `CaptureQueriesContext`/`assertNumQueries`, `execute_wrappers`), the connection is shared
+    between threads, or it is not yet open or due its health check, it is Django's own cursor instead."""
 
     __slots__ = ("_connection", "_wrapper")
 
@@ -106,6 +106,7 @@ class statement_cursor:
             raw is None
             or connection.queries_logged
             or connection.execute_wrappers
+            or connection.allow_thread_sharing  # (a live test server's threads: one cursor each statement)
             or (connection.health_check_enabled and not connection.health_check_done)
         ):
             self._wrapper = connection.cursor()
