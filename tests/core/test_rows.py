@@ -231,8 +231,15 @@ def _kept_cursor():
         return cursor
 
 
+@pytest.fixture
+def unshared(monkeypatch):
+    """The connection as every web and worker process has it: not shared between threads. (pytest-django's live
+    server lives for the whole session and leaves the in-memory SQLite connection shared once it has run.)"""
+    monkeypatch.setattr(connections["default"], "_thread_sharing_count", 0)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_statement_cursor_is_kept_per_connection_and_made_anew_for_a_new_connection():
+def test_the_statement_cursor_is_kept_per_connection_and_made_anew_for_a_new_connection(unshared):
     first = _kept_cursor()
     assert _kept_cursor() is first
     assert first.connection is connection.connection
@@ -241,7 +248,7 @@ def test_the_statement_cursor_is_kept_per_connection_and_made_anew_for_a_new_con
     assert _kept_cursor().connection is connection.connection
 
 
-def test_a_connection_shared_between_threads_gets_a_cursor_per_statement(db):
+def test_a_connection_shared_between_threads_gets_a_cursor_per_statement(db, unshared):
     shared = connections["default"]
     kept = _kept_cursor()
     shared.inc_thread_sharing()
