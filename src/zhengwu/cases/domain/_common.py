@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
-from zhengwu.core.rows import Locked, row_get, row_get_with, rows_lock_together
+from zhengwu.core.rows import Locked, row_get_with, rows_lock_together
 from zhengwu.notifications.domain import notify
 from zhengwu.notifications.enums import Category
 from zhengwu.workcal.arith import remember_version, version_columns_sql, version_wanted
@@ -60,16 +60,20 @@ def lock(case: Case, *, related: tuple[str, ...] = LOCK_RELATED) -> Case:
 
 
 def lock_row(pk: int, *, related: tuple[str, ...]) -> Case:
-    """`lock` by primary key (Case.DoesNotExist when there is no such case)."""
-    defer = _deferred(related)
+    """`lock` by primary key (Case.DoesNotExist when there is no such case). The calendar version is read along
+    when the transaction has not read it: nearly every case function computes a clock next (ADR 0019)."""
     connection = connections[router.db_for_write(Case)]
-    if not version_wanted(connection):
-        return row_get(Case, pk, related=related, defer=defer, for_update=True)
-    # the calendar version read along: nearly every case function computes a clock next (ADR 0019)
+    wanted = version_wanted(connection)
     case, version = row_get_with(
-        Case, pk, related=related, defer=defer, for_update=True, extra_columns=version_columns_sql(connection)
+        Case,
+        pk,
+        related=related,
+        defer=_deferred(related),
+        for_update=True,
+        extra_columns=version_columns_sql(connection) if wanted else "",
     )
-    remember_version(connection, version)
+    if wanted:
+        remember_version(connection, version)
     return case
 
 
