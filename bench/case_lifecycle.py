@@ -94,17 +94,21 @@ def seed() -> dict:
 
 class Lifecycle:
     def __init__(self, ids: dict):
+        from django.contrib.contenttypes.models import ContentType
+
         from zhengwu.accounts.models import User
-        from zhengwu.cases.models import StoredFile
+        from zhengwu.cases.models import Case, StoredFile
         from zhengwu.catalog.models import ItemMaterial, ItemVersion
         from zhengwu.workflow.enums import OPEN_TASK_STATES
 
         self.open_task_sql = (
             "SELECT t.id FROM workflow_worktask t JOIN workflow_processinstance i ON i.id = t.instance_id"
-            " WHERE i.object_id = %s AND t.bpmn_id = %s AND t.state IN ("
+            " WHERE i.content_type_id = %s AND i.object_id = %s AND t.bpmn_id = %s AND t.state IN ("
             + ", ".join(f"'{state}'" for state in sorted(OPEN_TASK_STATES))
             + ")"
         )
+        # the case's content type too, as every lookup of a subject's instance names it (workflow_instance_subject)
+        self.case_type = ContentType.objects.get_for_model(Case).pk
         self.version = ItemVersion.objects.get(pk=ids["version"])
         self.handler = User.objects.get(pk=ids["handler"])
         self.leader = User.objects.get(pk=ids["leader"])
@@ -124,7 +128,7 @@ class Lifecycle:
         def open_task(case, bpmn_id):
             # the task's key, as the inbox links it; then the task as the action posted from its page reads it
             with connection.cursor() as cursor:
-                cursor.execute(self.open_task_sql, [str(case.pk), bpmn_id])
+                cursor.execute(self.open_task_sql, [self.case_type, str(case.pk), bpmn_id])
                 (pk,) = cursor.fetchone()
             return task_read(pk)
 
