@@ -1,16 +1,17 @@
 """A payment platform's notifications racing each other or the fee window: one payment, whatever the order; two
 clerks returning unrecorded money at once: returned once; two reconciliation runs (对账/查单) at once, or one racing
-a notification: each order handled once.
+a notification: each order handled once; the window acting on a case while reconciliation waits for the platform.
 
 PostgreSQL only (row locks); skipped on SQLite at runtime."""
 
+import threading
 from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.accounts.factories import make_staff
@@ -29,7 +30,7 @@ from zhengwu.cases.domain import (
 )
 from zhengwu.cases.domain.online_payment import NotificationOutcome, PaymentReconciliation
 from zhengwu.cases.enums import FeeNoticeState, PaymentAttemptState
-from zhengwu.cases.models import FeeNotice, FeePayment, FeeReceiptCounter, PaymentAttempt
+from zhengwu.cases.models import Case, FeeNotice, FeePayment, FeeReceiptCounter, PaymentAttempt
 from zhengwu.cases.payments import SimulatedGatewayProvider
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.get_default_timezone())
@@ -228,4 +229,42 @@ def test_reconciliation_waiting_for_a_notification_finds_the_payment_recorded(ha
     assert asked == []
     assert FeePayment.objects.get().notice_id == notice.pk
     assert not AuditEvent.objects.filter(action="cases.fee_online_payment_reconciled").exists()
+    assert audit_verify() is None
+
+
+def test_the_window_can_act_on_a_case_while_reconciliation_waits_for_the_platform(hall):
+    with time_machine.travel(MONDAY, tick=False):
+        _fees, notice, attempt = started(hall)
+        paid_at_platform(attempt)
+    asking, answer = threading.Event(), threading.Event()
+    original = SimulatedGatewayProvider.query
+    runs, locked = [], {}
+
+    def slow_query(provider, *, reference):
+        asking.set()
+        answer.wait(10)  # a slow platform
+        return original(provider, reference=reference)
+
+    def run():
+        try:
+            runs.append(fee_payment_attempts_reconcile(now=MONDAY + timedelta(minutes=6)))
+        finally:
+            connection.close()
+
+    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=slow_query):
+        thread = threading.Thread(target=run)
+        thread.start()
+        assert asking.wait(10)
+        try:
+            with transaction.atomic():  # what every fee function at the window starts with: no waiting
+                locked["case"] = Case.objects.select_for_update(nowait=True).get(pk=notice.case_id).pk
+                locked["notice"] = FeeNotice.objects.select_for_update(nowait=True).get(pk=notice.pk).pk
+                locked["attempt"] = PaymentAttempt.objects.select_for_update(nowait=True).get(pk=attempt.pk).pk
+        finally:
+            answer.set()
+            thread.join(20)
+
+    assert locked == {"case": notice.case_id, "notice": notice.pk, "attempt": attempt.pk}
+    assert runs == [PaymentReconciliation(recorded=1)]
+    assert FeePayment.objects.get().notice_id == notice.pk
     assert audit_verify() is None

@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from tests.cases.fee_setup import TOTAL, make_fee_setup
@@ -426,6 +427,83 @@ def test_a_platform_that_does_not_answer_leaves_the_order_for_the_next_run(fees,
     assert f"网上支付查单未成功，下次对账重试：订单 attempt #{attempt.pk}；支付平台无响应" in caplog.text
     assert reconcile(7) == PaymentReconciliation(recorded=1)
     assert events(case).count("cases.fee_paid") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_platform_is_asked_with_no_transaction_open(fees):
+    _case, _notice, attempt = started(fees)
+    with at(2):
+        paid_at_platform(attempt)
+    original = SimulatedGatewayProvider.query
+    open_then = []
+
+    def query(provider, *, reference):
+        open_then.append(transaction.get_connection().in_atomic_block)
+        return original(provider, reference=reference)
+
+    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query):
+        assert reconcile(6) == PaymentReconciliation(recorded=1)
+
+    assert open_then == [False]
+
+
+def test_a_notification_arriving_while_the_platform_is_asked_is_recorded_once(fees):
+    case, _notice, attempt = started(fees)
+    with at(2):
+        paid_at_platform(attempt)
+    original = SimulatedGatewayProvider.query
+    outcomes = []
+
+    def query(provider, *, reference):
+        answer = original(provider, reference=reference)
+        # the platform's retried notification comes in while reconciliation waits for the answer
+        outcomes.append(fee_payment_attempt_notify(provider=PROVIDER, notification=notification(attempt)))
+        return answer
+
+    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query):
+        assert reconcile(6) == PaymentReconciliation()
+
+    assert outcomes == [NotificationOutcome.RECORDED]
+    assert FeePayment.objects.count() == 1
+    assert stored(attempt)[0] == PaymentAttemptState.PAID
+    assert events(case).count("cases.fee_paid") == 1
+    assert "cases.fee_online_payment_reconciled" not in events(case)
+    assert audit_verify() is None
+
+
+def test_a_run_asks_about_at_most_its_limit_of_orders_those_asked_longest_ago_first(fees):
+    _case, _notice, first = started(fees)
+    _case, _notice, second = started(fees)
+    _case, _notice, third = started(fees)
+    asked, patch = counting_queries()
+
+    with patch, at(6):
+        assert fee_payment_attempts_reconcile(limit=2) == PaymentReconciliation(pending=2)
+    with patch, at(9):
+        assert fee_payment_attempts_reconcile(limit=2) == PaymentReconciliation(pending=2)
+
+    # the never-asked order before the two asked three minutes ago; then the older of those
+    assert asked == [first.reference, second.reference, third.reference, first.reference]
+
+
+def test_a_replaced_order_the_platform_did_not_answer_about_is_asked_about_on_the_next_run(fees):
+    _case, notice, first = started(fees)
+    with at(26):
+        second = fee_payment_attempt_start(actor=fees.hall.enterprise, notice=notice)
+    original = SimulatedGatewayProvider.query
+
+    def query(provider, *, reference):
+        if reference == first.reference:
+            raise PaymentError("支付平台无响应")
+        return original(provider, reference=reference)
+
+    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query):
+        assert reconcile(31) == PaymentReconciliation(pending=1, errors=1)
+
+    assert stored(first)[:2] == (PaymentAttemptState.EXPIRED, None)  # the claim given back
+    assert reconcile(32) == PaymentReconciliation(expired=1)
+    assert stored(first)[:2] == (PaymentAttemptState.EXPIRED, MONDAY + timedelta(minutes=32))
+    assert stored(second)[:2] == (PaymentAttemptState.STARTED, MONDAY + timedelta(minutes=31))
 
 
 def test_a_platform_that_refuses_to_close_leaves_the_order_started(fees):

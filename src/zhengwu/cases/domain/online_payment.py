@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,6 +75,8 @@ REQUERY_AFTER = timedelta(minutes=2)
 # An order expired here while the platform still kept it open (superseded by a new order) is asked about once more
 # after it lapses, when it lapsed within this long (the platform may no longer answer about older orders).
 FINAL_CHECK_WITHIN = timedelta(days=7)
+# Orders asked about in one run at most (each may wait for the platform up to its timeout); the rest, next run.
+RECONCILE_LIMIT = 200
 
 
 class NotificationOutcome:
@@ -446,12 +448,15 @@ class PaymentReconciliation:
         return self.recorded + self.unrecorded + self.failed + self.expired
 
 
-def fee_payment_attempts_reconcile(*, now: datetime | None = None) -> PaymentReconciliation:
+def fee_payment_attempts_reconcile(
+    *, now: datetime | None = None, limit: int = RECONCILE_LIMIT
+) -> PaymentReconciliation:
     """对账/查单: ask the configured provider about the orders whose outcome we may have missed, and apply its answer.
 
     Asked (providers with `can_query`, their own orders): started orders at least `QUERY_AFTER` old or lapsed, not
     asked within `REQUERY_AFTER`; and expired orders not asked about since they lapsed (superseded by a new order
-    while still open at the platform), lapsed within `FINAL_CHECK_WITHIN`. The platform's answer:
+    while still open at the platform), lapsed within `FINAL_CHECK_WITHIN`. At most `limit` orders a run, those
+    asked longest ago (or never) first, so a backlog is worked through run by run. The platform's answer:
 
     * paid → applied exactly as its notification would be (`_apply`, the notification's own path): the payment
       recorded once through `case_fee_pay`, or kept as unrecorded when the notice no longer takes it; a
@@ -461,11 +466,13 @@ def fee_payment_attempts_reconcile(*, now: datetime | None = None) -> PaymentRec
     * not paid, not lapsed → left open (asked again on a later run).
 
     Started orders of another provider, or when the provider cannot be asked, are expired once they lapse (a
-    notification that still comes is applied: an expired order still takes money). Each order in its own
-    transaction, locking the case, the notice, then the attempt (the order every fee function uses) and claiming
-    the attempt with a conditional update, so two runs at once handle each order once. A provider that cannot be
-    asked, refuses to close, or answers something the order refuses rolls that order's transaction back: nothing
-    changes and the next run asks again. Audit: `cases.fee_online_payment_reconciled` besides what the
+    notification that still comes is applied: an expired order still takes money). Each order is first claimed
+    with a conditional update of the attempt row alone (committed at once), so two runs at once handle each order
+    once; the platform is then asked with no transaction open and no row locked (a slow platform holds up nobody
+    at the window); its answer is applied in a transaction that locks the case, the notice, then the attempt (the
+    order every fee function uses) and leaves the order alone if a notification settled it meanwhile. A provider
+    that cannot be asked, refuses to close, or answers something the order refuses changes nothing (the claim is
+    given back) and the next run asks again. Audit: `cases.fee_online_payment_reconciled` besides what the
     notification path records, `cases.fee_online_payment_expired`."""
     now = now or timezone.now()
     try:
@@ -489,25 +496,15 @@ def fee_payment_attempts_reconcile(*, now: datetime | None = None) -> PaymentRec
         candidates = lapsed
     rows = list(
         PaymentAttempt.objects.filter(candidates)
-        .order_by("expires_at", "pk")
-        .values_list("pk", "notice_id", "notice__case_id", "state", "checked_at")
+        .order_by(F("checked_at").asc(nulls_first=True), "expires_at", "pk")
+        .values_list("pk", "state", "checked_at")[:limit]
     )
     result = PaymentReconciliation()
-    for pk, notice_id, case_id, state, checked_at in rows:
+    for pk, state, checked_at in rows:
         try:
-            with audited_atomic():
-                lock(Case(pk=case_id))
-                notice = _lock_notice(FeeNotice(pk=notice_id))
-                # The claim: conditions on the attempt row only, which PostgreSQL re-checks once a concurrent run
-                # that held the case has committed — that run has moved `checked_at` or the state, so this one
-                # updates nothing and leaves the order alone.
-                seen = {"checked_at": checked_at} if checked_at is not None else {"checked_at__isnull": True}
-                if not PaymentAttempt.objects.filter(pk=pk, state=state, **seen).update(checked_at=now):
-                    outcome = ReconcileOutcome.SKIPPED
-                else:
-                    row = PaymentAttempt.objects.select_for_update(of=("self",)).select_related("payer").get(pk=pk)
-                    asked = provider if asking and row.provider == provider.key else None
-                    outcome = _reconcile(provider=asked, notice=notice, row=row, now=now)
+            outcome = _reconcile_one(
+                pk=pk, state=state, checked_at=checked_at, provider=provider if asking else None, now=now
+            )
         except PaymentNotificationRefused:
             result.errors += 1  # logged by `_refuse`; the platform's answer does not match the order
             continue
@@ -534,11 +531,61 @@ def fee_payment_attempts_reconcile(*, now: datetime | None = None) -> PaymentRec
     return result
 
 
-def _reconcile(*, provider: PaymentProvider | None, notice: FeeNotice, row: PaymentAttempt, now: datetime) -> str:
-    """One claimed, locked order: ask `provider` (None: nobody to ask) and apply its answer."""
+@dataclass(frozen=True)
+class _Answer:
+    """What the platform said of one order, before anything is written: `notification` to apply as such, or
+    `expire` (with the platform's `status`, None when not asked, and whether it `closed` the order there)."""
+
+    notification: PaymentNotification | None = None
+    expire: bool = False
+    status: PaymentOrderStatus | None = None
+    closed: bool = False
+
+
+def _reconcile_one(
+    *, pk: int, state: str, checked_at: datetime | None, provider: PaymentProvider | None, now: datetime
+) -> str:
+    """Claim the order, ask the platform (no transaction open), apply its answer; give the claim back on failure."""
+    # The claim: conditions on the attempt row only, which PostgreSQL re-checks once a concurrent run (or a
+    # notification) holding the row has committed — that one has moved `checked_at` or the state, so this run
+    # updates nothing and leaves the order alone.
+    seen = {"checked_at": checked_at} if checked_at is not None else {"checked_at__isnull": True}
+    if not PaymentAttempt.objects.filter(pk=pk, state=state, **seen).update(checked_at=now):
+        return ReconcileOutcome.SKIPPED
+    try:
+        row = PaymentAttempt.objects.select_related("notice").get(pk=pk)
+        asked = provider if provider is not None and row.provider == provider.key else None
+        answer = _ask(provider=asked, row=row, now=now)
+        if answer is None:
+            return ReconcileOutcome.PENDING  # still open at the platform: only the claim's `checked_at` moved
+        with audited_atomic():
+            lock(Case(pk=row.notice.case_id))
+            notice = _lock_notice(row.notice)
+            row = PaymentAttempt.objects.select_for_update(of=("self",)).select_related("payer").get(pk=pk)
+            if row.state != state or row.checked_at != now:
+                return ReconcileOutcome.SKIPPED  # a notification settled it meanwhile; its word stands
+            if answer.expire:
+                return _expire(notice=notice, row=row, now=now, status=answer.status, closed=answer.closed)
+            return _record_answer(provider=asked, answer=answer, notice=notice, row=row, now=now)
+    except BaseException:
+        _give_back_claim(pk=pk, claimed_at=now, checked_at=checked_at)
+        raise
+
+
+def _give_back_claim(*, pk: int, claimed_at: datetime, checked_at: datetime | None) -> None:
+    """Undo the claim of an order whose reconciliation failed: nothing changes, not even `checked_at`."""
+    try:
+        PaymentAttempt.objects.filter(pk=pk, checked_at=claimed_at).update(checked_at=checked_at)
+    except Exception:  # the connection is gone: the claim lapses after REQUERY_AFTER (an expired order's stays)
+        logger.exception("网上支付查单失败后未能撤回查单标记：订单 attempt #%s", pk)
+
+
+def _ask(*, provider: PaymentProvider | None, row: PaymentAttempt, now: datetime) -> _Answer | None:
+    """Ask `provider` (None: nobody to ask) about the claimed order `row`, and close it there when it lapsed
+    unpaid; None while it is still open. Talks to the platform only: nothing is written here."""
     lapsed = row.expires_at <= now
     if provider is None:
-        return _expire(notice=notice, row=row, now=now, status=None, closed=False)
+        return _Answer(expire=True)
     status = provider.query(reference=row.reference)
     if status.reference != row.reference or status.state not in (
         OrderState.PAID,
@@ -549,21 +596,30 @@ def _reconcile(*, provider: PaymentProvider | None, notice: FeeNotice, row: Paym
     if status.state == OrderState.PAID:
         if status.amount is None:
             raise PaymentError(_("支付平台的查单结果缺少支付金额。"))
-        answer = PaymentNotification(
+        notification = PaymentNotification(
             reference=row.reference, amount=status.amount, paid=True, provider_reference=status.provider_reference
         )
-    elif lapsed or row.state == PaymentAttemptState.EXPIRED:
+        return _Answer(notification=notification, status=status)
+    if lapsed or row.state == PaymentAttemptState.EXPIRED:
         closed = False
         if status.state == OrderState.NOT_PAID and provider.can_close:
             provider.close(reference=row.reference)
             closed = True
-        return _expire(notice=notice, row=row, now=now, status=status, closed=closed)
-    elif status.state == OrderState.CLOSED:
-        answer = PaymentNotification(reference=row.reference, amount=row.amount, paid=False)
-    else:
-        return ReconcileOutcome.PENDING
+        return _Answer(expire=True, status=status, closed=closed)
+    if status.state == OrderState.CLOSED:
+        failed = PaymentNotification(reference=row.reference, amount=row.amount, paid=False)
+        return _Answer(notification=failed, status=status)
+    return None
+
+
+def _record_answer(
+    *, provider: PaymentProvider | None, answer: _Answer, notice: FeeNotice, row: PaymentAttempt, now: datetime
+) -> str:
+    """The platform's paid or closed answer about the claimed, locked order, applied as its notification."""
+    status, notification = answer.status, answer.notification
+    assert provider is not None and status is not None and notification is not None  # only asked orders answer
     before = row.state
-    outcome = _apply(provider=provider, notification=answer, notice=notice, row=row, now=now)
+    outcome = _apply(provider=provider, notification=notification, notice=notice, row=row, now=now)
     audit_record(
         actor=SYSTEM_ACTOR,
         action="cases.fee_online_payment_reconciled",
