@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -689,3 +689,23 @@ def test_the_command_reconciles_at_once_and_says_what_it_did(fees):
         "网上支付对账：补记入账 1 笔，已到账未入账 0 笔，支付未成功 0 笔，超时关闭 0 笔，仍待支付 0 笔。",
         "查单失败 1 笔，详见日志；下次对账将重试。",
     ]
+
+
+def test_the_command_asks_about_at_most_the_orders_it_is_given(fees):
+    for _ in range(3):
+        started(fees)
+    out = StringIO()
+
+    with at(6):
+        call_command("payments", "reconcile", "--limit", "2", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "网上支付对账：补记入账 0 笔，已到账未入账 0 笔，支付未成功 0 笔，超时关闭 0 笔，仍待支付 2 笔。",
+    ]
+    assert PaymentAttempt.objects.filter(checked_at__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "多"])
+def test_the_command_refuses_a_limit_that_is_not_a_positive_number(fees, limit):
+    with pytest.raises(CommandError, match="须为正整数"):
+        call_command("payments", "reconcile", "--limit", limit)
