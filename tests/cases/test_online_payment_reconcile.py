@@ -86,16 +86,31 @@ def events(case) -> list[str]:
     )
 
 
-def counting_queries():
-    """Patch the simulated platform's `query` to count the orders it is asked about (and still answer)."""
-    asked = []
+def when_asked(action):
+    """Patch the simulated platform's `query` to run `action(reference)` first, then answer as it would."""
     original = SimulatedGatewayProvider.query
 
     def query(provider, *, reference):
-        asked.append(reference)
+        action(reference)
         return original(provider, reference=reference)
 
-    return asked, mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query)
+    return mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query)
+
+
+def counting_queries():
+    """Patch the simulated platform's `query` to count the orders it is asked about (and still answer)."""
+    asked = []
+    return asked, when_asked(asked.append)
+
+
+def failing_on(attempt, error: Exception):
+    """Patch the simulated platform's `query` to raise `error` when asked about `attempt` (and answer the others)."""
+
+    def fail(reference):
+        if reference == attempt.reference:
+            raise error
+
+    return when_asked(fail)
 
 
 def stored(attempt) -> tuple:
@@ -434,14 +449,9 @@ def test_the_platform_is_asked_with_no_transaction_open(fees):
     _case, _notice, attempt = started(fees)
     with at(2):
         paid_at_platform(attempt)
-    original = SimulatedGatewayProvider.query
     open_then = []
 
-    def query(provider, *, reference):
-        open_then.append(transaction.get_connection().in_atomic_block)
-        return original(provider, reference=reference)
-
-    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query):
+    with when_asked(lambda _reference: open_then.append(transaction.get_connection().in_atomic_block)):
         assert reconcile(6) == PaymentReconciliation(recorded=1)
 
     assert open_then == [False]
@@ -451,16 +461,12 @@ def test_a_notification_arriving_while_the_platform_is_asked_is_recorded_once(fe
     case, _notice, attempt = started(fees)
     with at(2):
         paid_at_platform(attempt)
-    original = SimulatedGatewayProvider.query
     outcomes = []
 
-    def query(provider, *, reference):
-        answer = original(provider, reference=reference)
-        # the platform's retried notification comes in while reconciliation waits for the answer
+    def notified(_reference):  # the platform's retried notification comes in while reconciliation asks
         outcomes.append(fee_payment_attempt_notify(provider=PROVIDER, notification=notification(attempt)))
-        return answer
 
-    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query):
+    with when_asked(notified):
         assert reconcile(6) == PaymentReconciliation()
 
     assert outcomes == [NotificationOutcome.RECORDED]
@@ -490,14 +496,7 @@ def test_a_replaced_order_the_platform_did_not_answer_about_is_asked_about_on_th
     _case, notice, first = started(fees)
     with at(26):
         second = fee_payment_attempt_start(actor=fees.hall.enterprise, notice=notice)
-    original = SimulatedGatewayProvider.query
-
-    def query(provider, *, reference):
-        if reference == first.reference:
-            raise PaymentError("支付平台无响应")
-        return original(provider, reference=reference)
-
-    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query):
+    with failing_on(first, PaymentError("支付平台无响应")):
         assert reconcile(31) == PaymentReconciliation(pending=1, errors=1)
 
     assert stored(first)[:2] == (PaymentAttemptState.EXPIRED, None)  # the claim given back
@@ -570,14 +569,7 @@ def test_one_order_the_platform_fails_on_does_not_hold_up_the_others(fees):
     _case, _notice, second = started(fees)
     with at(2):
         paid_at_platform(second)
-    original = SimulatedGatewayProvider.query
-
-    def query(provider, *, reference):
-        if reference == first.reference:
-            raise RuntimeError("unexpected answer")
-        return original(provider, reference=reference)
-
-    with mock.patch.object(SimulatedGatewayProvider, "query", autospec=True, side_effect=query):
+    with failing_on(first, RuntimeError("unexpected answer")):
         assert reconcile(6) == PaymentReconciliation(recorded=1, errors=1)
 
     assert PaymentAttempt.objects.get(pk=first.pk).state == PaymentAttemptState.STARTED
