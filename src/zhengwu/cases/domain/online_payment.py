@@ -568,14 +568,15 @@ def _reconcile_one(
                 return _expire(notice=notice, row=row, now=now, status=answer.status, closed=answer.closed)
             return _record_answer(provider=asked, answer=answer, notice=notice, row=row, now=now)
     except BaseException:
-        _give_back_claim(pk=pk, claimed_at=now, checked_at=checked_at)
+        _give_back_claim(pk=pk, state=state, claimed_at=now, checked_at=checked_at)
         raise
 
 
-def _give_back_claim(*, pk: int, claimed_at: datetime, checked_at: datetime | None) -> None:
-    """Undo the claim of an order whose reconciliation failed: nothing changes, not even `checked_at`."""
+def _give_back_claim(*, pk: int, state: str, claimed_at: datetime, checked_at: datetime | None) -> None:
+    """Undo the claim of an order whose reconciliation failed: nothing changes, not even `checked_at` (unless
+    the order moved on meanwhile)."""
     try:
-        PaymentAttempt.objects.filter(pk=pk, checked_at=claimed_at).update(checked_at=checked_at)
+        PaymentAttempt.objects.filter(pk=pk, state=state, checked_at=claimed_at).update(checked_at=checked_at)
     except Exception:  # the connection is gone: the claim lapses after REQUERY_AFTER (an expired order's stays)
         logger.exception("网上支付查单失败后未能撤回查单标记：订单 attempt #%s", pk)
 
