@@ -415,9 +415,9 @@ _READS_TOGETHER: dict[tuple, tuple[str, tuple[_Read, ...], tuple]] = {}
 
 def _plan_together(connection: Any, rows: tuple[Locked, ...], extra_columns: str) -> tuple[str, tuple, tuple]:
     quote = connection.ops.quote_name
+    prefixes = ["t", *(f"r{number}_" for number in range(1, len(rows)))]
     reads, wheres = [], []
-    for number, r in enumerate(rows):
-        prefix = "t" if number == 0 else f"r{number}_"
+    for prefix, r in zip(prefixes, rows, strict=True):
         where = f"{prefix}0.{quote(r.model._meta.pk.column)} = %s"
         reads.append(
             _plan_read(
@@ -438,7 +438,6 @@ def _plan_together(connection: Any, rows: tuple[Locked, ...], extra_columns: str
     if connection.features.has_select_for_update:
         if not connection.features.has_select_for_update_of:
             raise NotSupportedError("FOR UPDATE OF is not supported on this database backend.")
-        prefixes = ["t" if number == 0 else f"r{number}_" for number in range(len(rows))]
         sql += " FOR UPDATE OF " + ", ".join(f"{prefix}0" for prefix in prefixes)
     return sql, tuple(reads), tuple(f for read in reads for f in read.fields)
 

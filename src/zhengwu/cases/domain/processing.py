@@ -333,12 +333,11 @@ def _decide_locked(
     clock_outcome = ""
     if locked.handling_clock_id is not None:
         if Case.handling_clock.is_cached(locked):  # read with the case: stopped if unchanged since
-            clock = locked.handling_clock
-            read = clock.status != ClockStatus.STOPPED
+            clock, clock_locked = locked.handling_clock, False
         else:
-            clock, read = clock_lock(locked.handling_clock_id), False
+            clock, clock_locked = clock_lock(locked.handling_clock_id), True
         if clock.status != ClockStatus.STOPPED:
-            clock = clock_stop(actor=actor, clock=clock, at=now, locked=not read)
+            clock = clock_stop(actor=actor, clock=clock, at=now, locked=clock_locked)
         clock_outcome = clock.outcome
     negative = outcome == DecisionOutcome.DENY
     decision = row_insert(
