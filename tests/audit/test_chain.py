@@ -315,3 +315,65 @@ def test_a_payload_is_kept_as_a_json_round_trip_gives_it_back():
         assert {type(value) for value in (kept.values() if isinstance(kept, dict) else kept)} == {
             type(value) for value in (expected.values() if isinstance(expected, dict) else expected)
         }
+
+
+def _held_section_rename(name: str):
+    """A section renamed with its write held back (zhengwu.core.rows, ADR 0019 tenth pass)."""
+    from tests.accounts.factories import make_department
+    from zhengwu.core.rows import row_update
+    from zhengwu.org.models import Section
+
+    section = Section.objects.create(department=make_department(), name="综合科")
+    section.name = name
+    return section, lambda: row_update(section, ["name"], hold=True)
+
+
+def test_a_batch_sends_the_writes_held_in_it_with_its_events_in_one_statement_on_postgresql():
+    from django.test.utils import CaptureQueriesContext
+
+    from zhengwu.audit.domain import audited_atomic
+    from zhengwu.org.models import Section
+
+    section, rename = _held_section_rename("综合一科")
+    _append(0)  # the connection knows the tip
+    with CaptureQueriesContext(connection) as queries, audited_atomic():
+        rename()
+        event = _record("test.renamed", section.pk)
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    if connection.vendor == "postgresql":
+        (statement,) = statements
+        assert statement.startswith('WITH held0 AS (UPDATE "org_section"') and "moved AS (UPDATE" in statement
+    else:
+        assert statements[0].startswith('UPDATE "org_section"')  # written at once
+    assert Section.objects.get(pk=section.pk).name == "综合一科"
+    assert event.pk is not None and audit_verify() is None
+
+
+def test_a_batch_whose_append_finds_the_head_moved_applies_its_held_writes_once():
+    from zhengwu.audit.domain import audited_atomic
+    from zhengwu.org.models import Section
+
+    section, rename = _held_section_rename("综合一科")
+    first = _append(1)
+    AuditChainHead.objects.filter(id=1).update(last_seq=first.seq, last_hash="f" * 64)
+    with audited_atomic():
+        rename()
+        event = _record("test.renamed", section.pk)
+    assert (event.seq, event.prev_hash) == (first.seq + 1, "f" * 64)
+    assert Section.objects.get(pk=section.pk).name == "综合一科"
+    assert connection.execute_wrappers == []
+
+
+def test_a_batch_that_fails_drops_its_held_writes_and_appends_nothing():
+    from zhengwu.audit.domain import audited_atomic
+    from zhengwu.org.models import Section
+
+    section, rename = _held_section_rename("综合一科")
+    start = _tip()
+    with pytest.raises(RuntimeError), audited_atomic():
+        rename()
+        _record("test.renamed", section.pk)
+        raise RuntimeError("refused")
+    assert Section.objects.get(pk=section.pk).name == "综合科"
+    assert _events_after(start) == []
+    assert connection.execute_wrappers == []

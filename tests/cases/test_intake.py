@@ -69,6 +69,26 @@ def test_online_submission_creates_case_with_number_code_clock_audit_and_message
     assert "2026-03-09 前" in message.body
 
 
+@time_machine.travel(NOON, tick=False)
+def test_the_acceptance_clock_goes_in_with_the_case_on_postgresql_pointing_at_the_key_drawn_with_the_number(hall):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhengwu.workcal.models import Clock
+
+    with CaptureQueriesContext(connection) as queries:
+        case = case_submit_online(applicant=hall.enterprise, item_version=hall.version, materials=hall.full_materials())
+    writes = [q["sql"] for q in queries.captured_queries if 'INSERT INTO "workcal_clock"' in q["sql"]]
+    assert len(writes) == 1
+    if connection.vendor == "postgresql":  # held back, then sent as a WITH clause of the case's insert
+        assert writes[0].startswith('WITH held0 AS (INSERT INTO "workcal_clock" ("id",')
+        assert ') INSERT INTO "cases_case"' in writes[0]
+    else:
+        assert writes[0].startswith('INSERT INTO "workcal_clock"')
+    clock = Clock.objects.get(pk=case.acceptance_clock_id)
+    assert (clock.object_id, clock.status) == (str(case.pk), ClockStatus.RUNNING)
+
+
 def test_online_submission_may_use_own_valid_licence_instead_of_upload(hall):
     licence = hall.licence(hall.enterprise)
     case = case_submit_online(

@@ -340,9 +340,10 @@ def test_the_flows_acceptance_step_goes_in_completed_by_the_system_without_a_ste
 # without a savepoint of its own and one statement read the item's process or the default definition (sixth
 # pass): 21 and 23; before acceptance and the process start wrote the case once between them and the review row
 # went in with its clock's key (seventh pass): 18 and 20; before the case lock read the acceptance clock along and
-# the clock stopped with a compare-and-set on its version (eighth pass): 16 and 18. SQLite writes the notification
-# and the audit events in two statements each where PostgreSQL uses one.
-ACCEPT_AND_START_STATEMENTS = {"postgresql": 15, "sqlite": 17}
+# the clock stopped with a compare-and-set on its version (eighth pass): 16 and 18; before the review step's clock
+# and the case's write went with the audit events on PostgreSQL (tenth pass, writes held back): 15 and 17. SQLite
+# writes the notification and the audit events in two statements each where PostgreSQL uses one.
+ACCEPT_AND_START_STATEMENTS = {"postgresql": 13, "sqlite": 17}
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -360,8 +361,8 @@ def test_accepting_and_starting_writes_each_task_row_once_and_the_engine_state_o
 
     statements = [q["sql"] for q in queries.captured_queries]
 
-    def count(prefix: str) -> int:
-        return sum(1 for sql in statements if sql.startswith(prefix))
+    def count(write: str) -> int:  # as a statement, or held back as a WITH clause of the next write
+        return sum(sql.count(write) for sql in statements)
 
     def reads(table: str) -> int:  # ORM and hand-written reads alike (zhengwu.core.rows aliases the table)
         return sum(1 for sql in statements if sql.startswith("SELECT") and f'FROM "{table}"' in sql)

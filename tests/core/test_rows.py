@@ -20,8 +20,10 @@ from zhengwu.core.rows import (
     row_insert,
     row_update,
     rows_bulk_insert,
+    rows_holding,
     rows_lock_together,
     rows_where,
+    rows_with_held,
     select_columns,
     statement_cursor,
 )
@@ -331,3 +333,153 @@ def test_rows_locked_together_hold_each_row_against_another_transaction(staff):
 
     results = race(first, second)
     assert (results["first"], results["second"], results["contender_waited"]) == ("ok", "ok", True)
+
+
+# ---- writes held back for the next write (ADR 0019, tenth pass) -------------------------------------------------
+def _statements(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+@pytest.fixture
+def _postgres_only():
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("writes are held back only on PostgreSQL")
+
+
+postgres_only = [pytest.mark.postgres, pytest.mark.usefixtures("_postgres_only")]
+
+
+def on_postgres(test):
+    for mark in postgres_only:
+        test = mark(test)
+    return test
+
+
+@pytest.fixture
+def sections(staff):
+    department = staff.staff.department
+    return [Section.objects.create(department=department, name=name) for name in ("综合科", "审批科", "督查科")]
+
+
+def _names(sections) -> list[str]:
+    return list(Section.objects.filter(pk__in=[s.pk for s in sections]).order_by("pk").values_list("name", flat=True))
+
+
+@on_postgres
+def test_held_writes_go_with_the_next_write_as_one_statement_and_all_take_effect(sections):
+    first, second, third = sections
+    with transaction.atomic(), rows_holding(connection), CaptureQueriesContext(connection) as queries:
+        first.name, second.name, third.name = "综合一科", "审批一科", "督查一科"
+        row_update(first, ["name"], hold=True)
+        row_update(second, ["name"], hold=True)
+        assert queries.captured_queries == []
+        row_update(third, ["name"])
+    (statement,) = _statements(queries)
+    assert statement.startswith('WITH held0 AS (UPDATE "org_section"')
+    assert "held1 AS (UPDATE" in statement
+    assert _names(sections) == ["综合一科", "审批一科", "督查一科"]
+    assert connection.execute_wrappers == []
+
+
+@on_postgres
+def test_a_held_insert_with_its_key_goes_with_the_next_write(staff):
+    department = staff.staff.department
+    key = Section.objects.create(department=department, name="临时").pk + 1000  # a key no row has
+    with transaction.atomic(), rows_holding(connection), CaptureQueriesContext(connection) as queries:
+        held = row_insert(Section(pk=key, department=department, name="综合科"), hold=True)
+        row_insert(Section(pk=key + 1, department=department, name="审批科"))
+    assert len(_statements(queries)) == 1
+    assert (held.pk, held._state.adding) == (key, False)
+    assert set(Section.objects.filter(pk__in=[key, key + 1]).values_list("name", flat=True)) == {"综合科", "审批科"}
+
+
+@on_postgres
+def test_a_read_after_held_writes_sends_them_first_and_sees_them(sections):
+    first, second, _third = sections
+    with transaction.atomic(), rows_holding(connection), CaptureQueriesContext(connection) as queries:
+        first.name, second.name = "综合一科", "审批一科"
+        row_update(first, ["name"], hold=True)
+        row_update(second, ["name"], hold=True)
+        read = list(Section.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk").values_list("name", flat=True))
+        reread = row_get(Section, first.pk)
+    assert read == ["综合一科", "审批一科"] and reread.name == "综合一科"
+    sent, *reads = _statements(queries)
+    assert sent.startswith('WITH held0 AS (UPDATE "org_section"') and ') UPDATE "org_section"' in sent
+    assert [sql.split()[0] for sql in reads] == ["SELECT", "SELECT"]
+
+
+@on_postgres
+def test_a_second_write_of_a_held_row_sends_the_first_before_it(sections):
+    first = sections[0]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), rows_holding(connection):
+        first.name = "综合一科"
+        row_update(first, ["name"], hold=True)
+        first.name = "综合二科"
+        row_update(first, ["name"], hold=True)
+    assert [sql.startswith("WITH") for sql in _statements(queries)] == [False, False]  # one each, in order
+    assert Section.objects.get(pk=first.pk).name == "综合二科"
+
+
+@on_postgres
+def test_the_end_of_the_block_sends_what_is_still_held(sections):
+    first = sections[0]
+    with transaction.atomic():
+        with rows_holding(connection):
+            first.name = "综合一科"
+            row_update(first, ["name"], hold=True)
+        assert connection.execute_wrappers == []
+        assert Section.objects.get(pk=first.pk).name == "综合一科"
+
+
+@on_postgres
+def test_a_rolled_back_savepoint_drops_what_was_held_inside_it_and_keeps_what_was_held_before(sections):
+    first, second, _third = sections
+    with transaction.atomic(), rows_holding(connection):
+        first.name = "综合一科"
+        row_update(first, ["name"], hold=True)
+        with pytest.raises(ValueError), transaction.atomic():
+            second.name = "审批一科"
+            row_update(second, ["name"], hold=True)
+            raise ValueError
+    assert _names(sections) == ["综合一科", "审批科", "督查科"]
+
+
+@on_postgres
+def test_an_error_leaving_the_block_drops_what_was_held(sections):
+    first = sections[0]
+    with pytest.raises(ValueError), transaction.atomic(), rows_holding(connection):
+        first.name = "综合一科"
+        row_update(first, ["name"], hold=True)
+        raise ValueError
+    assert connection.execute_wrappers == []
+    assert Section.objects.get(pk=first.pk).name == "综合科"
+
+
+@on_postgres
+def test_a_held_write_that_fails_is_raised_by_the_statement_sending_it_and_marks_the_transaction(staff):
+    department = staff.staff.department
+    taken = Section.objects.create(department=department, name="综合科")
+    with transaction.atomic():
+        with rows_holding(connection):
+            row_insert(Section(pk=taken.pk, department=department, name="重复"), hold=True)
+            with pytest.raises(IntegrityError):
+                row_get(Section, taken.pk)
+            assert transaction.get_rollback()
+        assert connection.execute_wrappers == []
+        transaction.set_rollback(False)
+        transaction.set_rollback(True)
+    assert Section.objects.get(pk=taken.pk).name == "综合科"
+
+
+def test_without_a_holding_block_or_on_sqlite_a_held_write_is_written_at_once(sections):
+    first, second, _third = sections
+    with transaction.atomic():
+        first.name = "综合一科"
+        row_update(first, ["name"], hold=True)
+        assert rows_with_held(connection, "SELECT 1", []) == ("SELECT 1", [])
+        with rows_holding(connection), CaptureQueriesContext(connection) as queries:
+            second.name = "审批一科"
+            row_update(second, ["name"], hold=True)
+            holds = connection.vendor == "postgresql"
+            assert len(queries.captured_queries) == (0 if holds else 1)
+    assert _names(sections) == ["综合一科", "审批一科", "督查科"]

@@ -534,3 +534,42 @@ def test_two_workers_sending_the_same_ids_at_once_send_each_delivery_once(citize
     assert sorted((state, attempts) for state, attempts, _ in states) == [("sent", 1)] * 6
     # Each delivery's recorded reference is the worker that sent it, and the outbox agrees.
     assert sorted(reference for *_, reference in states) == sorted(sms.reference for sms in sms_outbox)
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_sent_record_of_its_own_transaction_does_not_wait_for_the_disk_and_the_setting_ends_with_it(
+    citizen, sms_outbox
+):
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    [pk] = _pending(citizen)
+    with CaptureQueriesContext(connection) as sends:
+        assert deliveries_send(ids=[pk]) == 1
+    recorded = [q["sql"] for q in sends.captured_queries if "SET state = 'sent'" in q["sql"]]
+    assert len(recorded) == 1
+    assert "set_config('synchronous_commit', 'off', true)" in recorded[0]
+    assert _state(pk)[0] == DeliveryState.SENT
+    assert _synchronous_commit() == "on"  # for that statement's transaction only
+    assert len(sms_outbox) == 1
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_sent_record_leaves_the_transaction_s_commit_as_it_is(citizen, sms_outbox):
+    from django.test.utils import CaptureQueriesContext
+
+    [pk] = _pending(citizen)
+    with CaptureQueriesContext(connection) as sends:
+        assert deliveries_send(ids=[pk]) == 1
+    assert not any("synchronous_commit" in q["sql"] for q in sends.captured_queries)
+    if connection.vendor == "postgresql":
+        assert _synchronous_commit() == "on"
+    assert _state(pk)[0] == DeliveryState.SENT

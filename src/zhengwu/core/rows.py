@@ -21,7 +21,8 @@ Models with multi-table inheritance or database defaults are refused: nothing on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -42,8 +43,10 @@ __all__ = [
     "row_update",
     "row_update_if",
     "rows_bulk_insert",
+    "rows_holding",
     "rows_lock_together",
     "rows_where",
+    "rows_with_held",
     "select_columns",
     "statement_cursor",
 ]
@@ -502,8 +505,11 @@ def _saved(obj: Model, connection: Any, *, created: bool, update_fields: frozens
     )
 
 
-def row_insert(obj: M, *, draw: tuple[str, ...] = ()) -> M:
+def row_insert(obj: M, *, draw: tuple[str, ...] = (), hold: bool = False) -> M:
     """`obj.save()` of a new object: one INSERT, an auto primary key returned and set.
+
+    `hold`: an object whose primary key is set may have its INSERT held back and sent with the transaction's next
+    write (see `rows_holding`).
 
     `draw`: foreign keys whose value the INSERT takes from the target table's own key sequence, set on `obj` as
     returned. The caller then inserts the target row with that key in the same transaction (the constraint is
@@ -537,6 +543,11 @@ def row_insert(obj: M, *, draw: tuple[str, ...] = ()) -> M:
         cached = _INSERTS[key] = (sql, fields, returning)
     sql, fields, returning = cached
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    row = (meta.db_table, obj.pk) if with_pk else None
+    if hold and with_pk and not returning and _hold(connection, sql, params, row):
+        _saved(obj, connection, created=True, update_fields=None)
+        return obj
+    sql, params = rows_with_held(connection, sql, params, row=row)
     with transaction.mark_for_rollback_on_error(connection.alias), statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if returning:
@@ -585,6 +596,7 @@ def rows_bulk_insert(objs: list[M]) -> list[M]:
             raise ValueError("rows_bulk_insert takes new objects of one model")
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql, params = rows_with_held(connection, sql, params)
     with transaction.mark_for_rollback_on_error(connection.alias), statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         pks = [pk for (pk,) in cursor.fetchall()]
@@ -595,10 +607,14 @@ def rows_bulk_insert(objs: list[M]) -> list[M]:
     return objs
 
 
-def row_update(obj: M, fields: Iterable[str]) -> M:
+def row_update(obj: M, fields: Iterable[str], *, hold: bool = False) -> M:
     """`obj.save(update_fields=fields)` of an object whose row exists: one UPDATE (DatabaseError when no row was
-    updated, as the ORM raises)."""
-    _update(obj, fields, None, None)
+    updated, as the ORM raises).
+
+    `hold`: the caller holds the row's lock (or one that keeps every other writer of it away), so the row is there
+    and the UPDATE may be held back and sent with the transaction's next write (see `rows_holding`); the missing
+    row is then not checked for."""
+    _update(obj, fields, None, None, hold=hold)
     return obj
 
 
@@ -609,7 +625,7 @@ def row_update_if(obj: Model, fields: Iterable[str], *, unchanged: str, value: A
     return _update(obj, fields, unchanged, value)
 
 
-def _update(obj: Model, fields: Iterable[str], unchanged: str | None, value: Any) -> bool:
+def _update(obj: Model, fields: Iterable[str], unchanged: str | None, value: Any, *, hold: bool = False) -> bool:
     model = type(obj)
     meta = model._meta
     connection = connections[router.db_for_write(model, instance=obj)]
@@ -641,6 +657,11 @@ def _update(obj: Model, fields: Iterable[str], unchanged: str | None, value: Any
     params.append(meta.pk.get_db_prep_value(obj.pk, connection))
     if guard is not None:
         params.append(guard.get_db_prep_value(value, connection))
+    row = (meta.db_table, obj.pk)
+    if hold and guard is None and _hold(connection, sql, params, row):
+        _saved(obj, connection, created=False, update_fields=update_fields)
+        return True
+    sql, params = rows_with_held(connection, sql, params, row=row)
     with transaction.mark_for_rollback_on_error(connection.alias), statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount < 1:
@@ -649,3 +670,112 @@ def _update(obj: Model, fields: Iterable[str], unchanged: str | None, value: Any
             return False
     _saved(obj, connection, created=False, update_fields=update_fields)
     return True
+
+
+# ---- writes held back for the transaction's next write (ADR 0019, tenth pass) -------------------------------
+# Each statement costs about 40 µs of Python and as much of PostgreSQL's time however little it does (the round
+# trip, the protocol, the executor's start); a write whose result nobody reads can instead go along with the next
+# write as a data-modifying WITH clause of it, where it costs a few µs.
+_HELD = "_zhengwu_held_writes"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT"
+
+
+class _Held:
+    __slots__ = ("params", "rows", "statements")
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.params: list[Any] = []
+        self.rows: set[tuple[str, Any]] = set()  # (table, primary key) of each held write
+
+
+@contextmanager
+def rows_holding(connection: Any) -> Iterator[None]:
+    """Inside the block (on PostgreSQL, and inside a transaction), `row_update(…, hold=True)` and
+    `row_insert(…, hold=True)` hold their statement back; it goes as a WITH clause of the next write that takes
+    held writes along (`row_insert`, `row_update`, `rows_bulk_insert`, and the hand-written statements that call
+    `rows_with_held`), all in one statement. Any other statement on the connection (a read, a savepoint, a write
+    through the ORM) first sends the held writes in a statement of their own, so everything runs in the order
+    written and sees what came before; so does the end of the block, unless the transaction is to roll back.
+
+    A WITH clause and its statement see the same snapshot: a taking statement reads only its own row, and a row
+    already held is sent before another write of it. A held write's error is raised by the statement that sends
+    it. A savepoint rolled back drops what was held since (it would undo it)."""
+    connection = connections[connection.alias]  # the connection itself, not `django.db.connection`'s proxy
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or _HELD in connection.__dict__:
+        yield
+        return
+    held = connection.__dict__[_HELD] = _Held()
+    try:
+        yield
+        if held.statements and not connection.needs_rollback:
+            _send_held(connection)
+    finally:
+        _release(connection)
+        del connection.__dict__[_HELD]
+
+
+def _hold(connection: Any, sql: str, params: list, row: tuple[str, Any] | None) -> bool:
+    """Hold the write back if the connection holds writes; False (nothing done) when it does not."""
+    held = connection.__dict__.get(_HELD)
+    if held is None or connection.needs_rollback:
+        return False
+    if row in held.rows:
+        _send_held(connection)  # two writes of one row in one statement: only one would take effect
+    if not held.statements:
+        connection.execute_wrappers.insert(0, _send_held_first)  # outermost: before anything watching statements
+    held.statements.append(sql)
+    held.params.extend(params)
+    held.rows.add(row)
+    return True
+
+
+def rows_with_held(connection: Any, sql: str, params: list, *, row: tuple[str, Any] | None = None) -> tuple[str, list]:
+    """`sql` and `params` with the held writes (if any) as its WITH clauses, to run in their place; the writes are
+    then no longer held. Only for a write that reads no row but its own (`row`: its table and primary key; a held
+    write of the same row is sent first, on its own)."""
+    held = connection.__dict__.get(_HELD)
+    if held is None or not held.statements:
+        return sql, params
+    if row is not None and row in held.rows:
+        _send_held(connection)
+        return sql, params
+    clauses = ", ".join(f"held{number} AS ({statement})" for number, statement in enumerate(held.statements))
+    taken = [*held.params, *params]
+    _release(connection)
+    if sql.startswith("WITH "):
+        return f"WITH {clauses}, {sql[5:]}", taken
+    return f"WITH {clauses} {sql}", taken
+
+
+def _release(connection: Any) -> None:
+    held = connection.__dict__.get(_HELD)
+    if held is not None and held.statements:
+        held.statements, held.params, held.rows = [], [], set()
+        connection.execute_wrappers.remove(_send_held_first)
+
+
+def _send_held(connection: Any) -> None:
+    """The held writes, in a statement of their own (the last of them the statement, the others its WITH clauses),
+    through Django's cursor: counted by whatever watches statements, failures raised as Django's errors."""
+    held = connection.__dict__[_HELD]
+    *clauses, last = held.statements
+    sql = last
+    if clauses:
+        sql = "WITH " + ", ".join(f"held{number} AS ({s})" for number, s in enumerate(clauses)) + " " + last
+    params = held.params
+    _release(connection)
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _send_held_first(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+    """Django's execute wrapper while writes are held: send them before the statement (a savepoint's rollback
+    drops them instead)."""
+    connection = context["connection"]
+    if _HELD in connection.__dict__:
+        if connection.needs_rollback or (isinstance(sql, str) and sql.startswith(_ROLLBACK_TO)):
+            _release(connection)
+        else:
+            _send_held(connection)
+    return execute(sql, params, many, context)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from zhengwu.audit.models import AuditChainHead, AuditEvent
 from zhengwu.core.middleware import current_ip
-from zhengwu.core.rows import statement_cursor
+from zhengwu.core.rows import rows_holding, rows_with_held, statement_cursor
 
 GENESIS_HASH = "0" * 64
 _IP = AuditEvent._meta.get_field("ip")
@@ -243,17 +243,19 @@ def audited_atomic(*, savepoint: bool = True) -> Iterator[None]:
         batch = _Batch(block=connection.atomic_blocks[-1], parent=parent)
         mark = len(batch.events)
         setattr(connection, _BATCH, batch)
-        try:
-            yield
-        except BaseException:
-            batch.discard_from(mark)
-            raise
-        finally:
-            setattr(connection, _BATCH, parent)
-        if parent is None:
-            events = batch.take(connection)
-            if events and not connection.needs_rollback:
-                _append(connection, events)
+        # the outermost block's writes may be held back to go with its next write, at the latest its events
+        with rows_holding(connection) if parent is None else nullcontext():
+            try:
+                yield
+            except BaseException:
+                batch.discard_from(mark)
+                raise
+            finally:
+                setattr(connection, _BATCH, parent)
+            if parent is None:
+                events = batch.take(connection)
+                if events and not connection.needs_rollback:
+                    _append(connection, events)
 
 
 # ---- appending --------------------------------------------------------------------------------
@@ -379,8 +381,9 @@ def _append_in_one_statement(
     ]
     # before/after are already in their JSON form (_normalise): the plain encoder writes them as they are
     params = [events[-1].seq, events[-1].hash, last_seq, last_hash, json.dumps(rows, ensure_ascii=False)]
+    sql, params = rows_with_held(connection, _insert_sql(connection), params)  # writes of the same transaction
     with statement_cursor(connection) as cursor:
-        cursor.execute(_insert_sql(connection), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:  # no head row at all (a flushed test database)
         head = _locked_head()

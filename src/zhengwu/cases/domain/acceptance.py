@@ -117,7 +117,7 @@ def _accept_locked(
     locked.deemed_accepted = deemed
     locked.handling_clock = handling
     if save:
-        row_update(locked, ACCEPTED_FIELDS)
+        row_update(locked, ACCEPTED_FIELDS, hold=True)
     return {
         **snapshot(locked),
         "acceptance_clock_outcome": clock.outcome if clock is not None else "",

@@ -31,6 +31,7 @@ from zhengwu.licences.models import Licence
 from zhengwu.notifications.enums import Category
 from zhengwu.workcal.arith import remember_version, version_columns_sql, version_wanted
 from zhengwu.workcal.domain.clock import clock_start
+from zhengwu.workcal.models import Clock
 
 ACCEPTANCE_PRESET = "licence_acceptance"
 MAX_SERIAL = 9999
@@ -46,10 +47,11 @@ class Holder:
 
 
 # ---- numbers ----------------------------------------------------------------------------------
-def allocate_number(item: ServiceItem, day: date) -> tuple[str, int]:
+def allocate_number(item: ServiceItem, day: date) -> tuple[str, int, int | None]:
     """Next case number of the item for the day, and the primary key the new case is to be inserted with (drawn
     from the table's own sequence, so the case's acceptance clock can be written first and the case needs no
-    second write). The counter row stays locked until the caller commits.
+    second write); on PostgreSQL also the key of that clock (so its row can go with the case's, ADR 0019 tenth
+    pass), elsewhere None. The counter row stays locked until the caller commits.
 
     PostgreSQL: one statement per serial (the counter's upsert, the check that the number is free and the key).
     SQLite: the upsert, then the check with the key (the next in sqlite_sequence: the transaction holds the
@@ -63,7 +65,7 @@ def allocate_number(item: ServiceItem, day: date) -> tuple[str, int]:
         while True:
             if vendor == "postgresql":
                 cursor.execute(sqls[0], [*params, prefix])
-                serial, taken, pk, *calendar = cursor.fetchone()
+                serial, taken, pk, clock_pk, *calendar = cursor.fetchone()
             else:
                 cursor.execute(sqls[0], params)
                 serial = cursor.fetchone()[0]
@@ -73,10 +75,11 @@ def allocate_number(item: ServiceItem, day: date) -> tuple[str, int]:
             if vendor != "postgresql":
                 cursor.execute(sqls[1], [number])
                 taken, pk, *calendar = cursor.fetchone()
+                clock_pk = None
             if not taken:  # a number given by hand or by a departmental system
                 if version_wanted(connection):
                     remember_version(connection, calendar)
-                return number, pk
+                return number, pk, clock_pk
 
 
 _NUMBER_SQL: dict[str, tuple[str, ...]] = {}
@@ -94,7 +97,7 @@ def _number_sql() -> tuple[str, ...]:
         return (
             f"WITH bump AS ({bump}) SELECT last_serial,"
             f" EXISTS (SELECT 1 FROM {cases} WHERE number = %s || to_char(last_serial, 'FM0000')),"
-            f" {next_key_sql(Case, connection)}, {calendar} FROM bump",
+            f" {next_key_sql(Case, connection)}, {next_key_sql(Clock, connection)}, {calendar} FROM bump",
         )
     return (
         bump,
@@ -287,7 +290,7 @@ def _create(
     **extra: Any,
 ) -> Case:
     with audited_atomic():
-        number, pk = allocate_number(version.item, timezone.localdate(received_at))
+        number, pk, clock_pk = allocate_number(version.item, timezone.localdate(received_at))
         case = Case(
             pk=pk,
             number=number,
@@ -314,6 +317,7 @@ def _create(
             preset=ACCEPTANCE_PRESET,
             received_at=received_at,
             region=version.item.department.region,
+            pk=clock_pk,
         )
         case.acceptance_clock = clock
         row_insert(case)

@@ -136,7 +136,7 @@ def _processing_start_locked(locked: Case, *, actor: Any, unsaved: tuple[str, ..
         savepoint=False,  # every caller's block rolls back as a whole when the start fails
     )
     locked.state = CaseState.IN_PROGRESS
-    row_update(locked, {"state", "updated_at", *unsaved})
+    row_update(locked, {"state", "updated_at", *unsaved}, hold=True)
     audit_record(
         actor=actor,
         action="cases.processing_started",
@@ -353,7 +353,7 @@ def _decide_locked(
         )
     )
     locked.state = CaseState.DECIDED
-    row_update(locked, ["state", "updated_at"])
+    row_update(locked, ["state", "updated_at"], hold=True)
     audit_record(
         actor=actor,
         action="cases.decided",

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengwu.core.rows import statement_cursor
+from zhengwu.core.rows import rows_with_held, statement_cursor
 from zhengwu.notifications.domain import delivery
 from zhengwu.notifications.enums import ALL_CHANNELS, Category, Channel, DeliveryState
 from zhengwu.notifications.models import Delivery, Message
@@ -208,8 +208,9 @@ def _insert_one(
     rows = _delivery_values(message.recipient, channels, now, claimed=claimed)
     for values in rows:
         params += [values[attname] for attname in _DELIVERY_ATTNAMES]
+    sql, params = rows_with_held(connection, _insert_sql(connection, len(rows)), params)
     with statement_cursor(connection) as cursor:
-        cursor.execute(_insert_sql(connection, len(rows)), params)
+        cursor.execute(sql, params)
         inserted = cursor.fetchall()
     message.pk = inserted[0][1]
     message._state.adding = False

@@ -39,8 +39,9 @@ def clock_lock(pk: int) -> Clock:
 
 
 def clock_insert(clock: Clock) -> Clock:
-    """`clock.save()` of a new clock: one INSERT, the primary key returned."""
-    return row_insert(clock)
+    """`clock.save()` of a new clock: one INSERT, the primary key returned. A clock whose key was drawn already
+    (the subject's row points at it) may go with the transaction's next write (`row_insert`'s `hold`)."""
+    return row_insert(clock, hold=clock.pk is not None)
 
 
 def clock_update(clock: Clock, fields: Iterable[str]) -> Clock:

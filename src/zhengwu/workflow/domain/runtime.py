@@ -157,7 +157,7 @@ class TaskTableSync:
         row.completed_by = user_or_none(self.actor)
         row.outcome = outcome
         row.comment = comment
-        row_update(row, ["state", "completed_at", "completed_by", "outcome", "comment"])
+        row_update(row, ["state", "completed_at", "completed_by", "outcome", "comment"], hold=True)
         if row.clock_id is not None and row.clock.status != ClockStatus.STOPPED:
             clock_stop(actor=self.actor, clock=row.clock, at=self.now)
         self.closed.append(row)
@@ -285,7 +285,7 @@ class TaskTableSync:
         instance.version += 1
         instance.updated_at = self.now
         if save:
-            row_update(instance, ["status", "end_event", "ended_at", "state", "version", "updated_at"])
+            row_update(instance, ["status", "end_event", "ended_at", "state", "version", "updated_at"], hold=True)
 
     def announce(
         self, action: str, *, opened: list[WorkTask] | None = None, closed: list[WorkTask] | None = None
