@@ -208,10 +208,24 @@ def _worker(ids: dict, count: int, barrier, results) -> None:
     results.put((began, time.time()))
 
 
+def _machine_cpu() -> tuple[float, float] | None:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat (Linux), or None."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def run_parallel(ids: dict, count: int, procs: int) -> float:
+    """`count` lifecycles shared by `procs` processes; also records the machine's CPU while they ran (every
+    process, the PostgreSQL backends and anything else on it), which shows what a case costs with them all at once."""
     from django.db import connections
 
     connections.close_all()
+    before = _machine_cpu()
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(procs)
     results = ctx.Queue()
@@ -224,6 +238,10 @@ def run_parallel(ids: dict, count: int, procs: int) -> float:
         worker.join()
         if worker.exitcode:
             raise SystemExit(f"FAIL: a worker exited with {worker.exitcode}")
+    after = _machine_cpu()
+    if before is not None and after is not None:
+        CPU["parallel"] = (after[0] - before[0]) / count  # (the workers' start and one warm-up case each included)
+        CPU["busy"] = (after[0] - before[0]) / ((after[1] - before[1]) or 1)
     return max(end for _, end in spans) - min(begin for begin, _ in spans)
 
 
@@ -368,6 +386,11 @@ def main() -> int:
             f" → at most {(os.cpu_count() or 1) / total:,.0f} cases/s on {os.cpu_count()} CPUs"
         )
     print(cpu_line)
+    if "parallel" in CPU:
+        print(
+            f"CPU per case with {args.procs} processes at once (the whole machine, {CPU['busy']:.0%} busy):"
+            f" {CPU['parallel'] * 1000:.1f} ms → at most {(os.cpu_count() or 1) / CPU['parallel']:,.0f} cases/s"
+        )
     print(f"lifecycle, 1 process               {single:>10,.1f} cases/s")
     print(f"lifecycle, {args.procs} processes             {multi:>10,.1f} cases/s")
     print(f"baseline one-row txn, 1 process    {base_single:>10,.1f} txn/s")
