@@ -16,6 +16,9 @@ and do by hand what the ORM call they replace does:
   `pre_save`/`post_save` sent with the arguments `Model.save` gives them, a failed statement marking the
   transaction for rollback, the instance left saved (`_state.adding` False, `_state.db`, the new primary key).
 
+Inside `rows_holding` (the outermost `audited_atomic` block, on PostgreSQL) a write whose result nobody reads
+(`hold=True`) may be held back and sent as a WITH clause of the next write (ADR 0019, tenth pass).
+
 Models with multi-table inheritance or database defaults are refused: nothing on the hot paths has them.
 """
 
