@@ -743,12 +743,16 @@ def rows_with_held(connection: Any, sql: str, params: list, *, row: tuple[str, A
     if row is not None and row in held.rows:
         _send_held(connection)
         return sql, params
-    clauses = ", ".join(f"held{number} AS ({statement})" for number, statement in enumerate(held.statements))
+    clauses = _clauses(held.statements)
     taken = [*held.params, *params]
     _release(connection)
     if sql.startswith("WITH "):
         return f"WITH {clauses}, {sql[5:]}", taken
     return f"WITH {clauses} {sql}", taken
+
+
+def _clauses(statements: list[str]) -> str:
+    return ", ".join(f"held{number} AS ({statement})" for number, statement in enumerate(statements))
 
 
 def _release(connection: Any) -> None:
@@ -762,10 +766,9 @@ def _send_held(connection: Any) -> None:
     """The held writes, in a statement of their own (the last of them the statement, the others its WITH clauses),
     through Django's cursor: counted by whatever watches statements, failures raised as Django's errors."""
     held = connection.__dict__[_HELD]
-    *clauses, last = held.statements
-    sql = last
+    *clauses, sql = held.statements
     if clauses:
-        sql = "WITH " + ", ".join(f"held{number} AS ({s})" for number, s in enumerate(clauses)) + " " + last
+        sql = f"WITH {_clauses(clauses)} {sql}"
     params = held.params
     _release(connection)
     with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:

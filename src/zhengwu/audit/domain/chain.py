@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -243,8 +243,8 @@ def audited_atomic(*, savepoint: bool = True) -> Iterator[None]:
         batch = _Batch(block=connection.atomic_blocks[-1], parent=parent)
         mark = len(batch.events)
         setattr(connection, _BATCH, batch)
-        # the outermost block's writes may be held back to go with its next write, at the latest its events
-        with rows_holding(connection) if parent is None else nullcontext():
+        # writes may be held back to go with the next write, at the latest the events (the outermost block holds)
+        with rows_holding(connection):
             try:
                 yield
             except BaseException:

@@ -187,18 +187,18 @@ _CLAIM_SQL = {
 }
 # `Delivery.objects.filter(pk=pk, state=SENDING).update(state=SENT, sent_at=…, provider_reference=…,
 # last_error="")`: a queryset update sends no signals, and Delivery has no auto_now field.
-_SENT_SQL = (
+_SENT_SET = (
     f"UPDATE {_DELIVERY_TABLE} SET state = '{DeliveryState.SENT}', sent_at = %s, provider_reference = %s,"
-    f" last_error = '' WHERE id = %s AND state = '{DeliveryState.SENDING}'"
+    " last_error = ''"
 )
+_SENT_WHERE = f" WHERE id = %s AND state = '{DeliveryState.SENDING}'"
+_SENT_SQL = _SENT_SET + _SENT_WHERE
 # The same as a transaction of its own (autocommit) on PostgreSQL, committed without waiting for the WAL to reach
 # the disk: `synchronous_commit` off for that one transaction (ADR 0019, tenth pass). Only a crash of the database
 # server in the moment after can lose the record, never the message: the delivery is then left "sending", and the
 # sweep takes it for a send that was interrupted, as when the process dies between the send and the record.
 _SENT_SQL_UNFLUSHED = (
-    f"UPDATE {_DELIVERY_TABLE} SET state = '{DeliveryState.SENT}', sent_at = %s, provider_reference = %s,"
-    " last_error = '' FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
-    f" WHERE id = %s AND state = '{DeliveryState.SENDING}'"
+    _SENT_SET + " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed" + _SENT_WHERE
 )
 _SENT_AT = Delivery._meta.get_field("sent_at")
 _CLAIMED_AT = Delivery._meta.get_field("claimed_at")
