@@ -33,6 +33,45 @@ def test_events_link_to_their_predecessor():
     assert AuditChainHead.objects.get().last_hash == third.hash
 
 
+def test_the_hash_the_database_computes_equals_the_canonical_json_hash_for_any_text():
+    from zhengwu.audit.domain import audited_atomic, event_hash
+
+    texts = ['引号"与\\反斜杠', "控制\x01字符\n换行", "😀𠀀 四字节", "}", "\u2028行分隔", ""]
+    with audited_atomic():
+        events = [
+            audit_record(
+                actor="system:test",
+                action="test.text",
+                object_type="x",
+                object_id=n,
+                object_repr=text,
+                before={"文本": text, "n": 1.5, "list": [None, True]},
+                after={text: text} if text else None,
+                ip="::1",
+            )
+            for n, text in enumerate(texts)
+        ]
+    for event in events:
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert (stored.seq, stored.prev_hash, stored.hash) == (event.seq, event.prev_hash, event.hash)
+        expected = event_hash(
+            seq=stored.seq,
+            occurred_at=stored.occurred_at,
+            actor_id=stored.actor_id,
+            actor_repr=stored.actor_repr,
+            action=stored.action,
+            object_type=stored.object_type,
+            object_id=stored.object_id,
+            object_repr=stored.object_repr,
+            before=stored.before,
+            after=stored.after,
+            ip=stored.ip,
+            prev_hash=stored.prev_hash,
+        )
+        assert stored.hash == expected
+    assert audit_verify() is None
+
+
 def test_intact_chain_verifies(capsys):
     _three_events()
     assert audit_verify() is None
@@ -103,9 +142,9 @@ def test_an_append_by_another_connection_is_detected(django_assert_num_queries):
     first = _append(1)
     # another process appends behind this connection's back (the chain head moves)
     AuditChainHead.objects.filter(id=1).update(last_seq=first.seq, last_hash="f" * 64)
-    # PostgreSQL: the failed compare-and-set finds (and locks) the head in the same statement, then one more;
-    # elsewhere: the failed update, the head read under its lock, then the update and the insert
-    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 4):
+    # PostgreSQL: the server chains after the head where it is, in the one statement;
+    # elsewhere: the failed compare-and-set, the head read under its lock, then the update and the insert
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 4):
         event = _append(2)
     assert (event.seq, event.prev_hash) == (first.seq + 1, "f" * 64)
     assert AuditChainHead.objects.get().last_hash == event.hash
@@ -342,7 +381,7 @@ def test_a_batch_sends_the_writes_held_in_it_with_its_events_in_one_statement_on
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     if connection.vendor == "postgresql":
         (statement,) = statements
-        assert statement.startswith('WITH held0 AS (UPDATE "org_section"') and "moved AS (UPDATE" in statement
+        assert statement.startswith('WITH RECURSIVE held0 AS (UPDATE "org_section"') and "moved AS (UPDATE" in statement
     else:
         assert statements[0].startswith('UPDATE "org_section"')  # written at once
     assert Section.objects.get(pk=section.pk).name == "综合一科"

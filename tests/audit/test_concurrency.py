@@ -38,27 +38,28 @@ def test_an_append_waiting_for_another_appends_after_it_once_that_commits_and_th
     assert audit_verify() is None
 
 
-def test_a_stale_tip_waits_for_the_head_then_appends_after_it():
+def test_a_batch_waiting_for_the_head_is_chained_by_the_server_after_what_the_holder_appended():
+    from zhengwu.audit.domain import audited_atomic
+
     _record("setup")
-    stale = _record("known-tip")  # this connection's tip…
     appended = {}
 
     def first():
-        appended["first"] = _record("moved-elsewhere")  # …moved on by another connection, which holds the head
+        appended["first"] = _record("holder")  # holds the head until its transaction ends
 
     def second():
-        appended["second"] = _record("after")  # the compare fails, the head is locked where it is now
+        with audited_atomic():  # three events, chained in one statement after wherever the head is then
+            appended["second"] = [_record(f"batch-{n}") for n in range(3)]
 
-    # `second` runs on its own thread with its own connection: give it this connection's stale tip
-    from zhengwu.audit.domain import chain
-
-    def second_with_stale_tip():
-        setattr(connection, chain._TIP, (stale.seq, stale.hash))
-        second()
-
-    results = race(first, second_with_stale_tip)
+    results = race(first, second)
     assert (results["first"], results["second"], results["contender_waited"]) == ("ok", "ok", True)
-    moved = AuditEvent.objects.get(action="test.moved-elsewhere")
-    after = AuditEvent.objects.get(action="test.after")
-    assert (moved.seq, after.seq, after.prev_hash) == (stale.seq + 1, stale.seq + 2, moved.hash)
+    holder = appended["first"]
+    batch = appended["second"]
+    assert [(e.seq, e.prev_hash) for e in batch] == [
+        (holder.seq + 1, holder.hash),
+        (holder.seq + 2, batch[0].hash),
+        (holder.seq + 3, batch[1].hash),
+    ]
+    stored = list(AuditEvent.objects.filter(seq__gt=holder.seq).order_by("seq").values_list("action", "hash"))
+    assert stored == [(f"test.batch-{n}", batch[n].hash) for n in range(3)]
     assert audit_verify() is None

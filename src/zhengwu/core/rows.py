@@ -746,6 +746,8 @@ def rows_with_held(connection: Any, sql: str, params: list, *, row: tuple[str, A
     clauses = _clauses(held.statements)
     taken = [*held.params, *params]
     _release(connection)
+    if sql.startswith("WITH RECURSIVE "):
+        return f"WITH RECURSIVE {clauses}, {sql[15:]}", taken
     if sql.startswith("WITH "):
         return f"WITH {clauses}, {sql[5:]}", taken
     return f"WITH {clauses} {sql}", taken

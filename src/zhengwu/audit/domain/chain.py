@@ -82,8 +82,38 @@ def event_hash(
     ip: str | None,
     prev_hash: str,
 ) -> str:
+    """SHA-256 of the event's canonical JSON (sorted keys, no spaces, UTF-8), whose last two keys are "prev" and
+    "seq": the text before them (`event_prefix`) is the event's own, the rest is where the chain put it."""
+    prefix = event_prefix(
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        actor_repr=actor_repr,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        before=before,
+        after=after,
+        ip=ip,
+    )
+    return hashlib.sha256(f'{prefix}"prev":"{prev_hash}","seq":{seq}}}'.encode()).hexdigest()
+
+
+def event_prefix(
+    *,
+    occurred_at: datetime,
+    actor_id: int | None,
+    actor_repr: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    object_repr: str,
+    before: Any,
+    after: Any,
+    ip: str | None,
+) -> str:
+    """The canonical JSON up to the "prev" key: everything but the chain's part, ending with a comma."""
     payload = {
-        "seq": seq,
         "at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "actor_id": actor_id,
         "actor": actor_repr,
@@ -94,15 +124,12 @@ def event_hash(
         "before": before,
         "after": after,
         "ip": ip,
-        "prev": prev_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))[:-1] + ","
 
 
-def _row_hash(event: AuditEvent) -> str:
-    return event_hash(
-        seq=event.seq,
+def _row_prefix(event: AuditEvent) -> str:
+    return event_prefix(
         occurred_at=event.occurred_at,
         actor_id=event.actor_id,
         actor_repr=event.actor_repr,
@@ -113,8 +140,12 @@ def _row_hash(event: AuditEvent) -> str:
         before=event.before,
         after=event.after,
         ip=event.ip,
-        prev_hash=event.prev_hash,
     )
+
+
+def _row_hash(event: AuditEvent) -> str:
+    prefix = _row_prefix(event)
+    return hashlib.sha256(f'{prefix}"prev":"{event.prev_hash}","seq":{event.seq}}}'.encode()).hexdigest()
 
 
 def _locked_head() -> AuditChainHead:
@@ -259,9 +290,9 @@ def audited_atomic(*, savepoint: bool = True) -> Iterator[None]:
 
 
 # ---- appending --------------------------------------------------------------------------------
-# The chain tip this connection last wrote or read: (last_seq, last_hash). Only a hint — the head row is
-# moved with a compare-and-set on both columns, so a tip that is stale (another process appended, or a
-# rollback undid our append) simply fails the compare and the head is read again under its lock.
+# SQLite: the chain tip this connection last wrote or read, (last_seq, last_hash). Only a hint — the head row is
+# moved with a compare-and-set on both columns, so a tip that is stale (a rollback undid our append) simply
+# fails the compare and the head is read again. (PostgreSQL chains on the server, under the head's lock.)
 _TIP = "_zhengwu_audit_tip"
 
 
@@ -273,6 +304,9 @@ def _append(connection: Any, events: list[AuditEvent]) -> None:
             _append(connection, events)
         return
     with transaction.mark_for_rollback_on_error(connection.alias):
+        if connection.vendor == "postgresql":
+            _append_chained_by_server(connection, events)
+            return
         tip = getattr(connection, _TIP, None)
         if tip is None:
             head = _locked_head()
@@ -285,25 +319,14 @@ def _append(connection: Any, events: list[AuditEvent]) -> None:
 
 
 def _append_after(connection: Any, tip: tuple[int, str], events: list[AuditEvent]) -> tuple[int, str] | None:
-    """Chain `events` after `tip`, move the head from `tip` to the last of them (taking the head's row lock
-    until the transaction ends) and insert them: None. When the head is no longer at `tip`, nothing is written
-    and the head's row is locked: where it is, to append after instead (on PostgreSQL in the same statement)."""
+    """SQLite: chain `events` after `tip`, move the head from `tip` to the last of them and insert them: None.
+    When the head is no longer at `tip`, nothing is written: where it is, to append after instead."""
     last_seq, last_hash = tip
     prev_hash = last_hash
     for seq, event in enumerate(events, start=last_seq + 1):
         event.seq = seq
         event.prev_hash = prev_hash
         event.hash = prev_hash = _row_hash(event)
-    if connection.vendor == "postgresql":
-        for start in range(0, len(events), _ROWS_PER_STATEMENT):
-            chunk = events[start : start + _ROWS_PER_STATEMENT]
-            head = _append_in_one_statement(connection, chunk, last_seq, last_hash)
-            if head is not None:
-                if start:  # the first chunk took the head's lock: nobody else can have moved it since
-                    raise RuntimeError("audit chain head changed while locked")
-                return head
-            last_seq, last_hash = chunk[-1].seq, chunk[-1].hash
-        return None
     moved = AuditChainHead.objects.filter(id=1, last_seq=last_seq, last_hash=last_hash).update(
         last_seq=events[-1].seq, last_hash=events[-1].hash
     )
@@ -318,37 +341,59 @@ def _append_after(connection: Any, tip: tuple[int, str], events: list[AuditEvent
 
 
 _FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+_CHAIN_FIELDS = frozenset({"seq", "prev_hash", "hash"})
 
 
-# Events per INSERT: a longer batch is appended in several statements, each moving the head on.
+# Events per statement: a longer batch is appended in several, each moving the head on.
 _ROWS_PER_STATEMENT = 100
 _SQL: dict[str, str] = {}
 
 
+def _append_chained_by_server(connection: Any, events: list[AuditEvent]) -> None:
+    """PostgreSQL: each event goes with the canonical JSON of its own part (`event_prefix`); one statement locks
+    the head, chains the events after it (seq, prev_hash and the SHA-256 of prefix + chain part, computed by
+    the server), inserts them and moves the head. Whoever holds the head, the statement waits for it and chains
+    after where it is then: no tip to be stale, no second statement (ADR 0022)."""
+    prefixes = [_row_prefix(event) for event in events]
+    for start in range(0, len(events), _ROWS_PER_STATEMENT):
+        chunk = events[start : start + _ROWS_PER_STATEMENT]
+        if not _append_in_one_statement(connection, chunk, prefixes[start : start + _ROWS_PER_STATEMENT]):
+            if start:
+                raise RuntimeError("audit chain head vanished while locked")
+            _locked_head()  # no head row at all (a flushed test database): made, then appended after
+            if not _append_in_one_statement(connection, chunk, prefixes[: len(chunk)]):
+                raise RuntimeError("audit chain head missing")
+
+
 def _insert_sql(connection: Any) -> str:
-    """PostgreSQL: move the head and insert the events in one statement (a data-modifying CTE); the events are
-    inserted only when the head was still where the caller thought, and otherwise the statement locks the head
-    and returns where it is (with several processes appending, a connection's remembered tip is mostly
-    stale). The events come as one JSON array of records (jsonb_to_recordset), so the statement's text and its
-    five parameters are the same for any number of events: psycopg converts it once and PostgreSQL prepares it
-    once, and the whole batch is one `json.dumps` (one array per column, dumped by psycopg, cost four times as
-    much Python)."""
+    """Lock the head, chain the events after it (a recursive CTE folding the hash over them), move the head and
+    insert the events — one statement. The events come as one JSON array of records (jsonb_to_recordset), so
+    the statement's text and its parameter are the same for any number of events: psycopg converts it once and
+    PostgreSQL prepares it once. The head's row lock is held until the transaction ends; with no head row,
+    nothing is written and nothing returned."""
     sql = _SQL.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
+        own = [f for f in _FIELDS if f.name not in _CHAIN_FIELDS]
         columns = ", ".join(quote(f.column) for f in _FIELDS)
         # varchar(n) casts would truncate silently; text is checked against the column's length on insert
-        record = ", ".join(f"{quote(f.column)} {_cast_type(f, connection)}" for f in _FIELDS)
+        record = ", ".join(f"{quote(f.column)} {_cast_type(f, connection)}" for f in own)
+        chained = {"seq": "c.seq", "prev_hash": "p.hash", "hash": "c.hash"}
+        values = ", ".join(chained.get(f.name) or f"e.{quote(f.column)}" for f in _FIELDS)
         sql = _SQL[connection.vendor] = (
-            "WITH moved AS (UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s"
-            " WHERE id = 1 AND last_seq = %s AND last_hash = %s RETURNING id),"
+            "WITH RECURSIVE"
+            f" e AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(n int, prefix text, {record})),"
+            " head AS (SELECT last_seq, last_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE),"
+            " chain (n, seq, hash) AS (SELECT 0, last_seq, last_hash::text FROM head"
+            " UNION ALL SELECT c.n + 1, c.seq + 1, encode(sha256(convert_to("
+            """e.prefix || '"prev":"' || c.hash || '","seq":' || (c.seq + 1) || '}', 'UTF8')), 'hex')"""
+            " FROM chain c JOIN e ON e.n = c.n + 1),"
+            " moved AS (UPDATE audit_auditchainhead h SET last_seq = t.seq, last_hash = t.hash"
+            " FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) t WHERE h.id = 1),"
             f" inserted AS (INSERT INTO audit_auditevent ({columns})"
-            f" SELECT v.* FROM moved, jsonb_to_recordset(%s::jsonb) AS v({record}) RETURNING id, seq),"
-            # the head moved on: lock it where it is now (after the transaction that moved it ended) and say where
-            " head AS (SELECT last_seq, last_hash FROM audit_auditchainhead"
-            " WHERE id = 1 AND NOT EXISTS (SELECT 1 FROM moved) FOR UPDATE)"
-            " SELECT id, seq, NULL::bigint, NULL::text FROM inserted"
-            " UNION ALL SELECT NULL::bigint, NULL::bigint, last_seq, last_hash::text FROM head"
+            f" SELECT {values} FROM e JOIN chain c ON c.n = e.n JOIN chain p ON p.n = e.n - 1"
+            " RETURNING id, seq, prev_hash, hash)"
+            " SELECT id, seq, prev_hash, hash FROM inserted"
         )
     return sql
 
@@ -358,12 +403,12 @@ def _cast_type(field: models.Field, connection: Any) -> str:
     return "text" if db_type.startswith("varchar") else db_type
 
 
-def _append_in_one_statement(
-    connection: Any, events: list[AuditEvent], last_seq: int, last_hash: str
-) -> tuple[int, str] | None:
+def _append_in_one_statement(connection: Any, events: list[AuditEvent], prefixes: list[str]) -> bool:
+    """Append `events` (see `_insert_sql`): True, or False when there is no head row (nothing written)."""
     rows = [
         {
-            "seq": event.seq,
+            "n": n,
+            "prefix": prefix,
             "occurred_at": event.occurred_at.isoformat(),
             "actor_id": event.actor_id,
             "actor_repr": event.actor_repr,
@@ -374,28 +419,25 @@ def _append_in_one_statement(
             "before": event.before,
             "after": event.after,
             "ip": event.ip,
-            "prev_hash": event.prev_hash,
-            "hash": event.hash,
         }
-        for event in events
+        for n, (event, prefix) in enumerate(zip(events, prefixes, strict=True), start=1)
     ]
     # before/after are already in their JSON form (_normalise): the plain encoder writes them as they are
-    params = [events[-1].seq, events[-1].hash, last_seq, last_hash, json.dumps(rows, ensure_ascii=False)]
+    params = [json.dumps(rows, ensure_ascii=False)]
     sql, params = rows_with_held(connection, _insert_sql(connection), params)  # writes of the same transaction
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if not rows:  # no head row at all (a flushed test database)
-        head = _locked_head()
-        return head.last_seq, head.last_hash
-    if rows[0][0] is None:  # not appended: the head's row, locked
-        return rows[0][2], rows[0][3]
-    ids = {seq: pk for pk, seq, _head_seq, _head_hash in rows}
-    for event in events:
-        event.pk = ids[event.seq]
+    if not rows:
+        return False
+    chained = {seq: (pk, prev_hash, hash_) for pk, seq, prev_hash, hash_ in rows}
+    first = min(chained)
+    for seq, event in enumerate(events, start=first):
+        event.pk, event.prev_hash, event.hash = chained[seq]
+        event.seq = seq
         event._state.adding = False
         event._state.db = connection.alias
-    return None
+    return True
 
 
 @dataclass(frozen=True)
