@@ -1,3 +1,19 @@
-from .chain import GENESIS_HASH, ChainProblem, audit_record, audit_verify, audited_atomic, event_hash
+from .chain import (
+    GENESIS_HASH,
+    ChainProblem,
+    audit_record,
+    audit_verify,
+    audited_atomic,
+    event_hash,
+    event_prefix,
+)
 
-__all__ = ["GENESIS_HASH", "ChainProblem", "audit_record", "audit_verify", "audited_atomic", "event_hash"]
+__all__ = [
+    "GENESIS_HASH",
+    "ChainProblem",
+    "audit_record",
+    "audit_verify",
+    "audited_atomic",
+    "event_hash",
+    "event_prefix",
+]
