@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.models import F, Q
@@ -80,10 +81,20 @@ def deliveries_sent_in_process() -> bool:
     run `deliver_pending` eagerly and let its error through (`task_always_eager` and `task_eager_propagates`, as
     the settings have it when CELERY_BROKER_URL is unset). notify() then inserts them already claimed and
     `deliveries_dispatch` sends them; otherwise they go in pending and the task is queued (ADR 0019, seventh pass)."""
-    from zhengwu.notifications.tasks import deliver_pending  # the tasks module imports the domain
-
-    conf = deliver_pending.app.conf
+    conf = _celery_conf()
     return bool(conf.task_always_eager and conf.task_eager_propagates)
+
+
+_CONF: list[Any] = []
+
+
+def _celery_conf() -> Any:
+    """The Celery app's settings object (read afresh each time: its values may change; the object does not)."""
+    if not _CONF:
+        from zhengwu.notifications.tasks import deliver_pending  # the tasks module imports the domain
+
+        _CONF.append(deliver_pending.app.conf)
+    return _CONF[0]
 
 
 def deliveries_dispatch(deliveries: list[Delivery], *, claimed: bool) -> None:
