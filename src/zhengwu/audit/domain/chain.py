@@ -365,25 +365,44 @@ def _append_chained_by_server(connection: Any, events: list[AuditEvent]) -> None
                 raise RuntimeError("audit chain head missing")
 
 
+# Each stored column and the key of the canonical JSON it is read from (the chain's three come from the chain).
+_CANONICAL_KEYS = {
+    "occurred_at": "at",
+    "actor_id": "actor_id",
+    "actor_repr": "actor",
+    "action": "action",
+    "object_type": "object_type",
+    "object_id": "object_id",
+    "object_repr": "object",
+    "before": "before",
+    "after": "after",
+    "ip": "ip",
+}
+
+
 def _insert_sql(connection: Any) -> str:
     """Lock the head, chain the events after it (a recursive CTE folding the hash over them), move the head and
-    insert the events — one statement. The events come as one JSON array of records (jsonb_to_recordset), so
-    the statement's text and its parameter are the same for any number of events: psycopg converts it once and
-    PostgreSQL prepares it once. The head's row lock is held until the transaction ends; with no head row,
-    nothing is written and nothing returned."""
+    insert the events — one statement. The parameter is one JSON array of the events' prefixes (`event_prefix`):
+    each is completed to a JSON document the columns are read from, before the head is locked, so the lock
+    waits only for the chaining and the inserts; the statement's text is the same for any number of events, so
+    psycopg converts it once and PostgreSQL prepares it once. The head's row lock is held until the transaction
+    ends; with no head row, nothing is written and nothing returned."""
     sql = _SQL.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
-        own = [f for f in _FIELDS if f.name not in _CHAIN_FIELDS]
+        unmapped = {f.name for f in _FIELDS} - _CHAIN_FIELDS - set(_CANONICAL_KEYS)
+        if unmapped:
+            raise RuntimeError(f"audit event fields missing from the canonical JSON: {sorted(unmapped)}")
         columns = ", ".join(quote(f.column) for f in _FIELDS)
-        # varchar(n) casts would truncate silently; text is checked against the column's length on insert
-        record = ", ".join(f"{quote(f.column)} {_cast_type(f, connection)}" for f in own)
         chained = {"seq": "c.seq", "prev_hash": "p.hash", "hash": "c.hash"}
-        values = ", ".join(chained.get(f.name) or f"e.{quote(f.column)}" for f in _FIELDS)
+        values = ", ".join(chained.get(f.name) or _canonical_value(f, connection) for f in _FIELDS)
         sql = _SQL[connection.vendor] = (
             "WITH RECURSIVE"
-            f" e AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(n int, prefix text, {record})),"
-            " head AS (SELECT last_seq, last_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE),"
+            ' e AS MATERIALIZED (SELECT a.n::int AS n, a.prefix, (a.prefix || \'"prev":"","seq":0}\')::jsonb AS d'
+            " FROM jsonb_array_elements_text(%s::jsonb) WITH ORDINALITY AS a(prefix, n)),"
+            # every event read before the lock is taken (count(*) reads the CTE to its end)
+            " head AS (SELECT last_seq, last_hash FROM audit_auditchainhead"
+            " WHERE id = 1 AND (SELECT count(*) FROM e) > 0 FOR UPDATE),"
             " chain (n, seq, hash) AS (SELECT 0, last_seq, last_hash::text FROM head"
             " UNION ALL SELECT c.n + 1, c.seq + 1, encode(sha256(convert_to("
             """e.prefix || '"prev":"' || c.hash || '","seq":' || (c.seq + 1) || '}', 'UTF8')), 'hex')"""
@@ -398,33 +417,19 @@ def _insert_sql(connection: Any) -> str:
     return sql
 
 
-def _cast_type(field: models.Field, connection: Any) -> str:
+def _canonical_value(field: models.Field, connection: Any) -> str:
+    key = _CANONICAL_KEYS[field.name]
     db_type = field.db_type(connection)
-    return "text" if db_type.startswith("varchar") else db_type
+    if db_type == "jsonb":
+        return f"NULLIF(e.d -> '{key}', 'null'::jsonb)"  # a JSON null is no value
+    if db_type.startswith("varchar") or db_type == "text":
+        return f"e.d ->> '{key}'"  # checked against the column's length on insert, never truncated
+    return f"(e.d ->> '{key}')::{db_type}"
 
 
 def _append_in_one_statement(connection: Any, events: list[AuditEvent], prefixes: list[str]) -> bool:
     """Append `events` (see `_insert_sql`): True, or False when there is no head row (nothing written)."""
-    rows = [
-        {
-            "n": n,
-            "prefix": prefix,
-            "occurred_at": event.occurred_at.isoformat(),
-            "actor_id": event.actor_id,
-            "actor_repr": event.actor_repr,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "object_repr": event.object_repr,
-            "before": event.before,
-            "after": event.after,
-            "ip": event.ip,
-        }
-        for n, (event, prefix) in enumerate(zip(events, prefixes, strict=True), start=1)
-    ]
-    # before/after are already in their JSON form (_normalise): the plain encoder writes them as they are
-    params = [json.dumps(rows, ensure_ascii=False)]
-    sql, params = rows_with_held(connection, _insert_sql(connection), params)  # writes of the same transaction
+    sql, params = rows_with_held(connection, _insert_sql(connection), [json.dumps(prefixes, ensure_ascii=False)])
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
