@@ -394,7 +394,7 @@ def _insert_sql(connection: Any) -> str:
         if unmapped:
             raise RuntimeError(f"audit event fields missing from the canonical JSON: {sorted(unmapped)}")
         columns = ", ".join(quote(f.column) for f in _FIELDS)
-        chained = {"seq": "c.seq", "prev_hash": "p.hash", "hash": "c.hash"}
+        chained = {"seq": "c.seq", "prev_hash": "c.prev", "hash": "c.hash"}
         values = ", ".join(chained.get(f.name) or _canonical_value(f, connection) for f in _FIELDS)
         sql = _SQL[connection.vendor] = (
             "WITH RECURSIVE"
@@ -403,14 +403,13 @@ def _insert_sql(connection: Any) -> str:
             # every event read before the lock is taken (count(*) reads the CTE to its end)
             " head AS (SELECT last_seq, last_hash FROM audit_auditchainhead"
             " WHERE id = 1 AND (SELECT count(*) FROM e) > 0 FOR UPDATE),"
-            " chain (n, seq, hash) AS (SELECT 0, last_seq, last_hash::text FROM head"
-            " UNION ALL SELECT c.n + 1, c.seq + 1, encode(sha256(convert_to("
-            """e.prefix || '"prev":"' || c.hash || '","seq":' || (c.seq + 1) || '}', 'UTF8')), 'hex')"""
+            " chain (n, seq, prev, hash, d) AS (SELECT 0, last_seq, NULL::text, last_hash::text, NULL::jsonb FROM head"
+            " UNION ALL SELECT e.n, c.seq + 1, c.hash, encode(sha256(convert_to("
+            """e.prefix || '"prev":"' || c.hash || '","seq":' || (c.seq + 1) || '}', 'UTF8')), 'hex'), e.d"""
             " FROM chain c JOIN e ON e.n = c.n + 1),"
-            " moved AS (UPDATE audit_auditchainhead h SET last_seq = t.seq, last_hash = t.hash"
-            " FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) t WHERE h.id = 1),"
-            f" inserted AS (INSERT INTO audit_auditevent ({columns})"
-            f" SELECT {values} FROM e JOIN chain c ON c.n = e.n JOIN chain p ON p.n = e.n - 1"
+            " moved AS (UPDATE audit_auditchainhead h SET last_seq = c.seq, last_hash = c.hash"
+            " FROM chain c WHERE h.id = 1 AND c.n = (SELECT count(*) FROM e)),"
+            f" inserted AS (INSERT INTO audit_auditevent ({columns}) SELECT {values} FROM chain c WHERE c.n > 0"
             " RETURNING id, seq, prev_hash, hash)"
             " SELECT id, seq, prev_hash, hash FROM inserted"
         )
@@ -421,10 +420,10 @@ def _canonical_value(field: models.Field, connection: Any) -> str:
     key = _CANONICAL_KEYS[field.name]
     db_type = field.db_type(connection)
     if db_type == "jsonb":
-        return f"NULLIF(e.d -> '{key}', 'null'::jsonb)"  # a JSON null is no value
+        return f"NULLIF(c.d -> '{key}', 'null'::jsonb)"  # a JSON null is no value
     if db_type.startswith("varchar") or db_type == "text":
-        return f"e.d ->> '{key}'"  # checked against the column's length on insert, never truncated
-    return f"(e.d ->> '{key}')::{db_type}"
+        return f"c.d ->> '{key}'"  # checked against the column's length on insert, never truncated
+    return f"(c.d ->> '{key}')::{db_type}"
 
 
 def _append_in_one_statement(connection: Any, events: list[AuditEvent], prefixes: list[str]) -> bool:
