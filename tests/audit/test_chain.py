@@ -69,6 +69,9 @@ def test_the_hash_the_database_computes_equals_the_canonical_json_hash_for_any_t
             prev_hash=stored.prev_hash,
         )
         assert stored.hash == expected
+    # an absent value is stored as no value (SQL NULL), not as a JSON null
+    empty = events[texts.index("")]
+    assert AuditEvent.objects.filter(pk=empty.pk, after__isnull=True).exists()
     assert audit_verify() is None
 
 
