@@ -67,35 +67,14 @@ def _walk(value: Any) -> Any:
     return text
 
 
-def event_hash(
-    *,
-    seq: int,
-    occurred_at: datetime,
-    actor_id: int | None,
-    actor_repr: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    object_repr: str,
-    before: Any,
-    after: Any,
-    ip: str | None,
-    prev_hash: str,
-) -> str:
+def event_hash(*, seq: int, prev_hash: str, **fields: Any) -> str:
     """SHA-256 of the event's canonical JSON (sorted keys, no spaces, UTF-8), whose last two keys are "prev" and
-    "seq": the text before them (`event_prefix`) is the event's own, the rest is where the chain put it."""
-    prefix = event_prefix(
-        occurred_at=occurred_at,
-        actor_id=actor_id,
-        actor_repr=actor_repr,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        object_repr=object_repr,
-        before=before,
-        after=after,
-        ip=ip,
-    )
+    "seq": the text before them (`event_prefix` of `fields`) is the event's own, the rest is where the chain put
+    it."""
+    return _chained_hash(event_prefix(**fields), prev_hash, seq)
+
+
+def _chained_hash(prefix: str, prev_hash: str, seq: int) -> str:
     return hashlib.sha256(f'{prefix}"prev":"{prev_hash}","seq":{seq}}}'.encode()).hexdigest()
 
 
@@ -128,24 +107,27 @@ def event_prefix(
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))[:-1] + ","
 
 
+# The event's own fields: what `event_prefix` takes.
+_OWN_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "actor_repr",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "ip",
+)
+
+
 def _row_prefix(event: AuditEvent) -> str:
-    return event_prefix(
-        occurred_at=event.occurred_at,
-        actor_id=event.actor_id,
-        actor_repr=event.actor_repr,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        object_repr=event.object_repr,
-        before=event.before,
-        after=event.after,
-        ip=event.ip,
-    )
+    return event_prefix(**{name: getattr(event, name) for name in _OWN_FIELDS})
 
 
 def _row_hash(event: AuditEvent) -> str:
-    prefix = _row_prefix(event)
-    return hashlib.sha256(f'{prefix}"prev":"{event.prev_hash}","seq":{event.seq}}}'.encode()).hexdigest()
+    return _chained_hash(_row_prefix(event), event.prev_hash, event.seq)
 
 
 def _locked_head() -> AuditChainHead:
