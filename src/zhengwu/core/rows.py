@@ -746,10 +746,9 @@ def rows_with_held(connection: Any, sql: str, params: list, *, row: tuple[str, A
     clauses = _clauses(held.statements)
     taken = [*held.params, *params]
     _release(connection)
-    if sql.startswith("WITH RECURSIVE "):
-        return f"WITH RECURSIVE {clauses}, {sql[15:]}", taken
-    if sql.startswith("WITH "):
-        return f"WITH {clauses}, {sql[5:]}", taken
+    for head in ("WITH RECURSIVE ", "WITH "):  # the statement's own WITH list: the held clauses go first in it
+        if sql.startswith(head):
+            return f"{head}{clauses}, {sql[len(head) :]}", taken
     return f"WITH {clauses} {sql}", taken
 
 

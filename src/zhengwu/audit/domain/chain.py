@@ -107,23 +107,24 @@ def event_prefix(
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))[:-1] + ","
 
 
-# The event's own fields: what `event_prefix` takes.
-_OWN_FIELDS = (
-    "occurred_at",
-    "actor_id",
-    "actor_repr",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "before",
-    "after",
-    "ip",
-)
+# The event's own fields (what `event_prefix` takes), each with its key in the canonical JSON; on PostgreSQL the
+# stored column is read from there (the chain's three columns come from the chain).
+_CANONICAL_KEYS = {
+    "occurred_at": "at",
+    "actor_id": "actor_id",
+    "actor_repr": "actor",
+    "action": "action",
+    "object_type": "object_type",
+    "object_id": "object_id",
+    "object_repr": "object",
+    "before": "before",
+    "after": "after",
+    "ip": "ip",
+}
 
 
 def _row_prefix(event: AuditEvent) -> str:
-    return event_prefix(**{name: getattr(event, name) for name in _OWN_FIELDS})
+    return event_prefix(**{name: getattr(event, name) for name in _CANONICAL_KEYS})
 
 
 def _row_hash(event: AuditEvent) -> str:
@@ -336,30 +337,15 @@ def _append_chained_by_server(connection: Any, events: list[AuditEvent]) -> None
     the head, chains the events after it (seq, prev_hash and the SHA-256 of prefix + chain part, computed by
     the server), inserts them and moves the head. Whoever holds the head, the statement waits for it and chains
     after where it is then: no tip to be stale, no second statement (ADR 0022)."""
-    prefixes = [_row_prefix(event) for event in events]
     for start in range(0, len(events), _ROWS_PER_STATEMENT):
         chunk = events[start : start + _ROWS_PER_STATEMENT]
-        if not _append_in_one_statement(connection, chunk, prefixes[start : start + _ROWS_PER_STATEMENT]):
+        prefixes = [_row_prefix(event) for event in chunk]
+        if not _append_in_one_statement(connection, chunk, prefixes):
             if start:
                 raise RuntimeError("audit chain head vanished while locked")
             _locked_head()  # no head row at all (a flushed test database): made, then appended after
-            if not _append_in_one_statement(connection, chunk, prefixes[: len(chunk)]):
+            if not _append_in_one_statement(connection, chunk, prefixes):
                 raise RuntimeError("audit chain head missing")
-
-
-# Each stored column and the key of the canonical JSON it is read from (the chain's three come from the chain).
-_CANONICAL_KEYS = {
-    "occurred_at": "at",
-    "actor_id": "actor_id",
-    "actor_repr": "actor",
-    "action": "action",
-    "object_type": "object_type",
-    "object_id": "object_id",
-    "object_repr": "object",
-    "before": "before",
-    "after": "after",
-    "ip": "ip",
-}
 
 
 def _insert_sql(connection: Any) -> str:

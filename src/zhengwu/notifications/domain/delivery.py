@@ -160,6 +160,7 @@ def _send_each(connection, cursor, claimed: Iterable[Delivery]) -> int:
     result. Returns how many were sent."""
     gateway: backends.SmsGateway | None = None
     sent = 0
+    sent_sql = _SENT_SQL_UNFLUSHED if connection.vendor == "postgresql" and connection.get_autocommit() else _SENT_SQL
     for delivery in claimed:
         try:
             if delivery.channel == Channel.SMS and gateway is None:
@@ -169,8 +170,7 @@ def _send_each(connection, cursor, claimed: Iterable[Delivery]) -> int:
             _record_failure(delivery, str(exc) or exc.__class__.__name__)
             continue
         sent_at = _SENT_AT.get_db_prep_save(timezone.now(), connection)
-        sql = _SENT_SQL_UNFLUSHED if connection.vendor == "postgresql" and connection.get_autocommit() else _SENT_SQL
-        _execute(connection, cursor, sql, [sent_at, str(reference)[:REFERENCE_MAX_LENGTH], delivery.pk])
+        _execute(connection, cursor, sent_sql, [sent_at, str(reference)[:REFERENCE_MAX_LENGTH], delivery.pk])
         sent += 1
     return sent
 
