@@ -21,8 +21,11 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# $PYTHON if set; else the operating system's own python3 (Debian's and Ubuntu's are built with PGO and LTO:
+# the case lifecycle costs ~7 % less CPU than on a plain source build such as pyenv's default, ADR 0019);
+# else the newest python3.x on PATH.
 find_python() {
-  for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+  for candidate in "${PYTHON:-}" /usr/bin/python3 python3.13 python3.12 python3.11 python3; do
     [ -n "$candidate" ] || continue
     if command -v "$candidate" >/dev/null 2>&1 &&
        "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
