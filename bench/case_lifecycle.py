@@ -374,7 +374,10 @@ def main() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
-    print(f"PostgreSQL {server}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; database {args.db}")
+    print(
+        f"PostgreSQL {server}; Python {sys.version.split()[0]} ({os.path.realpath(sys.executable)});"
+        f" {os.cpu_count()} CPUs; database {args.db}"
+    )
     print(f"cases per measurement: {args.cases:,} (+{warm} warm-up); processes: {args.procs}")
     print("lifecycle = submit online → accept and start BPMN → review → decide (case decided)")
     print(f"SQL statements per case (incl. BEGIN/COMMIT/SAVEPOINT): {statements}")
