@@ -3,9 +3,11 @@
 Run: .venv/bin/python bench/case_lifecycle.py [--cases 600] [--procs 2] [--db zhengwu_bench_lifecycle]
      .venv/bin/python bench/case_lifecycle.py --profile 20     # queries per step and a cProfile of 20 cases
 
-Needs a PostgreSQL server (DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432); the script
-drops and recreates its own database (--db), migrates it and seeds one department, one published item
-(default acceptance → review → decision flow), its staff and an enterprise applicant. Each case:
+Needs a PostgreSQL server: BENCH_PG_SERVER, by default this host's server through its Unix socket (as the platform
+connects to a database on its own host: postgres://postgres@%2Fvar%2Frun%2Fpostgresql), or 127.0.0.1:5432 when
+there is no socket; the first line printed says which. Over TCP loopback a case costs ~7 % more CPU (ADR 0019,
+twelfth pass). The script drops and recreates its own database (--db), migrates it and seeds one department,
+one published item (default acceptance → review → decision flow), its staff and an enterprise applicant. Each case:
 
     case_submit_online → case_accept_and_start → case_task_complete(review) → case_task_complete(decide)
 
@@ -36,7 +38,19 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(1, str(ROOT))
 
 TARGET = 100
-SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+SOCKET_DIRS = ("/var/run/postgresql", "/run/postgresql", "/tmp")
+
+
+def default_server() -> str:
+    """This host's PostgreSQL through its Unix socket (Debian's and the server's own default directories),
+    else over TCP on 127.0.0.1:5432."""
+    for directory in SOCKET_DIRS:
+        if Path(directory, ".s.PGSQL.5432").exists():
+            return "postgres://postgres@" + directory.replace("/", "%2F")
+    return "postgres://postgres@127.0.0.1:5432"
+
+
+SERVER = os.environ.get("BENCH_PG_SERVER") or default_server()
 
 
 def configure(db: str) -> None:
@@ -160,6 +174,13 @@ def check_decided(count: int) -> None:
     problem = audit_verify()
     if problem is not None:
         raise SystemExit(f"FAIL: the audit chain does not verify: {problem}")
+
+
+def _connection_kind() -> str:
+    from django.db import connection
+
+    host = connection.settings_dict.get("HOST") or ""
+    return f"Unix socket in {host}" if host.startswith("/") else f"TCP {host}:{connection.settings_dict.get('PORT')}"
 
 
 def _backend_cpu() -> float | None:
@@ -375,8 +396,8 @@ def main() -> int:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
     print(
-        f"PostgreSQL {server}; Python {sys.version.split()[0]} ({os.path.realpath(sys.executable)});"
-        f" {os.cpu_count()} CPUs; database {args.db}"
+        f"PostgreSQL {server} ({_connection_kind()}); Python {sys.version.split()[0]}"
+        f" ({os.path.realpath(sys.executable)}); {os.cpu_count()} CPUs; database {args.db}"
     )
     print(f"cases per measurement: {args.cases:,} (+{warm} warm-up); processes: {args.procs}")
     print("lifecycle = submit online → accept and start BPMN → review → decide (case decided)")
