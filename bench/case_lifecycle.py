@@ -5,8 +5,8 @@ Run: .venv/bin/python bench/case_lifecycle.py [--cases 600] [--procs 2] [--db zh
 
 Needs a PostgreSQL server: BENCH_PG_SERVER, by default this host's server through its Unix socket (as the platform
 connects to a database on its own host: postgres://postgres@%2Fvar%2Frun%2Fpostgresql), or 127.0.0.1:5432 when
-there is no socket; the first line printed says which. Over TCP loopback a case costs ~7 % more CPU (ADR 0019,
-twelfth pass). The script drops and recreates its own database (--db), migrates it and seeds one department,
+there is no socket it may use; the first line printed says which. Over TCP loopback a case costs ~7 % more CPU
+(ADR 0019, twelfth pass). The script drops and recreates its own database (--db), migrates it and seeds one department,
 one published item (default acceptance → review → decision flow), its staff and an enterprise applicant. Each case:
 
     case_submit_online → case_accept_and_start → case_task_complete(review) → case_task_complete(decide)
@@ -42,11 +42,18 @@ SOCKET_DIRS = ("/var/run/postgresql", "/run/postgresql", "/tmp")
 
 
 def default_server() -> str:
-    """This host's PostgreSQL through its Unix socket (Debian's and the server's own default directories),
-    else over TCP on 127.0.0.1:5432."""
+    """This host's PostgreSQL through its Unix socket (Debian's and the server's own default directories) when
+    it lets us in there, else over TCP on 127.0.0.1:5432."""
+    import psycopg
+
     for directory in SOCKET_DIRS:
         if Path(directory, ".s.PGSQL.5432").exists():
-            return "postgres://postgres@" + directory.replace("/", "%2F")
+            server = "postgres://postgres@" + directory.replace("/", "%2F")
+            try:
+                psycopg.connect(f"{server}/postgres", connect_timeout=5).close()
+            except psycopg.Error:  # e.g. peer authentication for another OS user: TCP then
+                break
+            return server
     return "postgres://postgres@127.0.0.1:5432"
 
 
