@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -85,16 +86,12 @@ def deliveries_sent_in_process() -> bool:
     return bool(conf.task_always_eager and conf.task_eager_propagates)
 
 
-_CONF: list[Any] = []
-
-
+@cache
 def _celery_conf() -> Any:
     """The Celery app's settings object (read afresh each time: its values may change; the object does not)."""
-    if not _CONF:
-        from zhengwu.notifications.tasks import deliver_pending  # the tasks module imports the domain
+    from zhengwu.notifications.tasks import deliver_pending  # the tasks module imports the domain
 
-        _CONF.append(deliver_pending.app.conf)
-    return _CONF[0]
+    return deliver_pending.app.conf
 
 
 def deliveries_dispatch(deliveries: list[Delivery], *, claimed: bool) -> None:
