@@ -155,3 +155,12 @@ def test_the_board_is_paginated_with_a_fixed_number_of_queries(
 
 def test_the_portal_navigation_links_to_the_board(client, hall):
     assert f'href="{URL}"' in client.get(reverse("portal:home")).content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999"])
+def test_the_board_answers_an_odd_department_filter_with_no_rows_not_an_error(client, hall, cases, value):
+    response = client.get(URL, {"department": value})
+
+    assert response.status_code == 200
+    assert board_rows(response.content.decode()) == []
+    assert "没有符合条件的公示办件。" in response.content.decode()

@@ -65,11 +65,11 @@ def case_board(request):
         .only("pk", "name")
     )
     cases = board_cases()
+    # Only a department of the list filters; any other value ("²", digits past the id range) finds no row.
     department = request.GET.get("department", "")
-    if department.isdigit():
-        cases = cases.filter(department_id=int(department))
-    else:
-        department = ""
+    if department:
+        chosen = next((dept.pk for dept in departments if str(dept.pk) == department), None)
+        cases = cases.filter(department_id=chosen) if chosen is not None else cases.none()
     item = " ".join(request.GET.get("item", "").split())[:MAX_QUERY]
     if item:
         cases = cases.filter(item_version__name__icontains=item)
