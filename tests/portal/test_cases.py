@@ -324,3 +324,25 @@ def test_apply_whose_second_upload_is_refused_appends_nothing_for_the_first(clie
     assert response.status_code == 400
     assert (appends.head_statements, appends.actions()) == (0, [])
     assert (Case.objects.count(), StoredFile.objects.count()) == (0, 0)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_case_page_never_shows_the_file_name_another_user_gave_the_same_content(client, hall):
+    same = b"%PDF-1.4 the same scan"
+    client.force_login(hall.enterprise)
+    first = SimpleUploadedFile("王五身份证110101199003071234.pdf", same, content_type="application/pdf")
+    client.post(apply_url(hall), form_data(hall, **{f"m{hall.form.pk}_file": first}))
+    own = Case.objects.get(applicant=hall.enterprise)
+    assert (
+        "上传文件：王五身份证110101199003071234.pdf"
+        in client.get(reverse("portal:case_detail", args=[own.number])).content.decode()
+    )
+
+    client.force_login(hall.other_enterprise)
+    second = SimpleUploadedFile("申请书.pdf", same, content_type="application/pdf")
+    response = client.post(apply_url(hall), form_data(hall, **{f"m{hall.form.pk}_file": second}), follow=True)
+
+    html = response.content.decode()
+    assert "王五身份证" not in html and "110101199003071234" not in html
+    assert "上传文件（PDF）" in html
+    assert StoredFile.objects.filter(sha256=own.materials.get(name="食品经营许可申请书").file.sha256).count() == 1
