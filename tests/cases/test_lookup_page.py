@@ -125,3 +125,16 @@ def test_lookup_query_count(client, hall, django_assert_num_queries):
     # the address's failures; case with item version and department, timeline events, handling clock
     with django_assert_num_queries(4):
         assert client.post(URL, data).status_code == 200
+
+
+def test_a_number_and_code_typed_in_full_width_find_the_case(client, hall):
+    case = registered(hall)
+    full_width = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}  # ０-９, Ａ-Ｚ, …
+
+    response = client.post(
+        URL, {"number": case.number.translate(full_width), "query_code": case.query_code.translate(full_width)}
+    )
+
+    assert response.status_code == 200
+    assert response.context["case"] == case
+    assert not ApiRateWindow.objects.exists()  # not counted as a failed guess
