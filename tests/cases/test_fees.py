@@ -255,6 +255,24 @@ def test_bad_lines_are_refused(fees, lines, message):
     assert not FeeNotice.objects.filter(case=case, state=FeeNoticeState.ISSUED).exists()
 
 
+@pytest.mark.parametrize("amount", ["1e30", "99999999999999999999999999999", "1e9999"])
+def test_an_amount_of_more_digits_than_decimal_precision_is_refused_not_a_crash(fees, amount):
+    case = fees.decided_case()
+    case_fee_notice_cancel(actor=fees.hall.handler, notice=fees.notice(case), reason="重开")
+    work, _registration = fees.fee_items()
+
+    with pytest.raises(ValidationError) as error:
+        case_fee_notice_issue(
+            actor=fees.hall.handler,
+            case=case,
+            lines=[{"fee_item": work, "charged_amount": amount}],
+            override_reason="理由",
+        )
+
+    assert error.value.message_dict == {"lines-0-charged_amount": ["请填写有效的金额（元，最多两位小数）。"]}
+    assert not FeeNotice.objects.filter(case=case, state=FeeNoticeState.ISSUED).exists()
+
+
 def test_the_same_fee_listed_twice_is_refused(fees):
     case = fees.decided_case()
     case_fee_notice_cancel(actor=fees.hall.handler, notice=fees.notice(case), reason="重开")

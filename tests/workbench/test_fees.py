@@ -191,6 +191,22 @@ def test_the_case_page_shows_the_notice_and_lets_the_department_reissue_with_an_
     assert "开具缴费通知 ·" in html  # the staff timeline
 
 
+def test_an_amount_too_large_for_decimal_precision_is_shown_as_an_error_on_the_case_page(client, fees):
+    case = fees.decided_case()
+    case_fee_notice_cancel(actor=fees.hall.handler, notice=fees.notice(case), reason="重开")
+    work, _registration = fees.fee_items()
+    client.force_login(fees.hall.handler)
+
+    response = client.post(
+        reverse("workbench:case_fee_issue", args=[case.number]),
+        {f"charged_{work.pk}": "1e30", "override_reason": "理由"},
+    )
+
+    assert response.status_code == 302
+    assert "请填写有效的金额（元，最多两位小数）。" in client.get(case_page(case)).content.decode()
+    assert not FeeNotice.objects.filter(case=case, state=FeeNoticeState.ISSUED).exists()
+
+
 def test_the_staff_timeline_names_every_step_and_the_system_as_actor(client, fees):
     case = fees.decided_case()  # accepted by the handler, granted by the leader, notice issued by the system
     client.force_login(fees.hall.handler)

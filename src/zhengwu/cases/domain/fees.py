@@ -124,7 +124,8 @@ def _money(value: Any, field: str) -> Decimal:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
         raise ValidationError({field: _("请填写有效的金额（元，最多两位小数）。")}) from None
-    if not amount.is_finite() or amount != amount.quantize(CENT) or amount < 0 or amount > MAX_AMOUNT:
+    # The range first: quantizing an amount of more digits than the context's precision raises InvalidOperation.
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(CENT):
         raise ValidationError({field: _("请填写有效的金额（元，最多两位小数）。")})
     return amount.quantize(CENT)
 
