@@ -82,6 +82,17 @@ def test_bad_suspension_form_shows_the_chinese_error_and_changes_nothing(client,
 
 
 @time_machine.travel(at(4), tick=False)
+@pytest.mark.parametrize("days", ["²", "abc", "-1"])
+def test_extension_days_that_are_not_a_whole_number_show_the_chinese_error(client, hall, days):
+    case = in_progress(hall)
+    client.force_login(hall.handler)
+    response = client.post(case_url(case, "extension_request"), {"extension_reason": "需现场核查", "days": days})
+    assert response.status_code == 400
+    assert "延长天数须为正整数。" in response.content.decode()
+    assert not CaseExtension.objects.exists()
+
+
+@time_machine.travel(at(4), tick=False)
 def test_a_window_clerk_sees_the_case_but_may_not_suspend_it(client, hall):
     case = in_progress(hall)
     client.force_login(hall.clerk)

@@ -425,6 +425,17 @@ def test_correction_notice_through_the_page_and_a_second_needs_a_reason(client, 
     assert notice.flagged_for_supervision is True
 
 
+def test_a_correction_naming_a_material_by_a_non_decimal_digit_is_refused_not_a_crash(client, hall):
+    case = registered(hall)
+    client.force_login(hall.handler)
+    response = client.post(case_url(case, "correction"), {"material": ["²"], "problem_²": "缺签字"})
+    assert response.status_code == 400
+    assert "请列明需要补正的材料。" in "".join(response.context["errors"])
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+    assert not CorrectionNotice.objects.exists()
+
+
 def test_material_download_for_staff_who_can_see_the_case(client, hall):
     case = registered(hall)
     material = case.materials.get(item_material=hall.form)

@@ -207,6 +207,17 @@ def test_an_amount_too_large_for_decimal_precision_is_shown_as_an_error_on_the_c
     assert not FeeNotice.objects.filter(case=case, state=FeeNoticeState.ISSUED).exists()
 
 
+def test_a_fee_line_named_by_a_non_decimal_digit_is_ignored_not_a_crash(client, fees):
+    case = fees.decided_case()
+    case_fee_notice_cancel(actor=fees.hall.handler, notice=fees.notice(case), reason="重开")
+    client.force_login(fees.hall.handler)
+
+    response = client.post(reverse("workbench:case_fee_issue", args=[case.number]), {"charged_²": "10.00"})
+
+    assert response.status_code == 302  # no line it can read: the standard notice, as with an empty form
+    assert FeeNotice.objects.get(case=case, state=FeeNoticeState.ISSUED).total == TOTAL
+
+
 def test_the_staff_timeline_names_every_step_and_the_system_as_actor(client, fees):
     case = fees.decided_case()  # accepted by the handler, granted by the leader, notice issued by the system
     client.force_login(fees.hall.handler)

@@ -33,7 +33,7 @@ def _days(value: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not value.isdecimal():
         raise ValidationError({"days": _("延长天数须为正整数。")})
     return int(value)
 

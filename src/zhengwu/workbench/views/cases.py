@@ -614,7 +614,9 @@ def case_refuse_view(request, number: str):
 @staff_required
 def case_correction_view(request, number: str):
     selected = request.POST.getlist("material")
-    items = [{"material": int(pk), "problem": request.POST.get(f"problem_{pk}", "")} for pk in selected if pk.isdigit()]
+    items = [
+        {"material": int(pk), "problem": request.POST.get(f"problem_{pk}", "")} for pk in selected if pk.isdecimal()
+    ]
     reason = request.POST.get("reason", "")
     return _act(
         request,

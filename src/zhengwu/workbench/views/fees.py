@@ -460,7 +460,7 @@ def case_fee_issue_view(request, number: str):
     case = _case_for_fees(request.user, number)
     lines = []
     for key, value in request.POST.items():
-        if key.startswith("charged_") and key[len("charged_") :].isdigit():
+        if key.startswith("charged_") and key[len("charged_") :].isdecimal():
             lines.append({"fee_item": int(key[len("charged_") :]), "charged_amount": value})
     extra_name = request.POST.get("extra_name", "").strip()
     if extra_name or request.POST.get("extra_amount", "").strip():
