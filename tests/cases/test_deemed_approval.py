@@ -10,9 +10,16 @@ import time_machine
 from tests.cases.clock_helpers import at, case_events, in_progress, leader, on  # noqa: F401
 from tests.cases.test_suspension import suspend
 from zhengwu.audit.models import AuditEvent
-from zhengwu.cases.domain import case_extension_decide, case_extension_request, case_timeline, cases_deem_approved
-from zhengwu.cases.enums import CaseState, DecisionOutcome
-from zhengwu.cases.models import Case, CaseDecision, ItemDeemedApproval
+from zhengwu.cases.domain import (
+    case_extension_decide,
+    case_extension_request,
+    case_submit_online,
+    case_timeline,
+    cases_deem_approved,
+)
+from zhengwu.cases.domain.processing import case_accept_and_start
+from zhengwu.cases.enums import CaseState, DecisionOutcome, FeeNoticeState
+from zhengwu.cases.models import Case, CaseDecision, FeeNotice, ItemDeemedApproval
 from zhengwu.cases.tasks import deem_approved
 from zhengwu.notifications.enums import Category
 from zhengwu.notifications.models import Message
@@ -184,3 +191,24 @@ def test_the_sweep_appends_the_events_of_each_case_at_the_end_of_that_cases_tran
     ]
     assert appends.actions() == per_case * 2
     assert case_events(first)[-1] == case_events(second)[-1] == "cases.deemed_approved"
+
+
+def test_a_deemed_grant_of_an_item_that_charges_issues_the_standard_fee_notice(hall):
+    from tests.cases.fee_setup import TOTAL, make_fee_setup
+
+    fees = make_fee_setup(hall)
+    ItemDeemedApproval.objects.create(item=fees.version.item, legal_basis=BASIS)
+    with time_machine.travel(at(2), tick=False):
+        case = case_submit_online(
+            applicant=hall.enterprise, item_version=fees.version, materials=fees.materials(fees.version)
+        )
+        case_accept_and_start(actor=hall.handler, case=case)
+    case.refresh_from_db()
+
+    with time_machine.travel(due_at(case) + timedelta(microseconds=1), tick=False):
+        assert cases_deem_approved() == 1
+
+    notice = FeeNotice.objects.get(case=case)  # as after any grant (case_decide): the applicant can pay
+    assert (notice.state, notice.total, notice.flagged_for_supervision) == (FeeNoticeState.ISSUED, TOTAL, False)
+    assert case_events(case)[-2:] == ["cases.deemed_approved", "cases.fee_notice_issued"]
+    assert Message.objects.filter(recipient=hall.enterprise, category=Category.CASE_FEE_NOTICE).exists()
