@@ -436,6 +436,38 @@ def test_a_correction_naming_a_material_by_a_non_decimal_digit_is_refused_not_a_
     assert not CorrectionNotice.objects.exists()
 
 
+def test_a_walk_in_case_sent_back_for_correction_is_corrected_at_the_window_and_accepted(client, hall):
+    client.force_login(hall.clerk)
+    client.post(reverse("workbench:case_register", args=[hall.version.pk]), window_post(hall))
+    case = Case.objects.get()
+    assert case.applicant_id is None  # a walk-in: no account to answer the notice online
+    licence_row = case.materials.get(item_material=hall.business_licence)
+    case_request_correction(
+        actor=hall.handler, case=case, items=[{"material": licence_row.pk, "problem": "营业执照已过期"}]
+    )
+    client.force_login(hall.handler)  # the department does not hand in the applicant's materials
+    assert case_url(case, "correction_submit") not in client.get(case_url(case)).content.decode()
+    client.force_login(hall.clerk)
+    html = client.get(case_url(case)).content.decode()
+    assert_page_shell(html, stylesheets=CASE_CSS)
+    assert f'name="correction_{licence_row.pk}"' in html and "营业执照已过期" in html
+
+    empty = client.post(case_url(case, "correction_submit"), {})
+    assert empty.status_code == 400
+    assert "请提交补正材料。" in empty.content.decode()
+    response = client.post(
+        case_url(case, "correction_submit"), {f"correction_{licence_row.pk}": upload("营业执照.pdf", marker="new")}
+    )
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+    licence_row.refresh_from_db()
+    assert (licence_row.status, licence_row.file.original_name) == (MaterialStatus.PROVIDED, "营业执照.pdf")
+    assert client.post(case_url(case, "accept")).status_code == 302
+    assert Case.objects.get(pk=case.pk).state == CaseState.IN_PROGRESS
+
+
 def test_material_download_for_staff_who_can_see_the_case(client, hall):
     case = registered(hall)
     material = case.materials.get(item_material=hall.form)

@@ -64,6 +64,11 @@ urlpatterns = [
     path("cases/<str:number>/accept/", case_views.case_accept_view, name="case_accept"),
     path("cases/<str:number>/refuse/", case_views.case_refuse_view, name="case_refuse"),
     path("cases/<str:number>/correction/", case_views.case_correction_view, name="case_correction"),
+    path(
+        "cases/<str:number>/correction/submit/",
+        case_views.case_correction_submit_view,
+        name="case_correction_submit",
+    ),
     path("cases/<str:number>/immediate/", case_views.case_immediate_view, name="case_immediate"),
     path("cases/<str:number>/materials/<int:material_id>/", case_views.case_material_file, name="case_material_file"),
     path(

@@ -26,6 +26,7 @@ from zhengwu.audit.models import AuditEvent
 from zhengwu.cases import rules
 from zhengwu.cases.domain import stored_file_save
 from zhengwu.cases.domain.acceptance import (
+    case_correction_submit,
     case_handle_immediately,
     case_refuse,
     case_request_correction,
@@ -549,6 +550,11 @@ def _case_context(request, case: Case, **extra) -> dict:
         .order_by("position", "pk")
     )
     notices = list(case.correction_notices.order_by("sequence"))
+    # A walk-in applicant has no account to answer a correction notice online: the window (or the agent who
+    # filed the case) hands in what the latest notice listed.
+    can_correct = (
+        case.state == CaseState.CORRECTION_REQUESTED and bool(notices) and rules.can_submit_correction(user, case)
+    )
     steps, instances = _steps(case)
     # The fee and result sections share what they read (the decision; the notices tell whether fees are settled).
     facts = CaseFacts(case)
@@ -564,6 +570,8 @@ def _case_context(request, case: Case, **extra) -> dict:
         "instances": instances,
         "can_decide": can_decide,
         "can_immediate": can_immediate,
+        "can_correct": can_correct,
+        "correction_items": notices[-1].items if can_correct else [],
         "is_proxy": case.channel == Channel.PROXY,
         "can_queue": rules.can_view_acceptance_queue(user),
         "can_console": rules.can_use_window_console(user),
@@ -624,6 +632,32 @@ def case_correction_view(request, number: str):
         lambda case: case_request_correction(actor=request.user, case=case, items=items, reason=reason),
         _("已发出一次性告知补正通知。"),
     )
+
+
+def _correction_field(material_id: int) -> str:
+    return f"correction_{material_id}"
+
+
+@require_POST
+@staff_required
+def case_correction_submit_view(request, number: str):
+    """补正材料 handed in at the window (or by the agent) for the materials the latest notice listed."""
+
+    def submit(case: Case) -> None:
+        notice = case.correction_notices.order_by("-sequence").first()
+        item_materials = dict(case.materials.values_list("pk", "item_material_id"))
+        with audited_atomic():
+            materials = []
+            for item in notice.items if notice is not None else []:
+                field = _correction_field(item["material_id"])
+                upload = request.FILES.get(field)
+                if upload:
+                    materials.append(
+                        {"material": item_materials.get(item["material_id"]), "file": _stored(request, upload, field)}
+                    )
+            case_correction_submit(applicant_or_clerk=request.user, case=case, materials=materials)
+
+    return _act(request, number, submit, _("补正材料已提交，办件重新等待受理。"))
 
 
 @require_POST
