@@ -468,6 +468,24 @@ def test_a_walk_in_case_sent_back_for_correction_is_corrected_at_the_window_and_
     assert Case.objects.get(pk=case.pk).state == CaseState.IN_PROGRESS
 
 
+def test_a_case_awaiting_correction_can_be_refused_from_the_case_page(client, hall):
+    case = registered(hall)
+    licence_row = case.materials.get(item_material=hall.business_licence)
+    case_request_correction(
+        actor=hall.handler, case=case, items=[{"material": licence_row.pk, "problem": "未提交营业执照"}]
+    )
+    client.force_login(hall.handler)
+    html = client.get(case_url(case)).content.decode()
+    assert case_url(case, "refuse") in html
+    assert case_url(case, "accept") not in html and case_url(case, "correction") not in html
+
+    response = client.post(case_url(case, "refuse"), {"reason": "逾期未补正"})
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.state, case.refusal_reason) == (CaseState.REFUSED, "逾期未补正")
+
+
 def test_material_download_for_staff_who_can_see_the_case(client, hall):
     case = registered(hall)
     material = case.materials.get(item_material=hall.form)

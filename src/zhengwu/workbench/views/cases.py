@@ -536,7 +536,9 @@ def case_diagram(request, number: str):
 
 def _case_context(request, case: Case, **extra) -> dict:
     user = request.user
-    can_decide = case.state == CaseState.SUBMITTED and rules.can_decide_acceptance(user, case)
+    # An applicant who never hands in the corrections is refused (不予受理) while in 补正 too.
+    can_refuse = case.state in AWAITING_ACCEPTANCE and rules.can_decide_acceptance(user, case)
+    can_decide = can_refuse and case.state == CaseState.SUBMITTED
     can_immediate = (
         case.state == CaseState.SUBMITTED
         and case.item_version.handling_kind == HandlingKind.IMMEDIATE
@@ -569,6 +571,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         "steps": steps,
         "instances": instances,
         "can_decide": can_decide,
+        "can_refuse": can_refuse,
         "can_immediate": can_immediate,
         "can_correct": can_correct,
         "correction_items": notices[-1].items if can_correct else [],
