@@ -278,6 +278,18 @@ def test_a_malformed_body_gets_the_structured_error(api, hall):
     assert list(error["fields"]) == ["applicant"]
 
 
+@time_machine.travel(MONDAY, tick=False)
+def test_a_body_over_the_upload_limit_gets_the_structured_error(api, hall, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    before = world()
+
+    response = api.register(registration(hall, form_data={"经营场所": "青河大道 8 号" * 200}))
+
+    assert_error(response, 413, "request_too_large", "请求内容过大。")
+    assert world() == before
+    assert not ApiNonce.objects.exists()
+
+
 # ---- events -----------------------------------------------------------------------------------
 @time_machine.travel(MONDAY, tick=False)
 def test_accepted_starts_the_handling_clock_and_no_platform_process(api, hall):

@@ -8,7 +8,7 @@ Every response to a counted request carries X-RateLimit-Limit and X-RateLimit-Re
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -37,6 +37,10 @@ class HmacSignature(APIKeyHeader):
 
     def authenticate(self, request, key: str | None) -> ExternalSystem:
         headers = request.headers
+        try:
+            body = request.body
+        except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: Django's own answer would be an HTML page
+            raise ExternalApiError("request_too_large", "请求内容过大。", 413) from None
         system, usage = external_request_verify(
             key_id=key,
             timestamp=headers.get("X-Zhengwu-Timestamp"),
@@ -44,7 +48,7 @@ class HmacSignature(APIKeyHeader):
             signature=headers.get("X-Zhengwu-Signature"),
             method=request.method,
             path=request.get_full_path(),
-            body=request.body,
+            body=body,
             ip=client_ip(request),
         )
         request.external_rate_headers = rate_headers(usage)
@@ -256,7 +260,7 @@ def _department_case(system: ExternalSystem, number: str) -> Case:
     return case
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 @api.post(
