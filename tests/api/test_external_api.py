@@ -278,6 +278,31 @@ def test_a_malformed_body_gets_the_structured_error(api, hall):
     assert list(error["fields"]) == ["applicant"]
 
 
+@pytest.mark.parametrize("body", [b'{"external_id": "SCJG-1",', b"\xff\xfe{}"], ids=["not-json", "not-utf-8"])
+@time_machine.travel(MONDAY, tick=False)
+def test_a_body_that_is_not_json_gets_the_structured_error(api, hall, body):
+    timestamp, nonce = str(int(MONDAY.timestamp())), "c" * 20
+    signature = external_signature(
+        api.secret, method="POST", path="/api/external/cases", timestamp=timestamp, nonce=nonce, body=body
+    )
+    before = world()
+
+    response = api.client.post(
+        "/api/external/cases",
+        data=body,
+        content_type="application/json",
+        headers={
+            "X-Zhengwu-Key": api.system.key_id,
+            "X-Zhengwu-Timestamp": timestamp,
+            "X-Zhengwu-Nonce": nonce,
+            "X-Zhengwu-Signature": signature,
+        },
+    )
+
+    assert_error(response, 400, "invalid_json", "请求内容不是有效的 JSON（UTF-8 编码）。")
+    assert world() == before
+
+
 @time_machine.travel(MONDAY, tick=False)
 def test_a_body_over_the_upload_limit_gets_the_structured_error(api, hall, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024

@@ -115,6 +115,8 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ValueError):  # ninja could not parse the body: not JSON, or not UTF-8
+        return _error(request, 400, "invalid_json", "请求内容不是有效的 JSON（UTF-8 编码）。")
     return _error(request, exc.status_code, "error", str(exc))
 
 
@@ -260,7 +262,7 @@ def _department_case(system: ExternalSystem, number: str) -> Case:
     return case
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 @api.post(
