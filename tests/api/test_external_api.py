@@ -416,6 +416,22 @@ def test_suspension_pauses_the_handling_clock_and_resumption_moves_its_due_date(
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_a_suspension_expected_to_last_too_long_is_refused_and_changes_nothing(api, hall):
+    case = registered(api, hall)
+    api.event(case.number, {"type": "accepted"})
+    before = world()
+
+    error = assert_error(
+        api.event(case.number, {"type": "suspended", "pause_reason": "hearing", "expected_days": 10**9}),
+        422,
+        "invalid_input",
+    )
+
+    assert error["fields"] == {"expected_days": ["预计天数不能超过 3650 天。"]}
+    assert world() == before
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_decision_and_completion_stop_the_clocks(api, hall):
     case = registered(api, hall)
     api.event(case.number, {"type": "accepted"})

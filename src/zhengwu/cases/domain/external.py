@@ -87,6 +87,7 @@ KEY_ID_PREFIX = "zwk_"
 SECRET_FORMAT = "v1"
 _HKDF_INFO = b"zhengwu.cases.external-system-secret.v1"
 MAX_EXTERNAL_ID = 100
+MAX_EXPECTED_DAYS = 3650  # suspended: expected_days, in the handling clock's unit
 EXTERNAL_CHANNELS = frozenset({Channel.ONLINE, Channel.WINDOW, Channel.PROXY})
 EVENT_TYPES = (
     "accepted",
@@ -602,6 +603,8 @@ def _expected_resume_on(data: dict[str, Any], clock: Clock | None) -> date:
     days = data.get("expected_days")
     if not isinstance(days, int) or days < 1:
         raise ValidationError({"expected_resume_on": _("请填写预计恢复办理日期（expected_resume_on）或预计天数。")})
+    if days > MAX_EXPECTED_DAYS:  # a date that far out is past what dates can hold
+        raise ValidationError({"expected_days": _("预计天数不能超过 %(max)d 天。") % {"max": MAX_EXPECTED_DAYS}})
     today = local_date(timezone.now())
     if clock is not None and clock.unit == DeadlineUnit.WORKING:
         return current_index(clock.region).add_working_days(today, days)
