@@ -255,6 +255,11 @@ def test_an_unknown_item_is_not_found(api, hall):
             {"materials": ["“身份证”不是该事项的申请材料。"]},
         ),
         ({"received_at": "2026-03-02T10:06:00+08:00"}, {"received_at": ["收件时间不能晚于当前时间。"]}),
+        pytest.param(
+            {"received_at": "0001-01-01T00:00:00+08:00"},
+            {"received_at": ["收件时间不能早于 2000-01-01。"]},
+            id="received-at-before-2000-is-a-field-error-not-a-500",
+        ),
         ({"external_id": "  "}, {"external_id": ["部门系统办件编号须为 1–100 个字符。"]}),
     ],
 )

@@ -88,6 +88,9 @@ SECRET_FORMAT = "v1"
 _HKDF_INFO = b"zhengwu.cases.external-system-secret.v1"
 MAX_EXTERNAL_ID = 100
 MAX_EXPECTED_DAYS = 3650  # suspended: expected_days, in the handling clock's unit
+# A receipt time before it is a mistake: a case number carries a four-digit year, and dates near year 1 cannot
+# even be converted to local time.
+EARLIEST_RECEIVED_AT = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(8 * 60))
 EXTERNAL_CHANNELS = frozenset({Channel.ONLINE, Channel.WINDOW, Channel.PROXY})
 EVENT_TYPES = (
     "accepted",
@@ -432,6 +435,10 @@ def _received_at(value: datetime | None, now: datetime) -> datetime:
         value = timezone.make_aware(value)
     if value > now + timedelta(seconds=TIMESTAMP_WINDOW_SECONDS):
         raise ValidationError({"received_at": _("收件时间不能晚于当前时间。")})
+    if value < EARLIEST_RECEIVED_AT:
+        raise ValidationError(
+            {"received_at": _("收件时间不能早于 %(date)s。") % {"date": f"{EARLIEST_RECEIVED_AT:%Y-%m-%d}"}}
+        )
     return min(value, now)  # a department clock slightly ahead of ours
 
 
