@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from tests.cases.clock_helpers import MONDAY, at, case_events, in_progress, leader, on, open_task  # noqa: F401
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_resume, case_suspend, case_timeline
-from zhengwu.cases.domain.processing import case_task_complete
+from zhengwu.cases.domain.processing import case_task_complete, case_task_return
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case, CaseSuspension
 from zhengwu.notifications.enums import Category
@@ -17,6 +17,7 @@ from zhengwu.notifications.models import Message
 from zhengwu.workcal.clock_enums import ClockStatus, PauseReason
 from zhengwu.workcal.models.clock import Clock
 from zhengwu.workflow.enums import TaskState
+from zhengwu.workflow.models import WorkTask
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,19 @@ def test_tasks_of_a_suspended_case_cannot_be_completed(hall):
     task.refresh_from_db()
     assert task.state == TaskState.READY
     assert Case.objects.get(pk=case.pk).state == CaseState.SUSPENDED
+
+
+@time_machine.travel(at(4), tick=False)
+def test_a_step_of_a_suspended_case_cannot_be_returned_so_no_step_clock_runs_through_the_suspension(hall):
+    case = in_progress(hall)
+    suspend(hall, case)
+    task = open_task(case)
+    tasks = list(WorkTask.objects.filter(instance_id=task.instance_id).order_by("pk").values("pk", "state"))
+    with pytest.raises(ValidationError) as exc:
+        case_task_return(actor=hall.handler, task=task, to_task_id="accept", reason="材料需重新受理。")
+    assert exc.value.messages == ["办件已挂起，恢复办理前不能退回该环节。"]
+    assert list(WorkTask.objects.filter(instance_id=task.instance_id).order_by("pk").values("pk", "state")) == tasks
+    assert Clock.objects.get(pk=task.clock_id).status == ClockStatus.PAUSED
 
 
 def test_a_decided_case_cannot_be_suspended(hall, leader):

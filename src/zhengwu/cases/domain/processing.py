@@ -51,6 +51,7 @@ from zhengwu.workflow.domain import (
     instance_lock,
     process_start,
     task_complete,
+    task_return,
     workflow_load,
 )
 from zhengwu.workflow.enums import InstanceStatus
@@ -65,6 +66,7 @@ __all__ = [
     "case_for_instance",
     "case_processing_start",
     "case_task_complete",
+    "case_task_return",
     "is_decision_task",
 ]
 
@@ -291,6 +293,16 @@ def case_task_complete(
                 case, actor=actor, outcome=outcome, reasons=reasons, legal_basis=legal_basis, task=decision_task
             )
     return row
+
+
+def case_task_return(*, actor: Any, task: WorkTask, to_task_id: str, reason: str) -> WorkTask:
+    """Return a step of a case's process to an earlier one (退回). Not while the case is suspended: its step clocks
+    are paused, and the reopened step's clock would run through the suspension."""
+    with audited_atomic():
+        case, _instance = _lock_case_of(task)
+        if case is not None and case.state == CaseState.SUSPENDED:
+            raise ValidationError(_("办件已挂起，恢复办理前不能退回该环节。"))
+        return task_return(actor=actor, task=task, to_task_id=to_task_id, reason=reason)
 
 
 def case_decide(

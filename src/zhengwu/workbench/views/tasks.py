@@ -18,7 +18,13 @@ from django.views.decorators.http import require_POST
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import user_department_id
 from zhengwu.accounts.versions import staff_key
-from zhengwu.cases.domain.processing import ACCEPT_TASK_ID, case_for_instance, case_task_complete, is_decision_task
+from zhengwu.cases.domain.processing import (
+    ACCEPT_TASK_ID,
+    case_for_instance,
+    case_task_complete,
+    case_task_return,
+    is_decision_task,
+)
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
 from zhengwu.notifications.versions import unread_key
@@ -28,7 +34,7 @@ from zhengwu.workbench.task_forms import CompleteForm, DecideForm, ReassignForm,
 from zhengwu.workcal.clock_enums import DisplayStatus
 from zhengwu.workcal.domain.clock import clock_explain
 from zhengwu.workcal.models import display_status_next_change, display_status_of
-from zhengwu.workflow.domain import task_read, task_reassign, task_return
+from zhengwu.workflow.domain import task_read, task_reassign
 from zhengwu.workflow.enums import TaskState
 from zhengwu.workflow.models import WorkTask
 from zhengwu.workflow.rules import can_act_on_task, can_reassign_task, can_view_task, inbox_filter
@@ -304,7 +310,7 @@ def task_return_view(request, task_id: int):
     if not form.is_valid():
         return _render_task(request, task, forms={"return": form})
     try:
-        task_return(
+        case_task_return(
             actor=request.user,
             task=task,
             to_task_id=form.cleaned_data["to_task_id"],
