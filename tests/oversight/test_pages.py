@@ -152,6 +152,29 @@ def test_the_inbox_filters(client, office, board, query, expected):
     assert shown == expected
 
 
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999"])
+def test_the_inbox_reads_an_odd_key_in_a_filter_as_no_filter_not_an_error(client, office, board, value):
+    _cases, alerts = board
+    client.force_login(office.supervisor)
+
+    response = client.get(f"/oversight/alerts/?point={value}&department={value}&case={value}&level={value}")
+
+    assert response.status_code == 200
+    html = html_of(response)
+    shown = {name for name, alert in alerts.items() if f'href="/oversight/alerts/{alert.pk}/"' in html}
+    assert shown == {"red", "red_report", "yellow", "other_red"}
+
+
+def test_a_new_order_ignores_an_odd_alert_key(client, office, board):
+    _cases, alerts = board
+    client.force_login(office.supervisor)
+
+    response = client.get(f"/oversight/orders/new/?alert=²&alert=99999999999999999999999&alert={alerts['red'].pk}")
+
+    assert response.status_code == 200
+    assert f'value="{alerts["red"].pk}"' in response.content.decode()
+
+
 def test_the_inbox_of_a_leader_is_scoped_and_foreign_alerts_are_404(client, office, board):
     _cases, alerts = board
     client.force_login(office.unit_head)

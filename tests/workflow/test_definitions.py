@@ -281,6 +281,11 @@ TIMER = DEFAULT.replace(
             id="bad-step-limit",
         ),
         pytest.param(
+            DEFAULT.replace('value="10"', 'value="²"'),
+            ["用户任务“审查”（id=review）的办理时限（step_limit_days）必须是 1 至 365 之间的整数工作日，现为“²”。"],
+            id="superscript-step-limit",
+        ),
+        pytest.param(
             DEFAULT.replace('isExecutable="true"', 'isExecutable="false"'),
             ['流程 default_licensing 未标记为可执行（isExecutable="true"）。'],
             id="not-executable",

@@ -216,7 +216,7 @@ def domain_errors_apply(error: ValidationError, *, forms_: list[forms.Form], row
         if prefix in rows:
             formset, sent = rows[prefix]
             index, _sep, field = rest.partition("-")
-            if index.isdigit() and int(index) < len(sent) and field in sent[int(index)].fields:
+            if index.isdecimal() and int(index) < len(sent) and field in sent[int(index)].fields:
                 sent[int(index)].add_error(field, messages)
             else:
                 formset.non_form_errors().extend(messages)

@@ -342,7 +342,7 @@ def _step_limit(task: etree._Element, errors: list[str]) -> int:
     if not values:
         return default_step_limit_days()
     text = str(values[0]).strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_STEP_LIMIT_DAYS:
+    if not text.isdecimal() or not 1 <= int(text) <= MAX_STEP_LIMIT_DAYS:
         errors.append(
             f"用户任务{_describe(task)}的办理时限（{STEP_LIMIT_PROPERTY}）必须是 1 至 {MAX_STEP_LIMIT_DAYS} 之间的整数"
             f"工作日，现为“{text}”。"

@@ -199,7 +199,7 @@ def _depth(raw: Any) -> int | None:
     text = _text(raw)
     if not text:
         return None
-    if text.isdigit() and int(text) in OnlineDepth.values:
+    if text.isdecimal() and int(text) in OnlineDepth.values:
         return int(text)
     for value, label in zip(OnlineDepth.values, OnlineDepth.labels, strict=True):
         if text == str(label):

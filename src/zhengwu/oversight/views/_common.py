@@ -22,7 +22,9 @@ def page_of(request, queryset, per_page: int = PER_PAGE):
 
 
 def int_param(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A key typed in a query string or form, else None: decimal digits only (not "²", which int() refuses) and
+    within a 64-bit column (a longer one matches nothing anyway, and SQLite cannot even compare it)."""
+    return int(value) if value and value.isdecimal() and len(value) <= 18 else None
 
 
 def date_param(value: str | None) -> date | None:

@@ -49,9 +49,9 @@ def _filtered(request):
     if department == "none":
         queryset = queryset.filter(department__isnull=True)
         filters["department"] = department
-    elif int_param(department) is not None:
-        queryset = queryset.filter(department_id=int(department))
-        filters["department"] = department
+    elif (department_id := int_param(department)) is not None:
+        queryset = queryset.filter(department_id=department_id)
+        filters["department"] = str(department_id)
     case = int_param(params.get("case"))
     if case is not None:
         queryset = queryset.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case))

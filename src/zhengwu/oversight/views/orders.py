@@ -43,7 +43,8 @@ def order_list(request):
 
 
 def _new_context(request, **extra):
-    alert_ids = [int(v) for v in request.GET.getlist("alert") + request.POST.getlist("alert") if v.isdigit()]
+    values = request.GET.getlist("alert") + request.POST.getlist("alert")
+    alert_ids = [pk for pk in map(int_param, values) if pk is not None]
     alerts = list(
         Alert.objects.filter(pk__in=alert_ids, status__in=sorted(ACTIVE_ALERT_STATUSES)).select_related(
             "point", "department"

@@ -120,7 +120,7 @@ class CalendarYearAdmin(AuditHistoryMixin, admin.ModelAdmin):
         month = _int_param(request, "month", today.month, 1, 12)
         region = None
         region_id = request.GET.get("region") or ""
-        if region_id.isdigit():
+        if region_id.isdecimal() and len(region_id) <= 18:
             region = Region.objects.filter(pk=int(region_id)).first()
         index = current_index(region)
         overrides = set()

@@ -171,7 +171,7 @@ class TaskTableSync:
 
     def _countersigner(self, value: Any, task_name: str):
         user_id = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isdecimal():
             user_id = int(value)
         if user_id is None:
             raise ValidationError(f"环节“{task_name}”的会签人必须是工作人员的用户 ID，收到“{value}”。")
