@@ -14,6 +14,7 @@ from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import case_extension_decide, case_extension_request, case_resume, case_timeline
 from zhengwu.cases.enums import CaseState, ExtensionState
 from zhengwu.cases.models import CaseExtension
+from zhengwu.cases.rules import extensions_to_decide
 from zhengwu.notifications.enums import Category
 from zhengwu.notifications.models import Message
 from zhengwu.workcal.models.clock import Clock, ClockExtension
@@ -90,6 +91,29 @@ def test_a_unit_head_is_asked_when_the_department_has_no_leader_in_charge(hall):
     ) == [head.pk]
     case_extension_decide(actor=head, extension=extension, approve=True)
     assert handling(case).due_date == on(23)
+
+
+@time_machine.travel(at(4), tick=False)
+def test_nobody_approves_an_extension_they_asked_for_themselves(hall, leader):
+    both = make_staff(
+        "kezhang2",
+        department=hall.department,
+        display_name="兼任领导",
+        roles=(Role.SECTION_HEAD, Role.LEADER_IN_CHARGE),
+    )
+    case = in_progress(hall)
+    extension = request(hall, case, actor=both)
+    assert list(
+        Message.objects.filter(category=Category.CASE_EXTENSION_REQUESTED).values_list("recipient", flat=True)
+    ) == [leader.pk]
+    assert (list(extensions_to_decide(both)), list(extensions_to_decide(leader))) == ([], [extension])
+    with pytest.raises(ValidationError) as exc:
+        case_extension_decide(actor=both, extension=extension, approve=True)
+    assert exc.value.messages == ["本人申请的延期不能由本人审批。"]
+    extension.refresh_from_db()
+    assert (extension.state, handling(case).extension_days) == (ExtensionState.REQUESTED, 0)
+    case_extension_decide(actor=leader, extension=extension, approve=True)
+    assert handling(case).extension_days == 10
 
 
 @time_machine.travel(at(4), tick=False)

@@ -344,7 +344,7 @@ def can_view_extension_queue(user: Any) -> bool:
 
 def extensions_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     """Pending extension requests `user` may decide: those of their own department's cases still being handled
-    (a request left pending when its case was decided is moot)."""
+    (a request left pending when its case was decided is moot), except the ones they asked for themselves."""
     from zhengwu.cases.enums import CaseState, ExtensionState
     from zhengwu.cases.models import CaseExtension
 
@@ -355,7 +355,7 @@ def extensions_to_decide(user: Any, queryset: QuerySet | None = None) -> QuerySe
         state=ExtensionState.REQUESTED,
         case__department_id=staff_profile(user).department_id,
         case__state__in=[CaseState.IN_PROGRESS, CaseState.SUSPENDED],
-    )
+    ).exclude(requested_by_id=user.pk)
 
 
 # ---- fee refunds (退费审批): the fee window asks, a leader of the case's department approves (four eyes) ----

@@ -61,5 +61,7 @@ def case_clock_panel(user, case: Case) -> CaseClockPanel:
         and pending is None
         and approved < MAX_APPROVED_EXTENSIONS
         and limit > 0,
-        can_decide_extension=pending is not None and rules.can_decide_extension(user, case),
+        can_decide_extension=pending is not None
+        and pending.requested_by_id != user.pk
+        and rules.can_decide_extension(user, case),
     )

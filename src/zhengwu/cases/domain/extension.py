@@ -131,7 +131,7 @@ def case_extension_request(*, actor: Any, case: Case, reason: str, days: int | N
                 "due_date_before": clock.due_date.isoformat(),
             },
         )
-        recipients = extension_approvers(locked.department)
+        recipients = [user for user in extension_approvers(locked.department) if user.pk != extension.requested_by_id]
         if recipients:
             notify(
                 recipients=recipients,
@@ -172,6 +172,8 @@ def case_extension_decide(*, actor: Any, extension: CaseExtension, approve: bool
         row = CaseExtension.objects.select_for_update().get(pk=extension.pk)
         if not can_decide_extension(actor, locked):
             raise ValidationError(_("只有本部门的分管领导或单位负责人可以审批延期。"))
+        if row.requested_by_id is not None and row.requested_by_id == getattr(actor, "pk", None):
+            raise ValidationError(_("本人申请的延期不能由本人审批。"))
         if row.state != ExtensionState.REQUESTED:
             raise ValidationError(
                 _("该延期申请已经审批（%(state)s），不能重复审批。") % {"state": ExtensionState(row.state).label}
