@@ -229,6 +229,7 @@ def test_case_page_shows_timeline_notice_and_takes_the_correction(client, hall):
     assert "一次性告知补正" in page and "收件" in page
     assert hall.clerk.display_name not in page  # no staff names to the public
     assert "计时对象" in page  # the clock's explanation
+    assert f"<dt>查询码</dt><dd><code>{case.query_code}</code>" in page  # for the progress lookup without login
 
     response = client.post(url, {f"m{hall.business_licence.pk}_file": pdf_upload("营业执照2.pdf", b"v2")}, follow=True)
 

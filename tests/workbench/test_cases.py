@@ -419,7 +419,12 @@ def test_correction_notice_through_the_page_and_a_second_needs_a_reason(client, 
     refused = client.post(case_url(case, "correction"), second)
     assert refused.status_code == 400
     assert CorrectionNotice.objects.filter(case=case).count() == 1
-    accepted = client.post(case_url(case, "correction"), second | {"reason": "申请书签字页缺失"})
+    unlisted = client.post(case_url(case, "correction"), {"correction_reason": "申请书签字页缺失"})
+    assert unlisted.status_code == 400  # no material listed: the reason typed stays in its own box
+    page = unlisted.content.decode()
+    assert '<textarea id="correction-reason" name="correction_reason" rows="2">申请书签字页缺失</textarea>' in page
+    assert '<textarea id="refuse-reason" name="reason" rows="2"></textarea>' in page
+    accepted = client.post(case_url(case, "correction"), second | {"correction_reason": "申请书签字页缺失"})
     assert accepted.status_code == 302
     notice = CorrectionNotice.objects.get(case=case, sequence=2)
     assert notice.flagged_for_supervision is True

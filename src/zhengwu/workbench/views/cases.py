@@ -628,7 +628,7 @@ def case_correction_view(request, number: str):
     items = [
         {"material": int(pk), "problem": request.POST.get(f"problem_{pk}", "")} for pk in selected if pk.isdecimal()
     ]
-    reason = request.POST.get("reason", "")
+    reason = request.POST.get("correction_reason", "")  # not "reason": the refusal form's, on the same page
     return _act(
         request,
         number,
