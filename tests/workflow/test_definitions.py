@@ -286,6 +286,13 @@ TIMER = DEFAULT.replace(
             id="superscript-step-limit",
         ),
         pytest.param(
+            DEFAULT.replace(
+                '<bpmn:startEvent id="start" name="收件">', '<bpmn:intermediateThrowEvent id="start">'
+            ).replace("</bpmn:startEvent>", "</bpmn:intermediateThrowEvent>"),
+            ["流程 default_licensing 没有开始事件（startEvent）。"],
+            id="no-start-event",
+        ),
+        pytest.param(
             DEFAULT.replace('isExecutable="true"', 'isExecutable="false"'),
             ['流程 default_licensing 未标记为可执行（isExecutable="true"）。'],
             id="not-executable",

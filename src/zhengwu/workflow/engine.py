@@ -415,6 +415,8 @@ def bpmn_parse(data: bytes | str) -> ParsedDefinition:
         raise _fail(f'流程 {process_id} 未标记为可执行（isExecutable="true"）。')
 
     errors = _check_elements(process)
+    if process.find("bpmn:startEvent", namespaces=NS) is None:  # else SpiffWorkflow's English "No start event found"
+        errors.insert(0, f"流程 {process_id} 没有开始事件（startEvent）。")
     if errors:
         raise _fail(errors)
 
