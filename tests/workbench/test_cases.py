@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.cases.conftest import PDF, Hall, hall  # noqa: F401
 from tests.html import assert_page_shell
 from zhengwu.cases.domain.acceptance import case_accept, case_request_correction
+from zhengwu.cases.domain.external import case_register_external, external_system_create
 from zhengwu.cases.domain.intake import case_register_at_window
 from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import Case, CorrectionNotice, StoredFile
@@ -270,6 +271,35 @@ def test_queue_filters_by_state_and_hides_decided_cases(client, hall):
     assert sorted(numbers) == sorted([waiting.number, sent_back.number])
     filtered = client.get(url, {"state": "correction_requested", "department": hall.department.pk})
     assert [row.case.number for row in filtered.context["rows"]] == [sent_back.number]
+
+
+def test_a_departmental_systems_case_says_where_it_is_handled_in_the_queue_and_on_its_page(client, hall):
+    system, _secret = external_system_create(actor="system:test", department=hall.department, name="市场监管业务系统")
+    case, _created = case_register_external(
+        system=system,
+        external_id="SCJG-1",
+        implementation_code=hall.version.item.implementation_code,
+        applicant_snapshot={
+            "kind": "legal",
+            "name": "青川绿源农业科技有限公司",
+            "id_number": hall.enterprise.enterprise.credit_code,
+        },
+        received_at=timezone.now(),
+        channel="window",
+    )
+    walk_in = registered(hall)
+    client.force_login(hall.handler)
+
+    queue = client.get(reverse("workbench:case_acceptance_queue"))
+
+    assert [(row.case.number, row.external) for row in queue.context["rows"]] == [
+        (case.number, True),
+        (walk_in.number, False),
+    ]
+    assert queue.content.decode().count('<span class="muted">部门系统办理</span>') == 1
+    page = client.get(case_url(case)).content.decode()
+    assert "<dt>登记来源</dt><dd>部门业务系统“市场监管业务系统”（该系统办件编号 SCJG-1）。" in page
+    assert "<dt>登记来源</dt>" not in client.get(case_url(walk_in)).content.decode()
 
 
 def test_queue_of_a_handler_excludes_other_departments(client, hall):

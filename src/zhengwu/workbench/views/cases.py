@@ -107,7 +107,7 @@ def _registrable_versions(user):
 
 
 # The case page reads the case with the rows its result section shows (CaseFacts then reads none of them again).
-PAGE_RELATED = ("external_link", *CASE_RESULT_RELATED)
+PAGE_RELATED = ("external_link__system", *CASE_RESULT_RELATED)
 
 
 def _case_or_404(user, number: str, *, related: tuple[str, ...] = ()) -> Case:
@@ -341,6 +341,7 @@ class QueueRow:
     case: Case
     clock_status: str
     clock_label: str
+    external: bool = False  # registered by a departmental system: handled there, not on this platform
 
 
 @staff_required
@@ -358,7 +359,7 @@ def acceptance_queue(request):
             cases = cases.filter(department=form.cleaned_data["department"])
         if form.cleaned_data["state"]:
             cases = cases.filter(state=form.cleaned_data["state"])
-    cases = cases.select_related("item_version", "department", "acceptance_clock").order_by(
+    cases = cases.select_related("item_version", "department", "acceptance_clock", "external_link").order_by(
         "acceptance_clock__due_at", "pk"
     )
     page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
@@ -367,7 +368,14 @@ def acceptance_queue(request):
     for case in page:
         clock = case.acceptance_clock
         status = clock.display_status(now) if clock is not None else None
-        rows.append(QueueRow(case, status.value if status else "none", status.label if status else _("未计时")))
+        rows.append(
+            QueueRow(
+                case,
+                status.value if status else "none",
+                status.label if status else _("未计时"),
+                external=rules.registered_by_external_system(case),
+            )
+        )
     return render(request, "workbench/cases/acceptance_queue.html", {"form": form, "page": page, "rows": rows})
 
 
@@ -576,6 +584,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         "can_correct": can_correct,
         "correction_items": notices[-1].items if can_correct else [],
         "is_proxy": case.channel == Channel.PROXY,
+        "external": getattr(case, "external_link", None),  # a departmental system's case (一厅双网)
         "can_queue": rules.can_view_acceptance_queue(user),
         "can_console": rules.can_use_window_console(user),
         "clock_panel": case_clock_panel(user, case),
