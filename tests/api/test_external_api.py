@@ -32,6 +32,7 @@ from zhengwu.cases.models import (
     FeeNotice,
 )
 from zhengwu.cases.tasks import purge_api_nonces
+from zhengwu.notifications.models import Message
 from zhengwu.workflow.models import ProcessInstance
 
 pytestmark = pytest.mark.django_db
@@ -339,6 +340,18 @@ def test_accepted_starts_the_handling_clock_and_no_platform_process(api, hall):
         ("cases.processing_started", actor),
     ]
     assert not ProcessInstance.objects.exists()
+
+
+def test_the_applicant_of_a_case_a_departmental_system_registered_is_left_to_that_system_to_tell(
+    api, hall, sms_outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = registered(api, hall)  # a walk-in there, with a phone number
+        assert api.event(case.number, {"type": "accepted"}).status_code == 200
+
+    assert case.applicant_phone == "13953600003"
+    assert not Message.objects.exists()
+    assert sms_outbox == []
 
 
 @time_machine.travel(MONDAY, tick=False)

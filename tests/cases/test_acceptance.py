@@ -1,8 +1,11 @@
+import json
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.accounts.factories import resident_id
@@ -14,6 +17,7 @@ from zhengwu.cases.domain import (
     case_refuse,
     case_register_at_window,
     case_request_correction,
+    case_submit_by_proxy,
     case_submit_online,
 )
 from zhengwu.cases.enums import CaseState, MaterialStatus
@@ -361,18 +365,125 @@ def test_promised_item_cannot_be_completed_on_the_spot(hall):
     }
 
 
-def test_walk_in_without_account_gets_no_message(hall):
-    snapshot = {
-        "kind": "natural",
-        "name": "李梅",
-        "id_type": "resident_id",
-        "id_number": resident_id("33010219850101002"),
-    }
-    case = case_register_at_window(
-        clerk=hall.clerk, item_version=hall.version, applicant_snapshot=snapshot, materials=[]
+# ---- telling the applicant --------------------------------------------------------------------
+def walk_in(hall, **snapshot) -> Case:
+    """A case registered at the window for a resident with no account."""
+    person = {"kind": "natural", "name": "李梅", "id_type": "resident_id"}
+    person["id_number"] = resident_id("33010219850101002")
+    return case_register_at_window(
+        clerk=hall.clerk, item_version=hall.version, applicant_snapshot=person | snapshot, materials=[]
     )
-    case_accept(actor=hall.clerk, case=case)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_walk_in_without_an_account_is_told_of_acceptance_by_sms_to_the_case_phone_after_commit(
+    hall, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    settings.ZHENGWU_SMS_FILE = ""
+    settings.ZHENGWU_SMS_BACKEND = "zhengwu.notifications.backends.FileSmsGateway"  # the development backend
+    settings.ZHENGWU_SMS_SIGNATURE = "青川政务"
+    sms_log = tmp_path / "sms.log"
+    with time_machine.travel(MONDAY, tick=False):
+        case = walk_in(hall, phone="139 5360 0009")
+        sms_log.unlink()  # the text at registration
+        with transaction.atomic():
+            case_accept(actor=hall.clerk, case=case)
+            assert not sms_log.exists()  # not before commit
+
+    case.refresh_from_db()
+    [line] = sms_log.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    due = case.handling_clock.due_date.isoformat()
+    assert (record["phone"], record["text"]) == (
+        "13953600009",
+        f"【青川政务】您的申请已受理：{case.number}：受理时间：2026-03-02 10:00 承诺办结期限：{due} 前。",
+    )
+    assert case.query_code not in record["text"]
+    message = Message.objects.get(category="case.accepted")
+    assert (message.recipient, message.in_inbox, message.sender) == (None, False, hall.clerk)
+    assert list(message.deliveries.values_list("channel", "address", "state", "attempts", "provider_reference")) == [
+        ("sms", "13953600009", "sent", 1, record["reference"])
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_acceptance_sends_the_walk_in_nothing(hall, sms_outbox):
+    class ChangeFailed(Exception):
+        pass
+
+    case = walk_in(hall, phone="13953600009")
+    sms_outbox.clear()  # the text at registration
+
+    with pytest.raises(ChangeFailed), transaction.atomic():
+        case_accept(actor=hall.clerk, case=case)
+        raise ChangeFailed
+
+    assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
+    assert not Message.objects.filter(category="case.accepted").exists()
+    assert sms_outbox == []
+
+
+def test_a_walk_in_without_a_phone_number_is_told_nothing_and_acceptance_goes_through(
+    hall, sms_outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        case = walk_in(hall)
+        case = case_accept(actor=hall.clerk, case=case)
+
+    assert case.state == CaseState.ACCEPTED
+    assert callbacks == []
     assert Message.objects.count() == 0
+    assert sms_outbox == []
+
+
+def test_an_account_holder_is_told_in_the_inbox_by_sms_and_e_mail_as_before(
+    hall, sms_outbox, django_capture_on_commit_callbacks
+):
+    case = online(hall)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_accept(actor=hall.clerk, case=case)
+
+    message = Message.objects.get(category="case.accepted")
+    assert (message.recipient, message.in_inbox, message.subject) == (
+        hall.enterprise,
+        True,
+        f"您的申请已受理：{case.number}",
+    )
+    assert sorted(message.deliveries.values_list("channel", "address", "state")) == [
+        ("email", "", "skipped"),
+        ("inapp", "", "sent"),
+        ("sms", "13953600003", "sent"),
+    ]
+    assert [sms.phone for sms in sms_outbox] == ["13953600003"]
+    assert not Message.objects.filter(recipient=None).exists()
+
+
+def test_the_station_agent_is_told_in_their_message_centre_of_what_happens_to_a_case_they_filed(
+    hall, sms_outbox, django_capture_on_commit_callbacks
+):
+    case = case_submit_by_proxy(
+        agent=hall.agent,
+        applicant=hall.citizen,
+        item_version=hall.version,
+        materials=[{"material": hall.form, "file": hall.pdf()}],
+        consent_text="本人同意由便民服务站代办员代为申报。",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_accept(actor=hall.clerk, case=case)
+
+    applicant = Message.objects.get(category="case.accepted", recipient=hall.citizen)
+    agent = Message.objects.get(category="case.accepted", recipient=hall.agent)
+    assert (agent.subject, agent.body, agent.link, agent.in_inbox, agent.sender) == (
+        f"代办件：您的申请已受理：{case.number}",
+        f"申请人：张晓明\n{applicant.body}",
+        reverse("workbench:case_detail", args=[case.number]),
+        True,
+        hall.clerk,
+    )
+    assert list(agent.deliveries.values_list("channel", "state")) == [("inapp", "sent")]
+    assert [sms.phone for sms in sms_outbox] == ["13953600001"]  # the applicant's; none to the agent
+    assert not Message.objects.filter(recipient=hall.agent).exclude(pk=agent.pk).exists()  # not of their own filing
 
 
 def test_immediate_item_accepted_normally_gets_a_one_day_handling_clock(hall):

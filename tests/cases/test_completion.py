@@ -7,7 +7,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.cases.outcome import denied, granted, leader_of, map_food, online_case
+from tests.accounts.factories import credit_code
+from tests.cases.outcome import decide, denied, granted, leader_of, map_food, online_case, walk_in_case
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import (
     case_certificate_issue,
@@ -18,7 +19,7 @@ from zhengwu.cases.domain import (
 )
 from zhengwu.cases.domain.completion import case_clocks
 from zhengwu.cases.domain.lookup import case_timeline
-from zhengwu.cases.enums import CaseState, DeliveryMethod
+from zhengwu.cases.enums import CaseState, DecisionOutcome, DeliveryMethod
 from zhengwu.cases.models import CaseDecisionDocument
 from zhengwu.notifications.enums import Category
 from zhengwu.notifications.models import Message
@@ -157,6 +158,27 @@ def test_denied_case_completes_with_its_decision_document(hall, leader):
     assert CaseDecisionDocument.objects.get(case=case).signature_reason == "不予许可，决定人：高建国"
     assert Clock.objects.get(pk=open_clock.pk).status == ClockStatus.STOPPED
     assert not case_clocks(case).open().exists()
+
+
+def test_a_walk_in_without_an_account_is_told_of_each_step_by_sms_and_not_pointed_to_my_cases(
+    hall, leader, sms_outbox, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(MONDAY, tick=False), django_capture_on_commit_callbacks(execute=True):
+        case = walk_in_case(hall, credit_code("91370799MA3D4E5F7"), name="青川无账户公司")
+        case = decide(hall, case, leader, DecisionOutcome.DENY)
+        case_complete(actor=hall.handler, case=case)
+
+    assert list(Message.objects.order_by("pk").values_list("recipient", "category", "in_inbox")) == [
+        (None, "case.submitted", False),
+        (None, "case.accepted", False),
+        (None, "case.decided", False),
+        (None, "case.completed", False),
+    ]
+    completed = Message.objects.get(category=Category.CASE_COMPLETED)
+    assert completed.body == "您申请的“食品经营许可证核发”已于 2026-03-02 10:00 办结。欢迎对本次服务作出评价。"
+    assert [sms.phone for sms in sms_outbox] == ["13953600003"] * 4
+    assert all(case.number in sms.text for sms in sms_outbox)
+    assert sms_outbox[-1].text == f"【政务服务平台】您的办件已办结：{case.number}：{completed.body}"
 
 
 def test_undecided_case_cannot_complete(hall):

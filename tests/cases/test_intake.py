@@ -177,6 +177,7 @@ def test_staff_cannot_apply_online(hall):
 WALK_IN = {"kind": "natural", "name": "李梅", "id_type": "resident_id", "id_number": resident_id("33010219850101002")}
 
 
+@time_machine.travel(NOON, tick=False)
 def test_window_registration_records_clerk_window_and_missing_materials(hall):
     case = case_register_at_window(
         clerk=hall.clerk,
@@ -188,7 +189,15 @@ def test_window_registration_records_clerk_window_and_missing_materials(hall):
     assert (case.applicant, case.applicant_name, case.applicant_phone) == (None, "李梅", "13953600009")
     assert case.materials.get(item_material=hall.business_licence).status == MaterialStatus.MISSING
     assert AuditEvent.objects.get(action="cases.submitted").actor_id == hall.clerk.pk
-    assert Message.objects.count() == 0  # no account to notify; told at the window
+    # no account: one SMS to the number given at the window, without the query code (it is on the receipt)
+    message = Message.objects.get()
+    assert (message.recipient, message.category, message.in_inbox) == (None, "case.submitted", False)
+    assert message.body == (
+        f"办件编号：{case.number}\n收件时间：2026-03-02 10:00\n"
+        "我们将在 2026-03-09 前作出是否受理的决定或一次性告知需要补正的材料。查询码见收件回执。"
+    )
+    assert case.query_code not in message.body
+    assert list(message.deliveries.values_list("channel", "address")) == [("sms", "13953600009")]
 
 
 def test_registration_window_registers_for_any_department(hall):
@@ -257,6 +266,7 @@ def test_proxy_submission_records_agent_and_consent(hall):
     assert (case.consent_text, case.consent_file) == ("本人同意由便民服务站代办员代为申报。", consent)
     assert (case.applicant_kind, case.applicant_name) == ("natural", "张晓明")
     assert Message.objects.filter(recipient=hall.citizen).count() == 1
+    assert Message.objects.count() == 1  # the agent filed it: not told of their own filing
 
 
 def test_proxy_needs_consent_and_an_agent(hall):

@@ -4,12 +4,12 @@ from django.db import migrations
 
 
 class IndexChanges(migrations.SeparateDatabaseAndState):
-    """`operations` (index-only changes: `db_index`/`unique` off, `AddIndex`, `AddConstraint`) applied to the
-    migration state; on a database named in `sql` the schema is changed by its statements (undone by `reverse_sql`'s)
-    instead of by the operations. Django's `AlterField` drops and re-adds (so re-validates) a foreign key's
-    constraint on PostgreSQL when only its index changes, and remakes the table on SQLite, which loses the indexes
-    other apps' migrations created by hand (supervision's on cases and clocks); a renamed index is not rebuilt.
-    Other databases run the operations."""
+    """`operations` (index-only changes: `db_index`/`unique` off, `AddIndex`, `AddConstraint`; or a foreign key
+    made nullable) applied to the migration state; on a database named in `sql` the schema is changed by its
+    statements (undone by `reverse_sql`'s) instead of by the operations. Django's `AlterField` drops and re-adds (so
+    re-validates) a foreign key's constraint on PostgreSQL when only its index or its nullability changes, and
+    remakes the table on SQLite, which loses the indexes other apps' migrations created by hand (supervision's on
+    cases and clocks); a renamed index is not rebuilt. Other databases run the operations."""
 
     def __init__(self, operations: list, sql: dict[str, list[str]], reverse_sql: dict[str, list[str]]) -> None:
         super().__init__(database_operations=operations, state_operations=operations)

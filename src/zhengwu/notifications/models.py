@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,14 +13,19 @@ MAX_ATTEMPTS = 3
 
 
 class Message(models.Model):
-    """One notice to one user. It is the in-app message itself; deliveries carry it to SMS and email."""
+    """One notice to one user. It is the in-app message itself; deliveries carry it to SMS and email. A message
+    with no recipient went to a bare phone number (someone without an account, `notify_phone`): it has its SMS
+    delivery only and is in no inbox."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("接收人"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="notification_messages",
         db_index=False,  # served by notif_message_recipient_read
+        help_text=_("为空表示发给未注册账户的手机号码（仅短信）。"),
     )
     # A code from enums.Category, validated by notify(); no `choices` here, so a new category needs no migration.
     category = models.CharField(_("类别"), max_length=64)
@@ -42,6 +48,12 @@ class Message(models.Model):
         verbose_name = _("消息")
         verbose_name_plural = _("消息")
         indexes = [models.Index(fields=["recipient", "read_at"], name="notif_message_recipient_read")]
+        constraints = [
+            # a message in an inbox belongs to someone
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(in_inbox=False), name="notif_message_inbox_recipient"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -8,14 +8,17 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
+from zhengwu.cases.rules import ExternalSystemActor, registered_by_external_system
 from zhengwu.core.rows import Locked, row_get_with, rows_lock_together
-from zhengwu.notifications.domain import notify
-from zhengwu.notifications.enums import Category
+from zhengwu.notifications.domain import notify, notify_phone
+from zhengwu.notifications.domain.notify import SUBJECT_MAX_LENGTH
+from zhengwu.notifications.enums import Category, Channel
 from zhengwu.workcal.arith import remember_version, version_columns_sql, version_wanted
 
 SYSTEM_ACTOR = "system:cases"
@@ -138,10 +141,37 @@ def snapshot(case: Case) -> dict[str, Any]:
 
 
 def tell_applicant(case: Case, *, category: Category, subject: str, body: str, actor: Any) -> None:
-    """Notify the applicant's account (walk-in applicants without one are told at the window)."""
-    if case.applicant_id is None:
+    """Notify the applicant: their account (in-app, SMS and e-mail); an applicant registered at the window without
+    one, by SMS to the case's phone number (nothing without a number). The station agent who filed the case is
+    told too, in their message centre, of what they did not do themselves. A case a departmental system registered
+    is left to that system to tell its applicant (it is handled there, ADR 0018), as before."""
+    if case.applicant_id is not None:
+        notify(recipients=[case.applicant], category=category, subject=subject, body=body, actor=actor)
+        if case.proxy_agent_id is not None and getattr(actor, "pk", None) != case.proxy_agent_id:
+            _tell_agent(case, category=category, subject=subject, body=body, actor=actor)
+    elif case.applicant_phone and not _handled_by_department_system(case, actor):
+        notify_phone(phone=case.applicant_phone, category=category, subject=subject, body=body, actor=actor)
+
+
+def _tell_agent(case: Case, *, category: Category, subject: str, body: str, actor: Any) -> None:
+    """The 代办员 follows the cases they filed (they bring corrections and often collect the result): the applicant's
+    notice as an in-app message with a link to the case page; no SMS or e-mail, which the applicant gets."""
+    agent = case.proxy_agent
+    if not agent.is_active:
         return
-    notify(recipients=[case.applicant], category=category, subject=subject, body=body, actor=actor)
+    notify(
+        recipients=[agent],
+        category=category,
+        subject=(_("代办件：%(subject)s") % {"subject": subject})[:SUBJECT_MAX_LENGTH],
+        body=_("申请人：%(name)s\n%(body)s") % {"name": case.applicant_name, "body": body},
+        link=reverse("workbench:case_detail", args=[case.number]),
+        channels=(Channel.INAPP,),
+        actor=actor,
+    )
+
+
+def _handled_by_department_system(case: Case, actor: Any) -> bool:
+    return isinstance(actor, ExternalSystemActor) or registered_by_external_system(case)
 
 
 def fmt(dt) -> str:

@@ -114,7 +114,11 @@ def case_complete(*, actor: Any, case: Case, note: str = "") -> Case:
             locked,
             category=Category.CASE_COMPLETED,
             subject=_("您的办件已办结：%(number)s") % {"number": locked.number},
-            body=_("您申请的“%(item)s”已于 %(at)s 办结，可在“我的办件”中下载决定书。欢迎对本次服务作出评价。")
+            body=(
+                _("您申请的“%(item)s”已于 %(at)s 办结，可在“我的办件”中下载决定书。欢迎对本次服务作出评价。")
+                if locked.applicant_id is not None
+                else _("您申请的“%(item)s”已于 %(at)s 办结。欢迎对本次服务作出评价。")  # no account: no “我的办件”
+            )
             % {"item": locked.item_version.name, "at": fmt(now)},
             actor=actor,
         )

@@ -346,20 +346,24 @@ def _create(
                 **(audit_extra or {}),
             },
         )
+        values = {"number": case.number, "at": fmt(received_at), "due": clock.due_date.isoformat()}
+        if case.applicant_id is None:
+            # a text to a number the window typed in: the query code is on the receipt, not in the SMS
+            body = _(
+                "办件编号：%(number)s\n收件时间：%(at)s\n"
+                "我们将在 %(due)s 前作出是否受理的决定或一次性告知需要补正的材料。查询码见收件回执。"
+            )
+        else:
+            body = _(
+                "办件编号：%(number)s\n查询码：%(code)s\n收件时间：%(at)s\n"
+                "我们将在 %(due)s 前作出是否受理的决定或一次性告知需要补正的材料。"
+            )
+            values["code"] = case.query_code
         tell_applicant(
             case,
             category=Category.CASE_SUBMITTED,
             subject=_("您的申请已收到：%(name)s") % {"name": version.name},
-            body=_(
-                "办件编号：%(number)s\n查询码：%(code)s\n收件时间：%(at)s\n"
-                "我们将在 %(due)s 前作出是否受理的决定或一次性告知需要补正的材料。"
-            )
-            % {
-                "number": case.number,
-                "code": case.query_code,
-                "at": fmt(received_at),
-                "due": clock.due_date.isoformat(),
-            },
+            body=body % values,
             actor=actor,
         )
     return case

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengwu.accounts.domain.identity import is_mobile_phone, phone_normalise
 from zhengwu.core.rows import rows_with_held, statement_cursor
 from zhengwu.notifications.domain import delivery
 from zhengwu.notifications.enums import ALL_CHANNELS, Category, Channel, DeliveryState
@@ -113,27 +114,77 @@ def notify(
         for recipient in unique.values()
     ]
     claimed = delivery.deliveries_sent_in_process()
+    rows = [_delivery_values(message.recipient, channels, now, claimed=claimed) for message in messages]
+    _insert(messages, rows, claimed=claimed, unread=unique if Channel.INAPP in channels else None)
+    return messages
+
+
+def notify_phone(
+    *,
+    phone: str,
+    category: str,
+    subject: str,
+    body: str,
+    actor: Any = None,
+) -> Message | None:
+    """Tell someone who has no account by SMS to `phone` (an applicant registered at the window): a message with
+    no recipient, in no inbox, and its one SMS delivery, sent after commit exactly as notify()'s are (so a
+    rolled-back change sends nothing), retried by the sweep and listed in the delivery log. A number that is not
+    a mainland mobile number gets a `skipped` delivery with the reason; no number at all, nothing (None). The
+    message has no link: pages behind one need an account."""
+    phone = phone_normalise(str(phone or "").strip())
+    if not phone:
+        return None
+    subject = " ".join(str(subject).split())
+    body = str(body).strip()
+    errors = _validate(category=category, subject=subject, link="", channels=(Channel.SMS,))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    message = Message(
+        recipient=None,
+        category=category,
+        subject=subject,
+        body=body,
+        link="",
+        in_inbox=False,
+        sender=actor if isinstance(actor, AbstractBaseUser) and actor.pk else None,
+        created_at=now,
+    )
+    if is_mobile_phone(phone):
+        address, state, reason = phone, DeliveryState.PENDING, ""
+    else:
+        address, state, reason = phone, DeliveryState.SKIPPED, _("不是手机号码，无法发送短信。")
+    claimed = delivery.deliveries_sent_in_process()
+    _insert([message], [[_outbound_values(Channel.SMS, address, state, reason, now, claimed=claimed)]], claimed=claimed)
+    return message
+
+
+def _insert(
+    messages: list[Message], rows: list[list[dict[str, Any]]], *, claimed: bool, unread: Iterable[int] | None = None
+) -> None:
+    """Insert the messages and their deliveries (`rows[i]`: the values of message i's) in the caller's
+    transaction, and send the outbound ones after it commits. `unread`: the users whose unread count changed."""
     connection = transaction.get_connection()
     with transaction.atomic(savepoint=False):  # only inserts below: no savepoint needed
         if len(messages) == 1 and connection.vendor == "postgresql":
-            outbound = _insert_one(connection, messages[0], channels, now, claimed=claimed)
+            outbound = _insert_one(connection, messages[0], rows[0])
         else:
             Message.objects.bulk_create(messages)
             deliveries = Delivery.objects.bulk_create(
                 [
                     Delivery(message=message, **values)
-                    for message in messages
-                    for values in _delivery_values(message.recipient, channels, now, claimed=claimed)
+                    for message, values_of in zip(messages, rows, strict=True)
+                    for values in values_of
                 ]
             )
             outbound = [row for row in deliveries if row.state in _TO_SEND]
-        if Channel.INAPP in channels:
-            unread_changed(unique)
+        if unread:
+            unread_changed(unread)
         if outbound:
             # robust: neither an unreachable broker nor a failed send must fail the committed request; the sweep
             # (deliveries_retry) picks up deliveries left pending and, after STALE_SENDING_AFTER, claims left sending.
             transaction.on_commit(_send_after_commit(outbound, claimed), robust=True)
-    return messages
 
 
 def _delivery_values(
@@ -143,28 +194,42 @@ def _delivery_values(
     pending (claimed: sending, the first attempt counted) or skipped."""
     rows: list[dict[str, Any]] = []
     for channel in channels:
-        claimed_at = sent_at = None
         if channel == Channel.INAPP:
-            address, state, attempts, reason, sent_at = "", DeliveryState.SENT, 1, "", now
+            rows.append(
+                {
+                    "channel": channel,
+                    "address": "",
+                    "state": DeliveryState.SENT,
+                    "attempts": 1,
+                    "last_error": "",
+                    "provider_reference": "",
+                    "created_at": now,
+                    "claimed_at": None,
+                    "sent_at": now,
+                }
+            )
         else:
-            address, state, reason = _outbound(recipient, channel)
-            attempts = 0
-            if claimed and state == DeliveryState.PENDING:
-                state, attempts, claimed_at = DeliveryState.SENDING, 1, now
-        rows.append(
-            {
-                "channel": channel,
-                "address": address,
-                "state": state,
-                "attempts": attempts,
-                "last_error": reason,
-                "provider_reference": "",
-                "created_at": now,
-                "claimed_at": claimed_at,
-                "sent_at": sent_at,
-            }
-        )
+            rows.append(_outbound_values(channel, *_outbound(recipient, channel), now, claimed=claimed))
     return rows
+
+
+def _outbound_values(channel: str, address: str, state: str, reason: str, now: datetime, *, claimed: bool):
+    """The columns of one SMS or e-mail delivery: pending (claimed: sending, the first attempt counted) or, with
+    the reason, skipped."""
+    claimed_at, attempts = None, 0
+    if claimed and state == DeliveryState.PENDING:
+        state, attempts, claimed_at = DeliveryState.SENDING, 1, now
+    return {
+        "channel": channel,
+        "address": address,
+        "state": state,
+        "attempts": attempts,
+        "last_error": reason,
+        "provider_reference": "",
+        "created_at": now,
+        "claimed_at": claimed_at,
+        "sent_at": None,
+    }
 
 
 _MESSAGE_FIELDS = [f for f in Message._meta.concrete_fields if not f.primary_key]
@@ -197,15 +262,12 @@ def _insert_sql(connection: Any, deliveries: int) -> str:
     return sql
 
 
-def _insert_one(
-    connection: Any, message: Message, channels: tuple[str, ...], now: datetime, *, claimed: bool
-) -> list[Delivery]:
-    """PostgreSQL: one message and its deliveries (one per channel) in one statement; the deliveries to send after
-    commit (pending, or claimed), built from the values in memory. Every value is one notify() made (str, bool,
-    int, None, an aware datetime): psycopg takes them as they are, which is what `Field.get_db_prep_save` gives for
-    these on PostgreSQL, so it is not called."""
+def _insert_one(connection: Any, message: Message, rows: list[dict[str, Any]]) -> list[Delivery]:
+    """PostgreSQL: one message and its deliveries (`rows`, one per channel) in one statement; the deliveries to send
+    after commit (pending, or claimed), built from the values in memory. Every value is one notify() made (str,
+    bool, int, None, an aware datetime): psycopg takes them as they are, which is what `Field.get_db_prep_save`
+    gives for these on PostgreSQL, so it is not called."""
     params = [getattr(message, attname) for attname in _MESSAGE_ATTNAMES]
-    rows = _delivery_values(message.recipient, channels, now, claimed=claimed)
     for values in rows:
         params += [values[attname] for attname in _DELIVERY_ATTNAMES]
     sql, params = rows_with_held(connection, _insert_sql(connection, len(rows)), params)
