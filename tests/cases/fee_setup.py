@@ -15,6 +15,7 @@ from tests.catalog.factories import MATERIALS, publish
 from zhengwu.accounts.enums import Role
 from zhengwu.accounts.models import User
 from zhengwu.cases.domain import case_submit_online
+from zhengwu.cases.domain.intake import case_register_at_window
 from zhengwu.cases.domain.processing import case_accept_and_start, case_task_complete
 from zhengwu.cases.enums import DecisionOutcome
 from zhengwu.cases.models import Case, FeeNotice, FeeRule
@@ -59,14 +60,25 @@ class FeeSetup:
         outcome: str = DecisionOutcome.GRANT,
         applicant: User | None = None,
         form_data: dict | None = None,
+        walk_in: dict | None = None,
     ) -> Case:
+        """Decided through every step; `walk_in`: registered at the window for someone without an account (their
+        applicant snapshot) instead of applied for online."""
         version = version or self.version
-        case = case_submit_online(
-            applicant=applicant or self.hall.enterprise,
-            item_version=version,
-            materials=self.materials(version),
-            form_data=form_data,
-        )
+        if walk_in is not None:
+            case = case_register_at_window(
+                clerk=self.hall.clerk,
+                item_version=version,
+                applicant_snapshot=walk_in,
+                materials=self.materials(version),
+            )
+        else:
+            case = case_submit_online(
+                applicant=applicant or self.hall.enterprise,
+                item_version=version,
+                materials=self.materials(version),
+                form_data=form_data,
+            )
         case_accept_and_start(actor=self.hall.handler, case=case)
         case_task_complete(actor=self.hall.handler, task=_open(case, "review"), outcome="approve")
         case_task_complete(

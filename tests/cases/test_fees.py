@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from tests.accounts.factories import resident_id
 from tests.cases.fee_setup import TOTAL, make_fee_setup
 from zhengwu.audit.models import AuditEvent
 from zhengwu.cases.domain import (
@@ -87,6 +88,27 @@ def test_a_grant_on_an_item_that_charges_issues_the_standard_notice(fees):
     assert message.subject == f"缴费通知：{case.number} 应缴 90.00 元"
     assert message.link == f"/cases/mine/{case.number}/"
     assert case_fees_settled(case=case) is False
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_walk_in_without_an_account_gets_the_fee_notice_by_sms_to_pay_at_the_window(
+    fees, sms_outbox, django_capture_on_commit_callbacks
+):
+    person = {
+        "kind": "natural",
+        "name": "李梅",
+        "id_type": "resident_id",
+        "id_number": resident_id("33010219850101002"),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        case = fees.decided_case(walk_in=person | {"phone": "13953600009"})
+
+    message = Message.objects.get(category="case.fee_notice")
+    assert (message.recipient, message.in_inbox, message.link) == (None, False, "")
+    assert message.subject == f"缴费通知：{case.number} 应缴 90.00 元"
+    assert message.body == "工本费：10.00 元\n登记费：80.00 元\n请凭办件编号到政务服务中心统一收费窗口缴费。"
+    assert list(message.deliveries.values_list("channel", "address", "state")) == [("sms", "13953600009", "sent")]
+    assert [sms.phone for sms in sms_outbox if "应缴 90.00 元" in sms.text] == ["13953600009"]
 
 
 def test_a_free_item_granted_issues_nothing_and_is_settled(fees):

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from zhengwu.accounts.enums import UserKind
 from zhengwu.audit.domain import audit_record, audited_atomic
-from zhengwu.cases.domain._common import SYSTEM_ACTOR, lock, user_or_none
+from zhengwu.cases.domain._common import SYSTEM_ACTOR, lock, tell_applicant, user_or_none
 from zhengwu.cases.domain.fee_rules import dmn_fee
 from zhengwu.cases.enums import (
     FEE_PAID_STATES,
@@ -148,8 +148,9 @@ def _portal_link(case: Case) -> str:
 
 
 def _tell(case: Case, *, category: Category, subject: str, body: str, actor: Any) -> None:
-    if case.applicant_id is None:
-        return  # walk-in applicants are told at the window
+    if case.applicant_id is None:  # registered at the window without an account: by SMS to the case's phone
+        tell_applicant(case, category=category, subject=subject, body=body, actor=actor)
+        return
     notify(
         recipients=[case.applicant], category=category, subject=subject, body=body, link=_portal_link(case), actor=actor
     )
@@ -380,7 +381,7 @@ def _issue_locked(
         + "\n"
         + (
             _("请到政务服务中心统一收费窗口缴费，或在网上办件页面在线支付。")
-            if locked.item_version.online_payment
+            if locked.item_version.online_payment and locked.applicant_id is not None
             else _("请凭办件编号到政务服务中心统一收费窗口缴费。")
         ),
         actor=actor,
