@@ -120,3 +120,10 @@ def assert_navigation_labelled(page: PageAudit) -> None:
     navs = page.find_all("nav")
     assert navs
     assert all(nav.get("aria-label") for nav in navs)
+
+
+def submission_key(html: str) -> str:
+    """The one-time submission key of the page's filing form (its hidden field), which is sent once by app.js."""
+    (field,) = audit_page(html).find_all("input", type="hidden", name="submission_key")
+    assert len(audit_page(html).find_all("form", **{"data-submit-once": "正在提交…"})) == 1
+    return field["value"]

@@ -14,7 +14,15 @@ from tests.cases.test_acceptance import WALK_IN, online
 from tests.concurrency import race
 from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
-from zhengwu.cases.domain import case_accept, case_refuse, case_register_at_window, cases_deem_accepted
+from zhengwu.cases.domain import (
+    AlreadySubmitted,
+    case_accept,
+    case_refuse,
+    case_register_at_window,
+    case_submit_online,
+    cases_deem_accepted,
+    submission_key_new,
+)
 from zhengwu.cases.enums import CaseState
 from zhengwu.cases.models import Case
 
@@ -61,6 +69,44 @@ def test_concurrent_registrations_get_unique_consecutive_numbers(hall):
     assert errors == []
     prefix = f"{hall.version.item.implementation_code}{timezone.localdate():%Y%m%d}"
     assert sorted(numbers) == [f"{prefix}{serial:04d}" for serial in range(1, THREADS + 1)]
+    assert audit_verify() is None
+
+
+def test_the_same_form_posted_several_times_at_once_files_one_case(hall):
+    materials = hall.full_materials()
+    key = submission_key_new()
+
+    def submit():
+        return case_submit_online(
+            applicant=hall.enterprise, item_version=hall.version, materials=materials, submission_key=key
+        )
+
+    cases, errors = run_together([submit] * THREADS)
+    assert len(cases) == 1
+    assert len(errors) == THREADS - 1
+    assert all(isinstance(error, AlreadySubmitted) for error in errors)
+    assert {error.case.pk for error in errors} == {cases[0].pk}
+    assert list(Case.objects.values_list("pk", flat=True)) == [cases[0].pk]
+    assert AuditEvent.objects.filter(action="cases.submitted").count() == 1
+    assert audit_verify() is None
+
+
+def test_the_second_post_of_a_form_waits_for_the_first_and_then_answers_with_its_case(hall):
+    materials = hall.full_materials()
+    key = submission_key_new()
+    filed = []
+
+    def submit():
+        return case_submit_online(
+            applicant=hall.enterprise, item_version=hall.version, materials=materials, submission_key=key
+        )
+
+    results = race(lambda: filed.append(submit()), submit)
+    assert results["first"] == "ok"
+    assert results["contender_waited"] is True
+    assert isinstance(results["second"], AlreadySubmitted)
+    assert results["second"].case.pk == filed[0].pk
+    assert list(Case.objects.values_list("pk", flat=True)) == [filed[0].pk]
     assert audit_verify() is None
 
 

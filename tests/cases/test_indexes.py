@@ -21,6 +21,10 @@ def test_the_case_table_has_only_the_indexes_its_queries_read_through():
         TableIndex("cases_case_registered_by_idx", ("registered_by_id",), where="registered_by_id IS NOT NULL"),
         TableIndex("cases_case_window_idx", ("window_id",), where="window_id IS NOT NULL"),
         TableIndex("cases_case_consent_file_idx", ("consent_file_id",), where="consent_file_id IS NOT NULL"),
+        # a form's one-time key: unique where set, read by the lookup of a form posted again
+        TableIndex(
+            "cases_case_submission_key_uniq", ("submission_key",), unique=True, where="submission_key IS NOT NULL"
+        ),
     }
 
 

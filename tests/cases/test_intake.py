@@ -4,15 +4,26 @@ from datetime import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.accounts.factories import resident_id
+from zhengwu.audit.domain import audit_verify
 from zhengwu.audit.models import AuditEvent
-from zhengwu.cases.domain import case_register_at_window, case_submit_by_proxy, case_submit_online
+from zhengwu.cases.domain import (
+    AlreadySubmitted,
+    case_register_at_window,
+    case_submit_by_proxy,
+    case_submit_online,
+    intake,
+    submission_key_new,
+)
 from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import Case, CaseCounter, CaseMaterial
 from zhengwu.notifications.models import Message
 from zhengwu.workcal.clock_enums import ClockStatus
+from zhengwu.workcal.models import Clock
 
 pytestmark = pytest.mark.django_db
 
@@ -332,3 +343,177 @@ def test_serial_starts_again_the_next_day(hall):
             clerk=hall.clerk, item_version=hall.version, applicant_snapshot=WALK_IN, materials=[]
         )
     assert case.number.endswith("202603030001")
+
+
+# ---- the same form posted twice (a double click, a browser's retry) -------------------------------------------
+def _resubmitted(call, **kwargs) -> Case:
+    with pytest.raises(AlreadySubmitted) as caught:
+        call(**kwargs)
+    return caught.value.case
+
+
+def _filed_once(first: Case) -> None:
+    assert list(Case.objects.values_list("pk", flat=True)) == [first.pk]
+    assert AuditEvent.objects.filter(action="cases.submitted").count() == 1
+    assert CaseCounter.objects.get(item=first.item_version.item).last_serial == 1
+    assert Clock.objects.count() == 1
+    assert audit_verify() is None
+
+
+@time_machine.travel(NOON, tick=False)
+def test_an_online_form_posted_twice_files_one_case_and_the_second_post_answers_with_it(hall):
+    key = submission_key_new()
+    kwargs = {"applicant": hall.enterprise, "item_version": hall.version, "submission_key": key}
+    first = case_submit_online(materials=hall.full_materials(), **kwargs)
+    assert first.submission_key == key
+
+    again = _resubmitted(case_submit_online, materials=hall.full_materials(), **kwargs)
+
+    assert (again.pk, again.number, again.query_code) == (first.pk, first.number, first.query_code)
+    _filed_once(first)
+    assert Message.objects.filter(recipient=hall.enterprise).count() == 1
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_new_form_s_key_files_a_new_case(hall):
+    kwargs = {"applicant": hall.enterprise, "item_version": hall.version}
+    first = case_submit_online(materials=hall.full_materials(), submission_key=submission_key_new(), **kwargs)
+    second = case_submit_online(materials=hall.full_materials(), submission_key=submission_key_new(), **kwargs)
+    unkeyed = [case_submit_online(materials=hall.full_materials(), **kwargs) for _ in range(2)]
+    prefix = f"{hall.version.item.implementation_code}20260302"
+    assert [first.number, second.number, *(case.number for case in unkeyed)] == [
+        f"{prefix}{serial:04d}" for serial in range(1, 5)
+    ]
+    assert [case.submission_key for case in unkeyed] == [None, None]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_post_that_loses_the_race_for_its_key_answers_with_the_case_the_winner_filed(hall, monkeypatch):
+    """Two posts of one form at once: both look before either has filed, so the unique key makes the later insert
+    fail; it rolls back whole (number, clock, materials, audit, message) and answers with the first post's case."""
+    key = submission_key_new()
+    kwargs = {"applicant": hall.enterprise, "item_version": hall.version, "submission_key": key}
+    first = case_submit_online(materials=hall.full_materials(), **kwargs)
+    looks = []
+    answer = intake._answer_resubmission
+
+    def late_look(found_key, **look):
+        looks.append(found_key)
+        if len(looks) > 1:  # the look after the failed insert; the first found nothing (the winner had not committed)
+            answer(found_key, **look)
+
+    monkeypatch.setattr(intake, "_answer_resubmission", late_look)
+    materials = hall.full_materials()
+
+    again = _resubmitted(case_submit_online, materials=materials, **kwargs)
+
+    assert looks == [key, key]
+    assert again.pk == first.pk
+    _filed_once(first)
+    assert CaseMaterial.objects.filter(case=first).count() == 3
+    assert Message.objects.filter(recipient=hall.enterprise).count() == 1
+
+
+def test_a_key_someone_else_filed_with_is_refused_without_naming_their_case(hall):
+    key = submission_key_new()
+    first = case_submit_online(
+        applicant=hall.enterprise, item_version=hall.version, materials=hall.full_materials(), submission_key=key
+    )
+    audit = AuditEvent.objects.count()
+    refused = {"submission_key": ["提交凭据无效，请重新打开表单填写后提交。"]}
+    assert (
+        _error(
+            case_submit_by_proxy,
+            agent=hall.agent,
+            applicant=hall.enterprise,
+            item_version=hall.version,
+            materials=[],
+            consent_text="同意",
+            submission_key=key,
+        )
+        == refused
+    )
+    assert (
+        _error(
+            case_register_at_window,
+            clerk=hall.clerk,
+            item_version=hall.version,
+            applicant_snapshot=WALK_IN,
+            materials=[],
+            submission_key=key,
+        )
+        == refused
+    )
+    assert list(Case.objects.values_list("pk", flat=True)) == [first.pk]
+    assert AuditEvent.objects.count() == audit
+
+
+@pytest.mark.parametrize("key", ["", "short", "键" * 20, "a" * 65, "a" * 20 + " "])
+def test_a_malformed_submission_key_is_refused_and_nothing_filed(hall, key):
+    materials = hall.full_materials()
+    audit = AuditEvent.objects.count()
+    errors = _error(
+        case_submit_online,
+        applicant=hall.enterprise,
+        item_version=hall.version,
+        materials=materials,
+        submission_key=key,
+    )
+    assert errors == {"submission_key": ["提交凭据无效，请重新打开表单填写后提交。"]}
+    _nothing_written(audit)
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_window_registration_posted_twice_registers_one_case(hall):
+    key = submission_key_new()
+    kwargs = {"item_version": hall.version, "applicant_snapshot": WALK_IN, "submission_key": key}
+    first = case_register_at_window(clerk=hall.clerk, materials=[{"material": hall.form, "file": hall.pdf()}], **kwargs)
+
+    again = _resubmitted(case_register_at_window, clerk=hall.clerk, materials=[], **kwargs)
+
+    assert again.pk == first.pk
+    _filed_once(first)
+    # the same key from another clerk's console is not theirs to answer with
+    assert _error(case_register_at_window, clerk=hall.registrar, materials=[], **kwargs) == {
+        "submission_key": ["提交凭据无效，请重新打开表单填写后提交。"]
+    }
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_proxy_filing_posted_twice_files_one_case(hall):
+    kwargs = {
+        "agent": hall.agent,
+        "applicant": hall.citizen,
+        "item_version": hall.version,
+        "consent_text": "本人同意由便民服务站代办员代为申报。",
+        "submission_key": submission_key_new(),
+    }
+    first = case_submit_by_proxy(materials=[{"material": hall.form, "file": hall.pdf()}], **kwargs)
+
+    again = _resubmitted(case_submit_by_proxy, materials=[], **kwargs)
+
+    assert again.pk == first.pk
+    _filed_once(first)
+
+
+def _statements(call) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_submission_key_costs_one_lookup_and_a_filing_without_one_runs_nothing_more(hall):
+    def submit(**kwargs):
+        materials = hall.full_materials()
+        return lambda: case_submit_online(
+            applicant=hall.enterprise, item_version=hall.version, materials=materials, **kwargs
+        )
+
+    submit()()  # warm: the version's materials and the statements' texts are kept per process
+    without = _statements(submit())
+    keyed = _statements(submit(submission_key=submission_key_new()))
+
+    assert len(keyed) == len(without) + 1
+    assert '"submission_key"' in keyed[0] and keyed[0].startswith("SELECT")
+    assert not any("submission_key" in sql for sql in without if not sql.startswith("INSERT"))

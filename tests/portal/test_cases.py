@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import Hall, pdf_upload
-from tests.html import assert_page_shell
+from tests.html import assert_page_shell, submission_key
 from zhengwu.cases.domain import case_accept, case_request_correction, case_submit_online
 from zhengwu.cases.enums import CaseState, MaterialStatus
 from zhengwu.cases.models import Case, StoredFile
@@ -66,6 +66,51 @@ def test_apply_with_uploads_creates_one_case_and_shows_number_and_query_code(cli
     ]
     text = response.content.decode()
     assert f"办件编号：{case.number}，查询码：{case.query_code}" in text
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_apply_form_posted_twice_files_one_case_and_the_second_post_redirects_to_it(client, hall):
+    client.force_login(hall.enterprise)
+    key = submission_key(client.get(apply_url(hall)).content.decode())
+    first = client.post(apply_url(hall), form_data(hall, submission_key=key), follow=True)
+    case = Case.objects.get()
+    assert first.redirect_chain == [(reverse("portal:case_detail", args=[case.number]), 302)]
+    assert case.submission_key == key
+
+    again = client.post(apply_url(hall), form_data(hall, submission_key=key), follow=True)
+
+    assert again.redirect_chain == [(reverse("portal:case_detail", args=[case.number]), 302)]
+    assert [str(message) for message in again.context["messages"]] == [
+        f"该申报已提交，办件编号：{case.number}，查询码：{case.query_code}。请勿重复提交。"
+    ]
+    assert list(Case.objects.values_list("pk", flat=True)) == [case.pk]
+    assert StoredFile.objects.count() == 2
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_each_rendering_of_the_apply_form_is_a_new_application(client, hall):
+    client.force_login(hall.enterprise)
+    keys = [submission_key(client.get(apply_url(hall)).content.decode()) for _ in range(2)]
+    assert keys[0] != keys[1]
+    for key in keys:
+        assert client.post(apply_url(hall), form_data(hall, submission_key=key)).status_code == 302
+    assert sorted(Case.objects.values_list("submission_key", flat=True)) == sorted(keys)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_apply_form_shown_again_with_errors_keeps_its_key_and_a_bad_key_gets_a_fresh_one(client, hall):
+    client.force_login(hall.enterprise)
+    key = submission_key(client.get(apply_url(hall)).content.decode())
+    unconfirmed = client.post(apply_url(hall), form_data(hall, submission_key=key, confirm=""))
+    assert unconfirmed.status_code == 400
+    assert submission_key(unconfirmed.content.decode()) == key
+
+    tampered = client.post(apply_url(hall), form_data(hall, submission_key="<x>", confirm=""))
+    fresh = submission_key(tampered.content.decode())
+    assert fresh not in (key, "<x>") and len(fresh) == 32
+    # posted without a usable key, an application is still filed (as from a page older than the keys)
+    assert client.post(apply_url(hall), form_data(hall, submission_key="<x>")).status_code == 302
+    assert Case.objects.get().submission_key is None
 
 
 @time_machine.travel(MONDAY, tick=False)

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.cases.conftest import PDF, Hall, hall  # noqa: F401
-from tests.html import assert_page_shell
+from tests.html import assert_page_shell, submission_key
 from zhengwu.cases.domain.acceptance import case_accept, case_request_correction
 from zhengwu.cases.domain.external import case_register_external, external_system_create
-from zhengwu.cases.domain.intake import case_register_at_window
+from zhengwu.cases.domain.intake import case_register_at_window, submission_key_new
 from zhengwu.cases.enums import CaseState, Channel, MaterialStatus
 from zhengwu.cases.models import Case, CorrectionNotice, StoredFile
 from zhengwu.workflow.models import ProcessInstance
@@ -206,6 +206,73 @@ def test_station_agent_files_a_case_by_proxy_with_consent(client, hall):
     download = client.get(reverse("workbench:case_consent_file", args=[case.number]))
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_a_window_registration_posted_twice_registers_one_case_and_the_second_post_redirects_to_it(client, hall):
+    client.force_login(hall.clerk)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    key = submission_key(client.get(url).content.decode())
+    first = client.post(url, window_post(hall, submission_key=key), follow=True)
+    case = Case.objects.get()
+    assert first.redirect_chain == [(case_url(case), 302)]
+
+    again = client.post(url, window_post(hall, submission_key=key), follow=True)
+
+    assert again.redirect_chain == [(case_url(case), 302)]
+    assert [str(message) for message in again.context["messages"]] == [
+        f"该办件已登记，办件编号：{case.number}。请勿重复提交。"
+    ]
+    assert list(Case.objects.values_list("pk", flat=True)) == [case.pk]
+    assert case.materials.filter(status=MaterialStatus.PROVIDED).count() == 2
+
+
+def test_each_rendering_of_the_window_console_registers_a_new_case(client, hall):
+    client.force_login(hall.clerk)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    keys = [submission_key(client.get(url).content.decode()) for _ in range(2)]
+    assert keys[0] != keys[1]
+    for key in keys:
+        assert client.post(url, window_post(hall, submission_key=key)).status_code == 302
+    assert sorted(Case.objects.values_list("submission_key", flat=True)) == sorted(keys)
+
+
+def test_a_proxy_filing_posted_twice_files_one_case(client, hall):
+    client.force_login(hall.agent)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    key = submission_key(client.get(url).content.decode())
+
+    def post():
+        return client.post(
+            url,
+            {
+                "submission_key": key,
+                "proxy-applicant_id_number": hall.enterprise.enterprise.credit_code,
+                "proxy-consent_text": "本单位同意委托代办员代为申报。",
+                f"material_{hall.form.pk}": upload(marker="form"),
+            },
+            follow=True,
+        )
+
+    post()
+    case = Case.objects.get()
+    again = post()
+    assert again.redirect_chain == [(case_url(case), 302)]
+    assert [str(message) for message in again.context["messages"]] == [
+        f"该办件已登记，办件编号：{case.number}。请勿重复提交。"
+    ]
+    assert list(Case.objects.values_list("pk", flat=True)) == [case.pk]
+
+
+def test_another_clerk_posting_a_registration_s_key_is_refused_and_told_nothing_of_the_case(client, hall):
+    key = submission_key_new()
+    registered(hall, submission_key=key)
+    client.force_login(hall.registrar)
+    url = reverse("workbench:case_register", args=[hall.version.pk])
+    response = client.post(url, window_post(hall, submission_key=key))
+    assert response.status_code == 400
+    assert response.context["errors"] == ["提交凭据无效，请重新打开表单填写后提交。"]
+    assert Case.objects.count() == 1
+    assert Case.objects.get().number not in response.content.decode()
 
 
 def test_proxy_for_an_unknown_resident_is_refused_and_nothing_created(client, hall):

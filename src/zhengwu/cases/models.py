@@ -135,6 +135,10 @@ class Case(models.Model):
         db_index=False,
     )
     form_data = models.JSONField(_("申请表内容"), default=dict, blank=True)
+    # The one-time key of the form the case was filed from (given out when the form was rendered): the same form
+    # posted again answers with this case instead of filing a second one (cases.domain.intake). NULL for filings
+    # without one (departmental systems, demo data, older forms).
+    submission_key = models.CharField(_("提交凭据"), max_length=64, null=True, blank=True, editable=False)
     state = models.CharField(_("状态"), max_length=24, choices=CaseState.choices, default=CaseState.SUBMITTED)
     received_at = models.DateTimeField(_("收件时间"))
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
@@ -174,6 +178,12 @@ class Case(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="cases_case_number_key"),
+            # unique where set, so a form posted twice (a double click, a browser's retry) files one case
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="cases_case_submission_key_uniq",
+            ),
             models.CheckConstraint(
                 condition=~Q(state=CaseState.REFUSED) | ~Q(refusal_reason=""), name="cases_refused_has_reason"
             ),

@@ -22,7 +22,13 @@ from .fees import (
     fee_refund_withdraw,
 )
 from .files import stored_file_open, stored_file_save
-from .intake import case_register_at_window, case_submit_by_proxy, case_submit_online
+from .intake import (
+    AlreadySubmitted,
+    case_register_at_window,
+    case_submit_by_proxy,
+    case_submit_online,
+    submission_key_new,
+)
 from .lookup import TimelineEntry, case_lookup, case_timeline
 from .online_payment import (
     fee_payment_attempt_notify,
@@ -33,6 +39,7 @@ from .online_payment import (
 from .suspension import case_resume, case_suspend
 
 __all__ = [
+    "AlreadySubmitted",
     "TimelineEntry",
     "case_accept",
     "case_certificate_issue",
@@ -71,4 +78,5 @@ __all__ = [
     "fee_refund_withdraw",
     "stored_file_open",
     "stored_file_save",
+    "submission_key_new",
 ]

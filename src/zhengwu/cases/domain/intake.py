@@ -1,17 +1,23 @@
 """Intake: online applications, window registration (登记验证) and station agents (代办).
 
 Every case gets a number (实施编码 + yyyymmdd + 4-digit serial per item and day), a 6-digit query code,
-and a running acceptance clock (《行政许可法》第三十二条: 5 working days)."""
+and a running acceptance clock (《行政许可法》第三十二条: 5 working days).
+
+A filing form carries a one-time submission key, given out when the form is rendered (`submission_key_new`). Filed
+with it, the case keeps the key under a unique constraint, so the same form posted again — a double click, a
+browser's retry, two requests at once — files no second case: the later post raises `AlreadySubmitted` with the case
+the first one filed. Without a key nothing of this runs (the departmental API, demo data, the benchmark)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +42,18 @@ from zhengwu.workcal.models import Clock
 ACCEPTANCE_PRESET = "licence_acceptance"
 MAX_SERIAL = 9999
 MAX_FORM_DATA_CHARS = 20_000
+
+
+SUBMISSION_KEY_PATTERN = r"[A-Za-z0-9_-]{16,64}"
+_SUBMISSION_KEY = re.compile(SUBMISSION_KEY_PATTERN)
+
+
+class AlreadySubmitted(Exception):
+    """The form was posted before with the same submission key: `case` is the case that post filed."""
+
+    def __init__(self, case: Case):
+        super().__init__(case.number)
+        self.case = case
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,47 @@ def _number_sql() -> tuple[str, ...]:
 
 def new_query_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
+
+
+# ---- submission keys ------------------------------------------------------------------------------
+def submission_key_new() -> str:
+    """A one-time key for a filing form, put in it when it is rendered: 192 random bits, so the key alone
+    identifies the submission (unique on its own; nobody can guess another's)."""
+    return secrets.token_urlsafe(24)
+
+
+def submission_key_valid(key: str | None) -> bool:
+    return isinstance(key, str) and _SUBMISSION_KEY.fullmatch(key) is not None
+
+
+def _check_submission_key(key: str | None) -> None:
+    if key is not None and not submission_key_valid(key):
+        raise ValidationError({"submission_key": _("提交凭据无效，请重新打开表单填写后提交。")})
+
+
+def _filer_id(case: Case) -> int | None:
+    """Who filed the case through its channel: the applicant online, the clerk at the window, the station agent."""
+    if case.channel == Channel.ONLINE:
+        return case.applicant_id
+    if case.channel == Channel.WINDOW:
+        return case.registered_by_id
+    if case.channel == Channel.PROXY:
+        return case.proxy_agent_id
+    return None
+
+
+def _answer_resubmission(key: str | None, *, actor: Any, channel: str) -> None:
+    """Raise `AlreadySubmitted` when a case was filed with the key already (one statement; none without a key).
+    A key the same filer used on the same channel is their own form posted again; anyone else's is refused, naming
+    nothing of the case."""
+    if key is None:
+        return
+    case = Case.objects.filter(submission_key=key).first()
+    if case is None:
+        return
+    if case.channel != channel or _filer_id(case) != getattr(actor, "pk", None):
+        raise ValidationError({"submission_key": _("提交凭据无效，请重新打开表单填写后提交。")})
+    raise AlreadySubmitted(case)
 
 
 # ---- validation -------------------------------------------------------------------------------
@@ -287,7 +346,42 @@ def _create(
     form_data: dict,
     received_at: datetime,
     audit_extra: dict[str, Any] | None = None,
+    submission_key: str | None = None,
     **extra: Any,
+) -> Case:
+    if submission_key is not None:
+        extra["submission_key"] = submission_key
+    try:
+        return _insert(
+            actor=actor,
+            version=version,
+            snapshot=snapshot,
+            applicant=applicant,
+            channel=channel,
+            rows=rows,
+            form_data=form_data,
+            received_at=received_at,
+            audit_extra=audit_extra,
+            extra=extra,
+        )
+    except IntegrityError:
+        # the same form's other post, committed since this one looked (concurrent requests): its case, not an error
+        _answer_resubmission(submission_key, actor=actor, channel=channel)
+        raise
+
+
+def _insert(
+    *,
+    actor: Any,
+    version: ItemVersion,
+    snapshot: dict[str, str],
+    applicant: Any,
+    channel: str,
+    rows: list[CaseMaterial],
+    form_data: dict,
+    received_at: datetime,
+    audit_extra: dict[str, Any] | None,
+    extra: dict[str, Any],
 ) -> Case:
     with audited_atomic():
         number, pk, clock_pk = allocate_number(version.item, timezone.localdate(received_at))
@@ -375,12 +469,18 @@ def case_submit_online(
     item_version: ItemVersion,
     materials: list[dict[str, Any]],
     form_data: dict | None = None,
+    submission_key: str | None = None,
 ) -> Case:
     """An online application (网上申报) by a logged-in citizen or enterprise. Each material is
     {"material": ItemMaterial, "file": StoredFile} or {"material": ItemMaterial, "licence": Licence or id}
-    (a valid licence of the applicant's own); every required material must be provided."""
+    (a valid licence of the applicant's own); every required material must be provided.
+
+    `submission_key`: the application form's one-time key; posted again, the form raises `AlreadySubmitted` with
+    the case its first post filed."""
     if not is_public_user(applicant):
         raise ValidationError({"applicant": _("只有已登录的个人或法人用户可以网上申报。")})
+    _check_submission_key(submission_key)
+    _answer_resubmission(submission_key, actor=applicant, channel=Channel.ONLINE)
     version = _check_version(item_version)
     snapshot = applicant_snapshot_of(applicant)
     _check_kind(version, snapshot["kind"])
@@ -394,6 +494,7 @@ def case_submit_online(
         rows=rows,
         form_data=_clean_form_data(form_data, version),
         received_at=timezone.now(),
+        submission_key=submission_key,
     )
 
 
@@ -406,9 +507,15 @@ def case_register_at_window(
     window: Any = None,
     applicant: Any = None,
     form_data: dict | None = None,
+    submission_key: str | None = None,
 ) -> Case:
     """Register a case at a hall window (登记验证). The clerk's window must serve the item's department
-    (a registration window serves them all). Materials not handed in are recorded as missing."""
+    (a registration window serves them all). Materials not handed in are recorded as missing.
+
+    `submission_key`: the registration form's one-time key; posted again by the same clerk, the form raises
+    `AlreadySubmitted` with the case its first post registered."""
+    _check_submission_key(submission_key)
+    _answer_resubmission(submission_key, actor=clerk, channel=Channel.WINDOW)
     version = _check_version(item_version)
     own = clerk_window(clerk)
     window = window or own
@@ -440,6 +547,7 @@ def case_register_at_window(
         rows=rows,
         form_data=_clean_form_data(form_data, version),
         received_at=timezone.now(),
+        submission_key=submission_key,
         registered_by=user_or_none(clerk),
         window=window,
     )
@@ -454,10 +562,16 @@ def case_submit_by_proxy(
     consent_text: str,
     consent_file: StoredFile | None = None,
     form_data: dict | None = None,
+    submission_key: str | None = None,
 ) -> Case:
-    """A station agent (代办员) files on behalf of a registered resident, whose consent is recorded."""
+    """A station agent (代办员) files on behalf of a registered resident, whose consent is recorded.
+
+    `submission_key`: the filing form's one-time key; posted again by the same agent, the form raises
+    `AlreadySubmitted` with the case its first post filed."""
     if not can_submit_by_proxy(agent):
         raise ValidationError({"agent": _("只有便民服务站代办员可以代办申报。")})
+    _check_submission_key(submission_key)
+    _answer_resubmission(submission_key, actor=agent, channel=Channel.PROXY)
     if not is_public_user(applicant):
         raise ValidationError({"applicant": _("请选择已实名注册的申请人。")})
     consent_text = (consent_text or "").strip()
@@ -478,6 +592,7 @@ def case_submit_by_proxy(
         rows=rows,
         form_data=_clean_form_data(form_data, version),
         received_at=timezone.now(),
+        submission_key=submission_key,
         proxy_agent=agent,
         consent_text=consent_text,
         consent_file=consent_file,

@@ -18,11 +18,18 @@ from zhengwu.accounts.domain.identity import mask_id_number
 from zhengwu.accounts.enums import UserKind
 from zhengwu.accounts.rules import is_public_user
 from zhengwu.audit.domain import audited_atomic
-from zhengwu.cases.domain import case_correction_submit, case_submit_online, case_timeline, stored_file_save
+from zhengwu.cases.domain import (
+    AlreadySubmitted,
+    case_correction_submit,
+    case_submit_online,
+    case_timeline,
+    stored_file_save,
+)
 from zhengwu.cases.domain.application_form import application_fields
 from zhengwu.cases.domain.outcome import CASE_RESULT_RELATED, CaseFacts, case_outcome
 from zhengwu.cases.domain.suspension import open_suspension
 from zhengwu.cases.enums import CaseState
+from zhengwu.cases.forms import SubmissionKeyForm
 from zhengwu.cases.models import Case, CaseMaterial, CorrectionNotice
 from zhengwu.cases.rules import can_view_case
 from zhengwu.catalog.domain.themes import published_version
@@ -100,6 +107,8 @@ def apply(request, implementation_code: str):
         user=request.user,
         form_fields=application_fields(version),
     )
+    submission = SubmissionKeyForm(_posted(request))
+    context["submission"] = submission
     if request.method == "POST" and form.is_valid():
         try:
             with audited_atomic():
@@ -113,8 +122,19 @@ def apply(request, implementation_code: str):
                     for material, upload, licence in form.chosen()
                 ]
                 case = case_submit_online(
-                    applicant=request.user, item_version=version, materials=entries, form_data=form.answers()
+                    applicant=request.user,
+                    item_version=version,
+                    materials=entries,
+                    form_data=form.answers(),
+                    submission_key=submission.key,
                 )
+        except AlreadySubmitted as done:  # the same form posted again (a double click, a retry): its first case
+            messages.success(
+                request,
+                _("该申报已提交，办件编号：%(number)s，查询码：%(code)s。请勿重复提交。")
+                % {"number": done.case.number, "code": done.case.query_code},
+            )
+            return redirect("portal:case_detail", number=done.case.number)
         except ValidationError as error:
             if not form.errors:
                 _attach_errors(form, error)

@@ -33,12 +33,13 @@ from zhengwu.cases.domain.acceptance import (
 )
 from zhengwu.cases.domain.application_form import application_fields
 from zhengwu.cases.domain.files import stored_file_open
-from zhengwu.cases.domain.intake import case_register_at_window, case_submit_by_proxy
+from zhengwu.cases.domain.intake import AlreadySubmitted, case_register_at_window, case_submit_by_proxy
 from zhengwu.cases.domain.lookup import _LABELS as CASE_TIMELINE_LABELS
 from zhengwu.cases.domain.lookup import case_clock_detail, decision_detail
 from zhengwu.cases.domain.outcome import CASE_RESULT_RELATED, CaseFacts, case_outcome
 from zhengwu.cases.domain.processing import case_accept_and_start
 from zhengwu.cases.enums import AWAITING_ACCEPTANCE, ApplicantIdType, ApplicantKind, CaseState, Channel
+from zhengwu.cases.forms import SubmissionKeyForm
 from zhengwu.cases.models import Case, CaseMaterial, ReplacedMaterial
 from zhengwu.catalog.enums import HandlingKind, VersionState
 from zhengwu.catalog.models import ItemVersion
@@ -245,13 +246,19 @@ def register(request, version_id: int):
     proxy_form = ProxyForm(data, files, prefix="proxy") if is_agent else None
     materials_form = _materials_form(version, data, files)
     application_form = _application_form(version, data)
+    submission = SubmissionKeyForm(data)
     errors: list[str] = []
     if request.method == "POST":
         person_form = applicant_form or proxy_form
         if all([person_form.is_valid(), application_form.is_valid(), materials_form.is_valid()]):
             answers = {key: value for key, value in application_form.cleaned_data.items() if value}
             try:
-                case = _file_case(request, version, is_clerk, person_form, materials_form, answers)
+                case = _file_case(request, version, is_clerk, person_form, materials_form, answers, submission.key)
+            except AlreadySubmitted as done:  # the same form posted again (a double click, a retry): its first case
+                messages.success(
+                    request, _("该办件已登记，办件编号：%(number)s。请勿重复提交。") % {"number": done.case.number}
+                )
+                return redirect("workbench:case_detail", number=done.case.number)
             except ValidationError as error:
                 errors = _apply_domain_errors(error, application_form, person_form, materials_form)
             else:
@@ -266,6 +273,7 @@ def register(request, version_id: int):
             "proxy_form": proxy_form,
             "materials_form": materials_form,
             "application_form": application_form,
+            "submission": submission,
             "is_agent": is_agent,
             "errors": errors,
         },
@@ -280,7 +288,9 @@ def _stored(request, upload, field: str):
         raise ValidationError({field: error.messages}) from error
 
 
-def _file_case(request, version, is_clerk: bool, person_form, materials_form, answers: dict) -> Case:
+def _file_case(
+    request, version, is_clerk: bool, person_form, materials_form, answers: dict, submission_key: str | None
+) -> Case:
     with audited_atomic():
         materials = []
         for name, field in materials_form.fields.items():
@@ -294,6 +304,7 @@ def _file_case(request, version, is_clerk: bool, person_form, materials_form, an
                 applicant_snapshot=person_form.cleaned_data,
                 materials=materials,
                 form_data=answers,
+                submission_key=submission_key,
             )
         consent = person_form.cleaned_data.get("consent_file")
         return case_submit_by_proxy(
@@ -304,6 +315,7 @@ def _file_case(request, version, is_clerk: bool, person_form, materials_form, an
             consent_text=person_form.cleaned_data["consent_text"],
             consent_file=_stored(request, consent, "consent_file") if consent else None,
             form_data=answers,
+            submission_key=submission_key,
         )
 
 
