@@ -229,8 +229,14 @@ def test_a_window_registration_posted_twice_registers_one_case_and_the_second_po
 def test_each_rendering_of_the_window_console_registers_a_new_case(client, hall):
     client.force_login(hall.clerk)
     url = reverse("workbench:case_register", args=[hall.version.pk])
-    keys = [submission_key(client.get(url).content.decode()) for _ in range(2)]
+    pages = [client.get(url) for _ in range(2)]
+    keys = [submission_key(page.content.decode()) for page in pages]
     assert keys[0] != keys[1]
+    # never kept by the browser, nor its key restored: Back after filing gives the next applicant a fresh form
+    assert "no-store" in pages[0]["Cache-Control"]
+    assert (
+        f'<input type="hidden" name="submission_key" value="{keys[0]}" autocomplete="off"' in pages[0].content.decode()
+    )
     for key in keys:
         assert client.post(url, window_post(hall, submission_key=key)).status_code == 302
     assert sorted(Case.objects.values_list("submission_key", flat=True)) == sorted(keys)

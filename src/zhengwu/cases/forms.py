@@ -32,7 +32,8 @@ class SubmissionKeyForm(forms.Form):
     A post without a key this platform could have given out (a page from before keys, a tampered field) is taken as
     one without: the form then gets a fresh key and the post none, and is never refused for it."""
 
-    submission_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    # autocomplete off: a browser restoring the page's fields (reload, Back) must not bring the used key back
+    submission_key = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"autocomplete": "off"}))
 
     def __init__(self, data=None):
         if data is not None and not submission_key_valid(data.get("submission_key")):

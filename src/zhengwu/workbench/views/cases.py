@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.accounts.domain.identity import credit_code_error, id_number_error, id_number_normalise, mask_id_number
@@ -233,6 +234,7 @@ def register_items(request):
 
 
 @staff_required
+@never_cache  # Back after filing loads the form anew, with a fresh submission key (the next applicant's)
 def register(request, version_id: int):
     user = request.user
     _console_or_403(user)
