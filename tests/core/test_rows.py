@@ -74,6 +74,14 @@ def test_a_missing_row_raises_the_model_s_does_not_exist(db):
         row_get(User, 987654)
 
 
+@pytest.mark.parametrize("pk", [2**63, 10**23, -(2**63) - 1])
+def test_a_key_past_the_column_s_range_is_a_missing_row_as_the_orm_has_it(db, pk):
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=pk)
+    with pytest.raises(User.DoesNotExist):
+        row_get(User, pk)
+
+
 def test_deferred_fields_are_left_out_and_load_on_access(staff):
     user = row_get(User, staff.pk, related=("staff__department",), defer=("staff__department__name",))
     department = user.staff.department

@@ -665,5 +665,7 @@ def test_what_a_correction_replaced_stays_on_the_case_page_and_can_be_downloaded
         assert b"".join(response.streaming_content) == stored.read()
     other = reverse("workbench:case_replaced_material_file", args=[case.number, licence_row.pk, replaced.pk])
     assert client.get(other).status_code == 404  # the replaced row belongs to another material
+    huge = reverse("workbench:case_replaced_material_file", args=[case.number, 99999999999999999999999, replaced.pk])
+    assert client.get(huge).status_code == 404  # a material number past the integer range: no such material
     client.force_login(hall.citizen)
     assert client.get(url).status_code == 403

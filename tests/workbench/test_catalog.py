@@ -163,6 +163,17 @@ def test_an_editor_of_another_department_cannot_see_or_touch_the_item(client, cu
     assert ItemVersion.objects.get(pk=version.pk).state == VersionState.DRAFT
 
 
+def test_an_item_number_past_the_integer_range_is_not_found(client, cur):
+    version = cur.draft()
+    client.force_login(cur.editor)
+    huge = 99999999999999999999999
+
+    for page in [url("catalog_item", huge), url("catalog_version", huge, 1), url("catalog_version_edit", huge, 1)]:
+        assert client.get(page).status_code == 404, page
+    assert client.post(url("catalog_version_submit", huge, 1)).status_code == 404
+    assert ItemVersion.objects.get(pk=version.pk).state == VersionState.DRAFT
+
+
 def test_editors_cannot_open_the_review_queue_and_reviewers_cannot_create_items(client, cur):
     client.force_login(cur.editor)
     assert client.get(url("catalog_review_queue")).status_code == 403

@@ -81,6 +81,16 @@ def test_inbox_lists_department_tasks_only_for_the_right_staff(client, hall):
     assert client.get(f"/workbench/tasks/{review.pk}/").status_code == 404
 
 
+def test_a_task_number_past_the_integer_range_is_not_found(client, hall):
+    case = started(hall)
+    review = open_task(case, "review")
+    client.force_login(hall.handler)
+
+    assert client.get("/workbench/tasks/99999999999999999999999/").status_code == 404
+    assert client.post("/workbench/tasks/99999999999999999999999/complete/").status_code == 404
+    assert WorkTask.objects.get(pk=review.pk).state == review.state
+
+
 def test_inbox_orders_by_step_clock_overdue_first_with_label_and_pins_queries(
     client,
     hall,

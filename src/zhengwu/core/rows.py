@@ -350,6 +350,12 @@ def row_get_with(
     come back as a tuple, unconverted."""
     connection = connections[router.db_for_write(model) if for_update else router.db_for_read(model)]
     meta = model._meta
+    kind = meta.pk.get_internal_type()
+    if isinstance(pk, int) and kind in connection.ops.integer_field_ranges:
+        # As the ORM's get(pk=…): a key outside the column's range is no row (SQLite cannot even compare it).
+        low, high = connection.ops.integer_field_range(kind)
+        if (low is not None and pk < low) or (high is not None and pk > high):
+            raise model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
     found = _read(
         model,
         [meta.pk.get_db_prep_value(pk, connection)],

@@ -712,7 +712,10 @@ def case_replaced_material_file(request, number: str, material_id: int, replaced
     """The file a correction replaced: it stays part of the case file."""
     case = _case_or_404(request.user, number)
     replaced = get_object_or_404(
-        ReplacedMaterial.objects.select_related("file"), material__case=case, material_id=material_id, pk=replaced_id
+        ReplacedMaterial.objects.select_related("file"),
+        material__case=case,
+        material__pk=material_id,  # not material_id: past 64 bits that overflows SQLite instead of finding nothing
+        pk=replaced_id,
     )
     if replaced.file is None:
         raise Http404

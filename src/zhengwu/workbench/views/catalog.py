@@ -85,7 +85,7 @@ def _item_or_404(user, item_id: int) -> ServiceItem:
 def _version_or_404(user, item_id: int, number: int) -> ItemVersion:
     return get_object_or_404(
         _visible_versions(user).select_related("item__department", "created_by", "reviewed_by"),
-        item_id=item_id,
+        item__pk=item_id,  # not item_id: the related lookup skips the range check, and SQLite overflows past 64 bits
         number=number,
     )
 
