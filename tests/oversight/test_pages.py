@@ -1,7 +1,7 @@
 """The supervision centre's pages: dashboard drill-down, alert inbox, orders, spot checks, callbacks, violations,
 the ranking; a department leader sees their own department only."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -158,6 +158,19 @@ def test_the_inbox_reads_an_odd_key_in_a_filter_as_no_filter_not_an_error(client
     client.force_login(office.supervisor)
 
     response = client.get(f"/oversight/alerts/?point={value}&department={value}&case={value}&level={value}")
+
+    assert response.status_code == 200
+    html = html_of(response)
+    shown = {name for name, alert in alerts.items() if f'href="/oversight/alerts/{alert.pk}/"' in html}
+    assert shown == {"red", "red_report", "yellow", "other_red"}
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_the_inbox_reads_an_opened_day_out_of_range_as_no_filter_not_an_error(client, office, board, value):
+    _cases, alerts = board
+    client.force_login(office.supervisor)
+
+    response = client.get(f"/oversight/alerts/?opened={value}")
 
     assert response.status_code == 200
     html = html_of(response)
@@ -413,6 +426,24 @@ def test_the_ranking_is_computed_shown_and_exported(client, office, november):
     pdf = client.get("/oversight/assessment/export.pdf?kind=month&day=2026-11-01")
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_an_assessment_day_out_of_range_shows_last_month_not_an_error(client, office, november, day):
+    client.force_login(office.supervisor)
+    client.post("/oversight/assessment/compute/", {"kind": "month", "day": "2026-11-01"})
+
+    response = client.get(f"/oversight/assessment/?kind=month&day={day}")
+
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "2026年11月部门绩效考核" in html
+    assert "区市场监督管理局" in html.split("<tbody>")[1]
+    sheet = load_workbook(BytesIO(client.get(f"/oversight/assessment/export.xlsx?kind=month&day={day}").content))
+    assert sheet.active["A1"].value == "2026年11月部门绩效考核"
+    computed = client.post("/oversight/assessment/compute/", {"kind": "month", "day": day})
+    assert computed["Location"] == "/oversight/assessment/?kind=month&day=2026-11-01"
+    assert set(AssessmentResult.objects.values_list("period_start", flat=True)) == {date(2026, 11, 1)}
 
 
 def test_a_leader_sees_only_their_departments_result_and_cannot_compute(client, office, november):

@@ -27,11 +27,19 @@ def int_param(value: str | None) -> int | None:
     return int(value) if value and value.isdecimal() and len(value) <= 18 else None
 
 
+# Days a query string or form may name: four-digit years, short of the last one, so that the day's local midnight,
+# the next day and the end of its year can still be computed (at 0001-01-01 or 9999-12-31 they cannot).
+EARLIEST_DAY = date(1000, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
+
+
 def date_param(value: str | None) -> date | None:
+    """A day typed in a query string or form, else None: an ISO date between EARLIEST_DAY and LATEST_DAY."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and EARLIEST_DAY <= day <= LATEST_DAY else None
 
 
 def bad_request(message: str):
