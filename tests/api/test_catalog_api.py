@@ -208,6 +208,16 @@ def test_items_are_paginated_with_counts(client, cur, django_assert_num_queries)
     assert client.get("/api/catalog/items?page=0").status_code == 422
 
 
+def test_a_page_number_past_the_last_possible_page_is_a_422_on_page(client, cur):
+    publish_many(cur, 1)
+    assert client.get("/api/catalog/items?page=100000").json()["items"] == []
+
+    response = client.get("/api/catalog/items?page=99999999999999999999999")
+
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [["query", "page"]]
+
+
 def test_items_filter_by_department_type_and_theme(client, cur, guide):
     other = cur.published("000201002000", name="另一事项")
     theme = Theme.objects.get(slug="open-shop")

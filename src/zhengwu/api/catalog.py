@@ -25,6 +25,7 @@ router = Router(tags=["catalog"])
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # far past the last page of any catalogue; keeps the offset inside a 64-bit integer
 SEARCH_LIMIT = 500
 THEME_URL_NAMES = {
     ThemeKind.IDENTITY: "portal:services_identity",
@@ -388,7 +389,7 @@ def list_items(
     item_type: str | None = Query(None, alias="type", description="事项类型代码，如 01（行政许可）、20（公共服务）"),
     theme: str | None = Query(None, description="主题标识，如 newborn"),
     q: str | None = Query(None, description="关键词（支持两个字的检索，如“护照”“低保”）", max_length=100),
-    page: int = Query(1, ge=1, description="页码，从 1 开始"),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description=f"页码，从 1 开始（至多 {MAX_PAGE}）"),
     page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数（1–{MAX_PAGE_SIZE}）"),
 ):
     versions = published_versions()
