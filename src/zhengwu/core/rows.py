@@ -337,6 +337,9 @@ def _built(parts: tuple[_Part, ...], row: Any, alias: str, offset: int = 0) -> M
     return objects[0]
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def row_get_with(
     model: type[M],
     pk: Any,
@@ -350,12 +353,9 @@ def row_get_with(
     come back as a tuple, unconverted."""
     connection = connections[router.db_for_write(model) if for_update else router.db_for_read(model)]
     meta = model._meta
-    kind = meta.pk.get_internal_type()
-    if isinstance(pk, int) and kind in connection.ops.integer_field_ranges:
-        # As the ORM's get(pk=…): a key outside the column's range is no row (SQLite cannot even compare it).
-        low, high = connection.ops.integer_field_range(kind)
-        if (low is not None and pk < low) or (high is not None and pk > high):
-            raise model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
+    if type(pk) is int and not _INT64_MIN <= pk <= _INT64_MAX:
+        # As the ORM's get(pk=…): a key past any key column's range is no row (SQLite cannot even compare it).
+        raise model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
     found = _read(
         model,
         [meta.pk.get_db_prep_value(pk, connection)],
