@@ -152,25 +152,20 @@ def test_the_inbox_filters(client, office, board, query, expected):
     assert shown == expected
 
 
-@pytest.mark.parametrize("value", ["²", "99999999999999999999999"])
-def test_the_inbox_reads_an_odd_key_in_a_filter_as_no_filter_not_an_error(client, office, board, value):
+@pytest.mark.parametrize(
+    "query",
+    [
+        "point=²&department=²&case=²&level=²",
+        "point={n}&department={n}&case={n}&level={n}".format(n="9" * 23),
+        "opened=0001-01-01",
+        "opened=9999-12-31",
+    ],
+)
+def test_the_inbox_reads_an_odd_filter_value_as_no_filter_not_an_error(client, office, board, query):
     _cases, alerts = board
     client.force_login(office.supervisor)
 
-    response = client.get(f"/oversight/alerts/?point={value}&department={value}&case={value}&level={value}")
-
-    assert response.status_code == 200
-    html = html_of(response)
-    shown = {name for name, alert in alerts.items() if f'href="/oversight/alerts/{alert.pk}/"' in html}
-    assert shown == {"red", "red_report", "yellow", "other_red"}
-
-
-@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
-def test_the_inbox_reads_an_opened_day_out_of_range_as_no_filter_not_an_error(client, office, board, value):
-    _cases, alerts = board
-    client.force_login(office.supervisor)
-
-    response = client.get(f"/oversight/alerts/?opened={value}")
+    response = client.get(f"/oversight/alerts/?{query}")
 
     assert response.status_code == 200
     html = html_of(response)

@@ -335,38 +335,15 @@ def _clean_form_data(form_data: dict | None, version: ItemVersion | None = None)
 
 
 # ---- creation ---------------------------------------------------------------------------------
-def _create(
-    *,
-    actor: Any,
-    version: ItemVersion,
-    snapshot: dict[str, str],
-    applicant: Any,
-    channel: str,
-    rows: list[CaseMaterial],
-    form_data: dict,
-    received_at: datetime,
-    audit_extra: dict[str, Any] | None = None,
-    submission_key: str | None = None,
-    **extra: Any,
-) -> Case:
+def _create(*, submission_key: str | None = None, **fields: Any) -> Case:
+    """`_insert` the case; filed with a submission key, the key is kept on the case under its unique constraint."""
     if submission_key is not None:
-        extra["submission_key"] = submission_key
+        fields["submission_key"] = submission_key
     try:
-        return _insert(
-            actor=actor,
-            version=version,
-            snapshot=snapshot,
-            applicant=applicant,
-            channel=channel,
-            rows=rows,
-            form_data=form_data,
-            received_at=received_at,
-            audit_extra=audit_extra,
-            extra=extra,
-        )
+        return _insert(**fields)
     except IntegrityError:
         # the same form's other post, committed since this one looked (concurrent requests): its case, not an error
-        _answer_resubmission(submission_key, actor=actor, channel=channel)
+        _answer_resubmission(submission_key, actor=fields["actor"], channel=fields["channel"])
         raise
 
 
@@ -380,8 +357,8 @@ def _insert(
     rows: list[CaseMaterial],
     form_data: dict,
     received_at: datetime,
-    audit_extra: dict[str, Any] | None,
-    extra: dict[str, Any],
+    audit_extra: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> Case:
     with audited_atomic():
         number, pk, clock_pk = allocate_number(version.item, timezone.localdate(received_at))
