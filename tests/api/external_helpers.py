@@ -29,9 +29,11 @@ class SignedClient:
         secret: str | None = None,
         key: str | None = None,
         drop: tuple[str, ...] = (),
+        ensure_ascii: bool = False,
         **extra,
     ):
-        body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
+        # ensure_ascii=True sends what UTF-8 cannot carry (a lone surrogate) as a JSON escape, as a client may
+        body = json.dumps(payload, ensure_ascii=ensure_ascii).encode() if payload is not None else b""
         timestamp = timestamp if timestamp is not None else str(int(timezone.now().timestamp()))
         nonce = nonce or secrets.token_hex(16)
         signature = external_signature(

@@ -284,6 +284,74 @@ def test_a_malformed_body_gets_the_structured_error(api, hall):
     assert list(error["fields"]) == ["applicant"]
 
 
+UNSTORABLE = "内容含有无法保存的字符（空字符 U+0000 或不成对的代理码位）。"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"external_id": "SCJG\u00001"}, "external_id"),
+        ({"implementation_code": "1133\u0000"}, "implementation_code"),
+        ({"applicant": WALK_IN | {"id_number": "91330102MA2B3C4D5E", "phone": "139\u0000"}}, "applicant.phone"),
+        ({"materials": [{"name": "营业执照\u0000", "status": "provided"}]}, "materials.0.name"),
+        ({"form_data": {"经营场所": "青河大道\u0000"}}, "form_data"),
+        ({"form_data": {"经营场所\u0000": "青河大道"}}, "form_data"),
+        ({"form_data": {"联系人": [{"姓名": "\ud800"}]}}, "form_data"),
+        ({"applicant": WALK_IN | {"name": "青川\udfff", "id_number": "91330102MA2B3C4D5E"}}, "applicant.name"),
+    ],
+    ids=[
+        "nul-id",
+        "nul-code",
+        "nul-phone",
+        "nul-material",
+        "nul-form-value",
+        "nul-form-key",
+        "surrogate-form",
+        "surrogate",
+    ],
+)
+@time_machine.travel(MONDAY, tick=False)
+def test_text_no_database_can_store_is_a_field_error_not_a_500(api, hall, overrides, field):
+    """PostgreSQL's text and jsonb refuse NUL, and a lone surrogate is not UTF-8: refused before the domain."""
+    before = world()
+
+    error = assert_error(
+        api.register(registration(hall, **overrides), ensure_ascii=True), 422, "invalid_request", "请求内容格式不正确。"
+    )
+
+    assert error["fields"] == {field: [UNSTORABLE]}
+    assert world() == before
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"type": "refused", "reason": "材料不全\u0000"}, "reason"),
+        ({"type": "correction_requested", "items": [{"name": "营业执照", "problem": "\u0000"}]}, "items.0.problem"),
+        ({"type": "refused", "reason": "\ud800"}, "reason"),
+    ],
+    ids=["nul-reason", "nul-problem", "surrogate-reason"],
+)
+@time_machine.travel(MONDAY, tick=False)
+def test_an_event_with_text_no_database_can_store_is_a_field_error_and_changes_nothing(api, hall, event, field):
+    case = registered(api, hall)
+    before = world()
+
+    error = assert_error(api.event(case.number, event, ensure_ascii=True), 422, "invalid_request")
+
+    assert error["fields"] == {field: [UNSTORABLE]}
+    assert world() == before
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_case_number_with_a_nul_is_not_found(api, hall):
+    case = registered(api, hall)
+
+    assert_error(api.get(f"{case.number}%00"), 404, "case_not_found")
+    assert_error(api.event(f"{case.number}%00", {"type": "accepted"}), 404, "case_not_found")
+    assert Case.objects.get().state == CaseState.SUBMITTED
+
+
 @pytest.mark.parametrize("body", [b'{"external_id": "SCJG-1",', b"\xff\xfe{}"], ids=["not-json", "not-utf-8"])
 @time_machine.travel(MONDAY, tick=False)
 def test_a_body_that_is_not_json_gets_the_structured_error(api, hall, body):

@@ -5,15 +5,19 @@ Its own NinjaAPI instance, so every refusal — authentication, rate, input, sta
 {"error": {"code": "...", "message": "<中文说明>"}} (422 input errors add "fields"; 429 adds Retry-After).
 Every response to a counted request carries X-RateLimit-Limit and X-RateLimit-Remaining."""
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
 from ninja.security import APIKeyHeader
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 import zhengwu
 from zhengwu.cases.domain.external import (
@@ -123,6 +127,43 @@ def _http_error(request, exc: HttpError):
 # --- Schemas ----------------------------------------------------------------------------------------------------
 
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether a JSON value holds text no database column can keep: a NUL character (PostgreSQL's text and jsonb
+    refuse it) or a lone surrogate (\\ud800 — not encodable as UTF-8), in a string or a key, at any depth (walked
+    without recursion: JSON nests deeper than Python's stack)."""
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if UNSTORABLE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def _storable(value: Any) -> Any:
+    if _unstorable(value):
+        raise PydanticCustomError("unstorable_text", _("内容含有无法保存的字符（空字符 U+0000 或不成对的代理码位）。"))
+    return value
+
+
+class InputSchema(Schema):
+    """A request body: a text field holding what cannot be stored is refused as invalid_request (422), naming the
+    field (a nested schema names its own: applicant.name, items.0.problem), before anything reaches the domain."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        return _storable(value) if isinstance(value, str) else value
+
+
 class ErrorBody(Schema):
     code: str = Field(description="错误代码（英文，稳定）")
     message: str = Field(description="错误说明（中文）")
@@ -132,7 +173,7 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-class ApplicantIn(Schema):
+class ApplicantIn(InputSchema):
     kind: Literal["natural", "legal"] = Field(description="申请人类型：natural 自然人，legal 法人")
     name: str = Field(description="姓名或名称", max_length=150)
     id_type: str = Field("", description="证件类型代码（自然人必填，如 resident_id；法人为统一社会信用代码，可省略）")
@@ -140,12 +181,12 @@ class ApplicantIn(Schema):
     phone: str = Field("", description="联系电话", max_length=20)
 
 
-class MaterialIn(Schema):
+class MaterialIn(InputSchema):
     name: str = Field(description="材料名称（须与办事指南中的材料名称一致）", max_length=200)
     status: Literal["provided", "missing"] = Field(description="provided 已提交，missing 缺少")
 
 
-class CaseRegisterIn(Schema):
+class CaseRegisterIn(InputSchema):
     external_id: str = Field(
         description="部门系统自己的办件编号（同一系统内唯一；重复登记返回已有办件）", max_length=100
     )
@@ -156,13 +197,18 @@ class CaseRegisterIn(Schema):
     materials: list[MaterialIn] = Field(default_factory=list, description="申请材料及其状态；未列出的材料视为缺少")
     form_data: dict = Field(default_factory=dict, description="申请表内容（键值）")
 
+    @field_validator("form_data", mode="before")
+    @classmethod
+    def _storable_form_data(cls, value: Any) -> Any:
+        return _storable(value)
 
-class CorrectionItemIn(Schema):
+
+class CorrectionItemIn(InputSchema):
     name: str = Field(description="需补正的材料名称")
     problem: str = Field(description="需要补正的内容")
 
 
-class EventIn(Schema):
+class EventIn(InputSchema):
     type: Literal[
         "accepted",
         "refused",
@@ -256,7 +302,9 @@ def _case_out(case: Case, system: ExternalSystem) -> dict:
 
 
 def _department_case(system: ExternalSystem, number: str) -> Case:
-    case = Case.objects.filter(number=number.strip().upper(), department_id=system.department_id).first()
+    case = None
+    if not _unstorable(number):  # a NUL is in no case's number, and PostgreSQL cannot even compare text with one
+        case = Case.objects.filter(number=number.strip().upper(), department_id=system.department_id).first()
     if case is None:
         raise ExternalApiError("case_not_found", f"本部门没有编号为 {number} 的办件。", 404)
     return case
