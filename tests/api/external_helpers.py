@@ -30,10 +30,13 @@ class SignedClient:
         key: str | None = None,
         drop: tuple[str, ...] = (),
         ensure_ascii: bool = False,
+        raw: bytes | None = None,
         **extra,
     ):
-        # ensure_ascii=True sends what UTF-8 cannot carry (a lone surrogate) as a JSON escape, as a client may
+        # ensure_ascii=True sends what UTF-8 cannot carry (a lone surrogate) as a JSON escape, as a client may;
+        # raw: these very bytes as the body, signed
         body = json.dumps(payload, ensure_ascii=ensure_ascii).encode() if payload is not None else b""
+        body = raw if raw is not None else body
         timestamp = timestamp if timestamp is not None else str(int(timezone.now().timestamp()))
         nonce = nonce or secrets.token_hex(16)
         signature = external_signature(

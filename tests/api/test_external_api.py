@@ -1,6 +1,7 @@
 """Departmental systems API (一厅双网): signed registration and status events of a department's own cases."""
 
 import hashlib
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -374,6 +375,17 @@ def test_a_body_that_is_not_json_gets_the_structured_error(api, hall, body):
     )
 
     assert_error(response, 400, "invalid_json", "请求内容不是有效的 JSON（UTF-8 编码）。")
+    assert world() == before
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_body_nested_too_deeply_to_parse_gets_the_structured_error(api, hall):
+    body = json.dumps(registration(hall) | {"form_data": "NESTED"}).replace('"NESTED"', "[" * 5000 + "]" * 5000)
+    before = world()
+
+    response = api.send("POST", "/api/external/cases", raw=body.encode())
+
+    assert_error(response, 400, "invalid_json", "请求内容嵌套层数过多，无法解析。")
     assert world() == before
 
 

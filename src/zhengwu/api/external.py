@@ -121,6 +121,8 @@ def _unauthenticated(request, exc):
 def _http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, ValueError):  # ninja could not parse the body: not JSON, or not UTF-8
         return _error(request, 400, "invalid_json", "请求内容不是有效的 JSON（UTF-8 编码）。")
+    if isinstance(exc.__cause__, RecursionError):  # JSON, but arrays or objects nested deeper than it can be read
+        return _error(request, 400, "invalid_json", "请求内容嵌套层数过多，无法解析。")
     return _error(request, exc.status_code, "error", str(exc))
 
 
