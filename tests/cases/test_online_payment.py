@@ -319,6 +319,27 @@ def test_a_paid_notification_without_a_transaction_number_is_refused(fees):
     assert_nothing_recorded(notice, attempt)
 
 
+def test_an_order_number_with_a_nul_is_unknown(fees):
+    _case, notice, attempt = started(fees)
+    reference = f"{attempt.reference}\x00"
+    forged = PaymentNotification(reference=reference, amount=TOTAL, paid=True, provider_reference="SIM-x")
+
+    assert refused(forged).code == "unknown_order"
+    assert_nothing_recorded(notice, attempt)
+
+
+def test_a_transaction_number_with_a_nul_is_refused_even_for_money_kept_as_unrecorded(fees):
+    _case, notice, attempt = started(fees)
+    case_fee_pay(actor=fees.fee_clerk, notice=notice, method=PaymentMethod.CASH, amount=TOTAL)
+
+    error = refused(attempt, trade_no="SIM-\x00")
+
+    assert (error.code, error.message) == ("bad_reference", "支付流水号含有空字符。")
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.provider_reference) == (PaymentAttemptState.STARTED, "")
+    assert not AuditEvent.objects.filter(action="cases.fee_online_payment_unrecorded").exists()
+
+
 def test_a_second_transaction_on_a_paid_order_is_refused(fees):
     _case, _notice, attempt = started(fees)
     notify(attempt)

@@ -227,6 +227,8 @@ def fee_payment_attempt_notify(*, provider: PaymentProvider, notification: Payme
         PaymentAttempt.objects.filter(reference=notification.reference, provider=provider.key)
         .values_list("pk", "notice_id", "notice__case_id")
         .first()
+        if "\x00" not in notification.reference  # no order's; PostgreSQL cannot even compare text holding a NUL
+        else None
     )
     if found is None:
         _refuse("unknown_order", _("未知的支付订单。"), notification, provider)
@@ -274,6 +276,8 @@ def _apply(
     reference = notification.provider_reference.strip()
     if not reference or len(reference) > 100:
         _refuse("no_reference", _("支付通知缺少支付流水号。"), notification, provider)
+    if "\x00" in reference:  # PostgreSQL's text cannot hold it: kept as unrecorded, it would have been a 500
+        _refuse("bad_reference", _("支付流水号含有空字符。"), notification, provider)
     if row.state not in PAYMENT_ATTEMPT_PAYABLE_STATES:
         if row.provider_reference == reference:
             return NotificationOutcome.ALREADY_RECORDED
