@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.workcal.calendar_helpers import TEXT_2027, ensure_national_calendar
@@ -129,6 +130,20 @@ def test_import_page(admin_client):
     response = admin_client.post(reverse("admin:workcal_calendar_import"), {"text": TEXT_2027})
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).loaded_by.username == "calendar-admin"
+
+
+def test_an_uploaded_file_with_a_nul_is_refused_with_its_line_and_imports_nothing(admin_client):
+    """The file's text is kept on the year row: PostgreSQL's text cannot hold a NUL (it was a 500 there)."""
+    upload = SimpleUploadedFile("2027.txt", (TEXT_2027 + "# 备注\x00\n").encode())
+    events = AuditEvent.objects.count()
+
+    response = admin_client.post(reverse("admin:workcal_calendar_import"), {"file": upload})
+
+    assert response.status_code == 200
+    lines = TEXT_2027.count("\n") + 1
+    assert f"第 {lines} 行：含有空字符（U+0000），不是节假日安排文本，无法导入。" in response.content.decode()
+    assert not CalendarYear.objects.filter(year=2027).exists()
+    assert AuditEvent.objects.count() == events
 
 
 @time_machine.travel(D("2026-11-23"), tick=False)

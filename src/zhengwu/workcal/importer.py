@@ -98,6 +98,9 @@ def _fmt(d: date) -> str:
 
 def parse_calendar_text(text: str) -> ParsedYear:
     """Parse and validate a whole file; raise CalendarFormatError with every problem found."""
+    if "\x00" in text:  # not text at all, and the year row keeps the text, which PostgreSQL cannot with a NUL
+        number = text[: text.index("\x00")].replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+        raise CalendarFormatError([f"第 {number} 行：含有空字符（U+0000），不是节假日安排文本，无法导入。"])
     errors: list[str] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[0].startswith("\ufeff"):
