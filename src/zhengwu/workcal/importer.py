@@ -98,11 +98,12 @@ def _fmt(d: date) -> str:
 
 def parse_calendar_text(text: str) -> ParsedYear:
     """Parse and validate a whole file; raise CalendarFormatError with every problem found."""
-    if "\x00" in text:  # not text at all, and the year row keeps the text, which PostgreSQL cannot with a NUL
-        number = text[: text.index("\x00")].replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
-        raise CalendarFormatError([f"第 {number} 行：含有空字符（U+0000），不是节假日安排文本，无法导入。"])
     errors: list[str] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # not text at all, and the year row keeps the text, which PostgreSQL cannot with a NUL
+    nul = next((number for number, line in enumerate(lines, 1) if "\x00" in line), None)
+    if nul is not None:
+        raise CalendarFormatError([f"第 {nul} 行：含有空字符（U+0000），不是节假日安排文本，无法导入。"])
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
 

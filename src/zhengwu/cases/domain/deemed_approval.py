@@ -19,7 +19,6 @@ from zhengwu.cases.domain._common import SYSTEM_ACTOR, lock, snapshot, tell_appl
 from zhengwu.cases.domain.fees import case_fees_issue_after_grant
 from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision, ItemDeemedApproval
-from zhengwu.cases.rules import registered_by_external_system
 from zhengwu.notifications.enums import Category
 from zhengwu.workcal.clock_enums import ClockStatus
 from zhengwu.workcal.domain.clock import clock_stop
@@ -116,5 +115,4 @@ def _deem_approved(locked: Case, *, now: datetime) -> None:
         % {"date": clock.due_date.isoformat(), "basis": rule.legal_basis},
         actor=SYSTEM_ACTOR,
     )
-    if not registered_by_external_system(locked):  # a grant like any other: 缴费通知 for items that charge
-        case_fees_issue_after_grant(case=locked)
+    case_fees_issue_after_grant(case=locked)  # a grant like any other: 缴费通知 for items that charge

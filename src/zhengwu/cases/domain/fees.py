@@ -63,6 +63,7 @@ from zhengwu.cases.rules import (
     can_pay_online,
     can_request_fee_refund,
     fee_window,
+    registered_by_external_system,
 )
 from zhengwu.catalog.models import FeeItem
 from zhengwu.notifications.domain import notify
@@ -434,8 +435,9 @@ def case_fee_notice_issue(
 def case_fees_issue_after_grant(*, case: Case) -> FeeNotice | None:
     """What `case_decide` calls after a grant: the standard notice for an item that charges, issued by the
     system. A standard of zero (e.g. an exemption in the DMN table) issues nothing; a rule that cannot be
-    evaluated is logged and left to the department, so the decision stands."""
-    if case.item_version.is_free:
+    evaluated is logged and left to the department, so the decision stands. A case a department's own system
+    registered is left to that system, which collects its fees."""
+    if case.item_version.is_free or registered_by_external_system(case):
         return None
     try:
         with audited_atomic():

@@ -39,7 +39,7 @@ from zhengwu.cases.domain.acceptance import ACCEPTED_FIELDS, MAX_TEXT, case_acce
 from zhengwu.cases.domain.item_config import item_process_read
 from zhengwu.cases.enums import CaseState, DecisionOutcome
 from zhengwu.cases.models import Case, CaseDecision
-from zhengwu.cases.rules import can_decide_acceptance, registered_by_external_system
+from zhengwu.cases.rules import can_decide_acceptance
 from zhengwu.core.rows import row_insert, row_update
 from zhengwu.notifications.enums import Category
 from zhengwu.org.models import Department
@@ -395,6 +395,5 @@ def _decide_locked(
     if not negative:
         from zhengwu.cases.domain.fees import case_fees_issue_after_grant
 
-        if not registered_by_external_system(locked):  # a department's own system collects its fees
-            case_fees_issue_after_grant(case=locked)  # 缴费通知 for items that charge (ADR 0014)
+        case_fees_issue_after_grant(case=locked)  # 缴费通知 for items that charge (ADR 0014)
     return decision
